@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { AuthMode, SignatureForm } from './webhook-auth';
+import type { TokenGeneration } from './token-secret';
+
+/**
+ * Turning an authenticated delivery into the one EventBridge entry consumers match on
+ * (`../shared/contract.md`, "Events on the bus"). Pure: no AWS types, no I/O.
+ */
+
+/** DetailType when the body names no event. */
+export const DEFAULT_DETAIL_TYPE = 'webhook';
+
+/** Event names and ids become DetailType, log fields and dedup keys: keep them short and inert. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+
+const deliveryBodySchema = z.looseObject({});
+export type DeliveryBody = z.infer<typeof deliveryBodySchema>;
+
+export type ParsedBody = { readonly ok: true; readonly body: DeliveryBody; readonly json: string } | { readonly ok: false };
+
+/**
+ * The body must be a JSON object. `json` is the body text to embed as `data`: valid JSON by
+ * construction (it just parsed), without a byte-order mark, so it never needs re-serialising.
+ */
+export function parseDeliveryBody(text: string): ParsedBody {
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return { ok: false };
+  }
+  const parsed = deliveryBodySchema.safeParse(value);
+  return parsed.success ? { ok: true, body: value as DeliveryBody, json: json.trim() } : { ok: false };
+}
+
+/** Looks up `a.b.c` in nested objects; undefined when any step is missing or not an object. */
+export function valueAtPath(body: unknown, path: string): unknown {
+  let current: unknown = body;
+  for (const key of path.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** The first configured path holding a usable name, else `webhook`. */
+export function eventNameOf(body: DeliveryBody, paths: readonly string[]): string {
+  for (const path of paths) {
+    const value = valueAtPath(body, path);
+    if (typeof value === 'string' && SAFE_NAME.test(value)) return value;
+  }
+  return DEFAULT_DETAIL_TYPE;
+}
+
+/**
+ * The body's own delivery id when one of `paths` holds a usable one, else the SHA-256 of the raw
+ * body: either way a retried delivery keeps its id, so consumers can deduplicate on it.
+ */
+export function deliveryIdOf(body: DeliveryBody, paths: readonly string[], rawBodySha256: string): string {
+  for (const path of paths) {
+    const value = valueAtPath(body, path);
+    const candidate = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+    if (typeof candidate === 'string' && SAFE_NAME.test(candidate)) return candidate;
+  }
+  return rawBodySha256;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `metadata` of every event; consumers may rely on these fields (documented in docs/event-contract.md). */
+export interface DeliveryMetadata {
+  readonly deliveryId: string;
+  readonly receivedAt: string;
+  readonly authMode: AuthMode;
+  /** Signature mode only: whether the raw body or its Python `json.dumps` form was signed. */
+  readonly signatureForm?: SignatureForm;
+  /** `previous` when the delivery was signed with the token from before the last rotation. */
+  readonly tokenGeneration: TokenGeneration;
+  readonly bodySha256: string;
+  /** API Gateway's request id, to correlate with access logs. */
+  readonly requestId?: string;
+}
+
+/** Field names match EventBridge's PutEventsRequestEntry so adapters pass it through as is. */
+export interface BusEntry {
+  readonly Source: string;
+  readonly DetailType: string;
+  readonly Detail: string;
+  readonly EventBusName: string;
+}
+
+export function buildBusEntry(params: {
+  readonly source: string;
+  readonly eventBusName: string;
+  readonly detailType: string;
+  readonly metadata: DeliveryMetadata;
+  readonly bodyJson: string;
+}): BusEntry {
+  return {
+    Source: params.source,
+    DetailType: params.detailType,
+    // The body text is embedded as is: it is already valid JSON, keeps numbers exactly as sent,
+    // and avoids re-serialising up to a megabyte on the hot path.
+    Detail: `{"metadata":${JSON.stringify(params.metadata)},"data":${params.bodyJson}}`,
+    EventBusName: params.eventBusName,
+  };
+}
+
+/** Entry size as EventBridge counts it against its per-entry limit. */
+export function busEntrySize(entry: BusEntry): number {
+  return Buffer.byteLength(entry.Source) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Detail);
+}

@@ -1,0 +1,126 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { CandidateToken, TokenGeneration } from './token-secret';
+
+/**
+ * Authentication of an Amani delivery: signature mode (HMAC-SHA256 of the message, base64)
+ * or token mode (the token itself in a header). Pure: no I/O, no clock, no AWS.
+ *
+ * Every comparison of secret-derived bytes is constant-time over fixed-length digests, so the
+ * time a rejection takes does not depend on how much of a signature or token matched.
+ */
+export type AuthMode = 'signature' | 'token';
+
+/** Which message a signature matched: the raw body, or CPython's `json.dumps` of it. */
+export type SignatureForm = 'raw' | 'python-json';
+
+/**
+ * Why a delivery was refused. Operators see the reason in metrics and logs; the caller only
+ * ever sees one generic 401.
+ */
+export type AuthFailureReason =
+  | 'missing-credential'
+  | 'malformed-credential'
+  | 'ambiguous-credential'
+  | 'bad-credential'
+  | 'expired-token'
+  | 'no-token-configured';
+
+export type AuthResult =
+  | { readonly ok: true; readonly generation: TokenGeneration; readonly form?: SignatureForm }
+  | { readonly ok: false; readonly reason: AuthFailureReason };
+
+const SHA256_BYTES = 32;
+/** Standard, padded base64 of 32 bytes: 43 significant characters and one `=`. */
+const SIGNATURE_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** Decodes a signature header strictly; anything but canonical base64 of 32 bytes is malformed. */
+export function decodeSignature(headerValue: string): Buffer | undefined {
+  const value = headerValue.trim();
+  if (!SIGNATURE_PATTERN.test(value)) return undefined;
+  const digest = Buffer.from(value, 'base64');
+  return digest.length === SHA256_BYTES ? digest : undefined;
+}
+
+export function hmacSha256(token: string, message: Uint8Array | string): Buffer {
+  const hmac = createHmac('sha256', Buffer.from(token, 'utf8'));
+  // The canonical form is pure ASCII, so latin1 hashes exactly its bytes without a UTF-8 encoding pass.
+  return typeof message === 'string' ? hmac.update(message, 'latin1').digest() : hmac.update(message).digest();
+}
+
+export interface SignatureCheck {
+  /** The header's value; undefined when the header is absent. */
+  readonly signature: string | undefined;
+  readonly body: Uint8Array;
+  readonly tokens: readonly CandidateToken[];
+  /** CPython's `json.dumps(json.loads(body))`, computed only if the raw body does not match. */
+  readonly canonicalForm: () => string | undefined;
+  /** A previous token past its grace: never accepted, only used to label the rejection. */
+  readonly expiredToken?: string;
+}
+
+export function verifySignature(check: SignatureCheck): AuthResult {
+  if (check.signature === undefined || check.signature.trim() === '') return { ok: false, reason: 'missing-credential' };
+  const expected = decodeSignature(check.signature);
+  if (!expected) return { ok: false, reason: 'malformed-credential' };
+  if (check.tokens.length === 0) return { ok: false, reason: 'no-token-configured' };
+
+  for (const token of check.tokens) {
+    if (timingSafeEqual(hmacSha256(token.value, check.body), expected)) {
+      return { ok: true, generation: token.generation, form: 'raw' };
+    }
+  }
+  const canonical = differentCanonicalForm(check);
+  if (canonical !== undefined) {
+    for (const token of check.tokens) {
+      if (timingSafeEqual(hmacSha256(token.value, canonical), expected)) {
+        return { ok: true, generation: token.generation, form: 'python-json' };
+      }
+    }
+  }
+  if (check.expiredToken !== undefined) {
+    const expired = check.expiredToken;
+    const matchesExpired =
+      timingSafeEqual(hmacSha256(expired, check.body), expected) ||
+      (canonical !== undefined && timingSafeEqual(hmacSha256(expired, canonical), expected));
+    if (matchesExpired) return { ok: false, reason: 'expired-token' };
+  }
+  return { ok: false, reason: 'bad-credential' };
+}
+
+/** The canonical form, unless it is byte-identical to the raw body (then it was already tried). */
+function differentCanonicalForm(check: SignatureCheck): string | undefined {
+  const canonical = check.canonicalForm();
+  if (canonical === undefined) return undefined;
+  if (canonical.length === check.body.length && Buffer.from(canonical, 'latin1').equals(check.body)) return undefined;
+  return canonical;
+}
+
+export interface TokenCheck {
+  readonly presented: string | undefined;
+  readonly tokens: readonly CandidateToken[];
+  readonly expiredToken?: string;
+}
+
+/**
+ * Token mode. Both sides are hashed first so the comparison is constant-time even when the
+ * lengths differ (timingSafeEqual needs equal lengths, and length itself must not leak).
+ */
+export function verifyToken(check: TokenCheck): AuthResult {
+  if (check.presented === undefined || check.presented.trim() === '') return { ok: false, reason: 'missing-credential' };
+  if (check.tokens.length === 0) return { ok: false, reason: 'no-token-configured' };
+  const presented = sha256(check.presented.trim());
+  let match: TokenGeneration | undefined;
+  // No early exit: every candidate is compared, so timing does not reveal which generation matched.
+  for (const token of check.tokens) {
+    if (timingSafeEqual(sha256(token.value), presented) && match === undefined) match = token.generation;
+  }
+  if (match !== undefined) return { ok: true, generation: match };
+  if (check.expiredToken !== undefined && timingSafeEqual(sha256(check.expiredToken), presented)) {
+    return { ok: false, reason: 'expired-token' };
+  }
+  return { ok: false, reason: 'bad-credential' };
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
