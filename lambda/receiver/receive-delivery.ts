@@ -79,7 +79,10 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
 
   const credentialHeader = config.authMode === 'signature' ? config.signatureHeader : config.tokenHeader;
   const presented = [...new Set(request.headerValues(credentialHeader))];
-  if (presented.length > 1) return reject(401, 'ambiguous-credential', answers.unauthorized.body.message);
+  if (presented.length > 1) {
+    metrics.addMetric('AuthenticationFailed', MetricUnit.Count, 1);
+    return reject(401, 'ambiguous-credential', answers.unauthorized.body.message);
+  }
 
   let canonical: { value: string | undefined } | undefined;
   const authenticate = (secret: TokenSecret): AuthResult => {
@@ -112,6 +115,8 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   }
   if (!auth.ok) {
     if (auth.reason === 'no-token-configured') return fail('token-secret-not-bootstrapped');
+    // One dimensionless count of every 401, for the authentication-failure alarm.
+    metrics.addMetric('AuthenticationFailed', MetricUnit.Count, 1);
     return reject(401, auth.reason, answers.unauthorized.body.message);
   }
 

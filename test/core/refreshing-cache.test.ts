@@ -1,0 +1,130 @@
+import { describe, expect, it } from '@jest/globals';
+import { RefreshingCache, type LoadKind } from '../../lambda/core/refreshing-cache';
+
+function setup(options: { ttlMs?: number; minForcedRefreshIntervalMs?: number } = {}) {
+  let clock = 1_000_000;
+  let version = 0;
+  let failNext = 0;
+  const loads: LoadKind[] = [];
+  const stale: unknown[] = [];
+  const pending: Array<() => void> = [];
+  let manual = false;
+  const cache = new RefreshingCache<number>({
+    ttlMs: options.ttlMs ?? 1000,
+    minForcedRefreshIntervalMs: options.minForcedRefreshIntervalMs ?? 100,
+    now: () => clock,
+    onLoad: (kind) => loads.push(kind),
+    onStaleServed: (error) => stale.push(error),
+    load: () =>
+      new Promise<number>((resolve, reject) => {
+        const settle = () => {
+          if (failNext > 0) {
+            failNext--;
+            reject(new Error('unavailable'));
+          } else resolve(++version);
+        };
+        if (manual) pending.push(settle);
+        else settle();
+      }),
+  });
+  return {
+    cache,
+    loads,
+    stale,
+    advance: (ms: number) => {
+      clock += ms;
+    },
+    failNextLoads: (n: number) => {
+      failNext = n;
+    },
+    holdLoads: () => {
+      manual = true;
+    },
+    releaseLoads: () => pending.splice(0).forEach((settle) => settle()),
+  };
+}
+
+describe('RefreshingCache', () => {
+  it('loads once and serves the value until the TTL ends, then reloads', async () => {
+    const t = setup({ ttlMs: 1000 });
+    expect(await t.cache.get()).toBe(1);
+    t.advance(999);
+    expect(await t.cache.get()).toBe(1);
+    t.advance(1);
+    expect(await t.cache.get()).toBe(2);
+    expect(t.loads).toEqual(['initial', 'expired']);
+  });
+
+  it('shares one load among concurrent readers on a cold cache', async () => {
+    const t = setup();
+    t.holdLoads();
+    const readers = Array.from({ length: 100 }, () => t.cache.get());
+    t.releaseLoads();
+    expect(new Set(await Promise.all(readers))).toEqual(new Set([1]));
+    expect(t.loads).toEqual(['initial']);
+  });
+
+  it('fails a cold read when the first load fails, and retries on the next read', async () => {
+    const t = setup();
+    t.failNextLoads(1);
+    await expect(t.cache.get()).rejects.toThrow('unavailable');
+    expect(await t.cache.get()).toBe(1);
+  });
+
+  it('serves the stale value when a TTL reload fails, and retries after the refresh interval', async () => {
+    const t = setup({ ttlMs: 1000, minForcedRefreshIntervalMs: 100 });
+    await t.cache.get();
+    t.advance(1000);
+    t.failNextLoads(1);
+    expect(await t.cache.get()).toBe(1);
+    expect(t.stale).toHaveLength(1);
+    t.advance(50);
+    expect(await t.cache.get()).toBe(1);
+    expect(t.loads).toHaveLength(2);
+    t.advance(50);
+    expect(await t.cache.get()).toBe(2);
+  });
+
+  it('gives concurrent readers of a failing reload the stale value too', async () => {
+    const t = setup({ ttlMs: 1000 });
+    await t.cache.get();
+    t.advance(1000);
+    t.holdLoads();
+    t.failNextLoads(1);
+    const readers = Array.from({ length: 10 }, () => t.cache.get());
+    t.releaseLoads();
+    expect(await Promise.all(readers)).toEqual(Array(10).fill(1));
+  });
+
+  it('forces a refresh at most once per interval', async () => {
+    const t = setup({ minForcedRefreshIntervalMs: 100 });
+    await t.cache.get();
+    expect(await t.cache.refresh()).toEqual({ refreshed: true, value: 2 });
+    expect(await t.cache.refresh()).toEqual({ refreshed: false, value: 2 });
+    t.advance(99);
+    expect((await t.cache.refresh()).refreshed).toBe(false);
+    t.advance(1);
+    expect(await t.cache.refresh()).toEqual({ refreshed: true, value: 3 });
+    expect(t.loads).toEqual(['initial', 'forced', 'forced']);
+  });
+
+  it('lets concurrent forced refreshes join the load in flight', async () => {
+    const t = setup();
+    await t.cache.get();
+    t.holdLoads();
+    const refreshes = Array.from({ length: 20 }, () => t.cache.refresh());
+    t.releaseLoads();
+    const results = await Promise.all(refreshes);
+    expect(results.every((r) => r.refreshed && r.value === 2)).toBe(true);
+    expect(t.loads).toEqual(['initial', 'forced']);
+  });
+
+  it('propagates a failed forced refresh (the caller must answer 503, not 401)', async () => {
+    const t = setup();
+    await t.cache.get();
+    t.failNextLoads(1);
+    await expect(t.cache.refresh()).rejects.toThrow('unavailable');
+    // The cached value is still there for later reads.
+    expect(await t.cache.get()).toBe(1);
+  });
+});

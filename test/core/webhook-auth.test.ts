@@ -1,0 +1,97 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { decodeSignature, verifySignature, verifyToken } from '../../lambda/core/webhook-auth';
+import type { CandidateToken } from '../../lambda/core/token-secret';
+
+const current: CandidateToken = { generation: 'current', value: 'tok-current' };
+const previous: CandidateToken = { generation: 'previous', value: 'tok-previous' };
+const sign = (token: string, message: string | Buffer) => createHmac('sha256', token).update(message).digest('base64');
+const body = Buffer.from('{"event":"profile_update","name":"Zoë"}');
+const canonical = '{"event": "profile_update", "name": "Zo\\u00eb"}';
+
+describe('decodeSignature', () => {
+  it('accepts exactly standard padded base64 of 32 bytes', () => {
+    const good = sign('k', 'm');
+    expect(decodeSignature(good)?.length).toBe(32);
+    expect(decodeSignature(` ${good} `)?.length).toBe(32);
+    for (const bad of [good.slice(0, -1), `${good}=`, good.replace('=', 'A'), `${good.slice(0, 42)}B=`, '', 'x'.repeat(44), Buffer.alloc(33).toString('base64')]) {
+      expect(decodeSignature(bad)).toBeUndefined();
+    }
+  });
+
+  it('never throws on arbitrary header values', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 200 }), (value) => {
+      const decoded = decodeSignature(value);
+      return decoded === undefined || decoded.length === 32;
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('verifySignature', () => {
+  const check = (signature: string | undefined, tokens = [current, previous], expiredToken?: string) => {
+    let canonicalCalls = 0;
+    const result = verifySignature({ signature, body, tokens, expiredToken, canonicalForm: () => (canonicalCalls++, canonical) });
+    return { result, canonicalCalls };
+  };
+
+  it('matches the raw body without computing the canonical form', () => {
+    expect(check(sign('tok-current', body))).toEqual({ result: { ok: true, generation: 'current', form: 'raw' }, canonicalCalls: 0 });
+  });
+
+  it('matches the canonical form with either token', () => {
+    expect(check(sign('tok-current', canonical)).result).toEqual({ ok: true, generation: 'current', form: 'python-json' });
+    expect(check(sign('tok-previous', canonical)).result).toEqual({ ok: true, generation: 'previous', form: 'python-json' });
+    expect(check(sign('tok-previous', body)).result).toEqual({ ok: true, generation: 'previous', form: 'raw' });
+  });
+
+  it('labels a signature made with the expired previous token, and still rejects it', () => {
+    expect(check(sign('tok-old', body), [current], 'tok-old').result).toEqual({ ok: false, reason: 'expired-token' });
+    expect(check(sign('tok-old', canonical), [current], 'tok-old').result).toEqual({ ok: false, reason: 'expired-token' });
+    expect(check(sign('tok-other', body), [current], 'tok-old').result).toEqual({ ok: false, reason: 'bad-credential' });
+  });
+
+  it('distinguishes missing, malformed and wrong signatures (for metrics only)', () => {
+    expect(check(undefined).result).toEqual({ ok: false, reason: 'missing-credential' });
+    expect(check('   ').result).toEqual({ ok: false, reason: 'missing-credential' });
+    expect(check('abc').result).toEqual({ ok: false, reason: 'malformed-credential' });
+    expect(check(sign('nope', body)).result).toEqual({ ok: false, reason: 'bad-credential' });
+    expect(check(sign('tok-current', body), []).result).toEqual({ ok: false, reason: 'no-token-configured' });
+  });
+
+  it('does not recompute when the canonical form equals the raw body', () => {
+    const raw = Buffer.from(canonical);
+    let calls = 0;
+    const result = verifySignature({ signature: sign('x', raw), body: raw, tokens: [current], canonicalForm: () => (calls++, canonical) });
+    expect(result).toEqual({ ok: false, reason: 'bad-credential' });
+    expect(calls).toBe(1);
+  });
+
+  it('accepts only signatures made with an accepted token, over random bodies', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), fc.string({ minLength: 1 }), fc.boolean(), (bytes, token, useCurrent) => {
+        const data = Buffer.from(bytes);
+        const signer = useCurrent ? 'tok-current' : token;
+        const result = verifySignature({ signature: sign(signer, data), body: data, tokens: [current], canonicalForm: () => undefined });
+        return result.ok === (signer === 'tok-current');
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('verifyToken', () => {
+  it('accepts the current or previous token and says which', () => {
+    expect(verifyToken({ presented: 'tok-current', tokens: [current, previous] })).toEqual({ ok: true, generation: 'current' });
+    expect(verifyToken({ presented: 'tok-previous', tokens: [current, previous] })).toEqual({ ok: true, generation: 'previous' });
+  });
+
+  it('rejects prefixes, extensions, case changes and the expired token', () => {
+    for (const presented of ['tok-curren', 'tok-current!', 'TOK-CURRENT', 'tok-previous']) {
+      expect(verifyToken({ presented, tokens: [current] })).toEqual({ ok: false, reason: 'bad-credential' });
+    }
+    expect(verifyToken({ presented: 'tok-old', tokens: [current], expiredToken: 'tok-old' })).toEqual({ ok: false, reason: 'expired-token' });
+    expect(verifyToken({ presented: undefined, tokens: [current] })).toEqual({ ok: false, reason: 'missing-credential' });
+    expect(verifyToken({ presented: 'x', tokens: [] })).toEqual({ ok: false, reason: 'no-token-configured' });
+  });
+});
