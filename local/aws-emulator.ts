@@ -1,0 +1,431 @@
+/**
+ * A small AWS stand-in on 127.0.0.1 that speaks the AWS JSON protocol for exactly the
+ * operations this product uses, so the product's real SDK v3 clients reach it through
+ * `AWS_ENDPOINT_URL` and nothing in the product knows it is not AWS:
+ *
+ * - Secrets Manager: GetSecretValue, PutSecretValue (versions, AWSCURRENT/AWSPREVIOUS,
+ *   ClientRequestToken idempotency), CreateSecret
+ * - EventBridge: PutEvents (per-entry results; the events are kept, and appended to a JSONL file)
+ * - SQS: SendMessage, ReceiveMessage, DeleteMessage, DeleteMessageBatch, GetQueueAttributes,
+ *   ChangeMessageVisibility (visibility timeouts, so a redrive that crashes loses nothing)
+ *
+ * It backs `npm start` (state in files under `.local/`) and the reliability tests (in memory),
+ * with fault injection per operation: throttling, 500s, slow answers, connection resets,
+ * partial PutEvents failures, access denied.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export const EMULATOR_ACCOUNT = '000000000000';
+export const EMULATOR_REGION = 'eu-west-1';
+
+export type Operation =
+  | 'GetSecretValue'
+  | 'PutSecretValue'
+  | 'CreateSecret'
+  | 'PutEvents'
+  | 'SendMessage'
+  | 'ReceiveMessage'
+  | 'DeleteMessage'
+  | 'DeleteMessageBatch'
+  | 'GetQueueAttributes'
+  | 'ChangeMessageVisibility';
+
+export type Fault =
+  | { readonly kind: 'throttle' }
+  | { readonly kind: 'server-error' }
+  | { readonly kind: 'access-denied' }
+  /** Answer normally, but only after `ms` (past a client timeout, the client gives up first). */
+  | { readonly kind: 'slow'; readonly ms: number }
+  /** Close the connection without answering. */
+  | { readonly kind: 'reset' }
+  /** PutEvents only: every entry fails with this per-entry error code. */
+  | { readonly kind: 'partial'; readonly errorCode?: string };
+
+export interface BusEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: readonly string[];
+  readonly detail: unknown;
+  readonly 'event-bus-name': string;
+}
+
+export interface QueueMessage {
+  readonly MessageId: string;
+  readonly Body: string;
+  readonly MessageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
+  readonly sentAt: number;
+  invisibleUntil: number;
+  receiptHandle?: string;
+  receiveCount: number;
+}
+
+interface SecretVersion {
+  readonly VersionId: string;
+  readonly SecretString: string;
+  stages: string[];
+  readonly createdAt: number;
+}
+
+interface PendingFault {
+  fault: Fault;
+  remaining: number;
+}
+
+export interface AwsEmulatorOptions {
+  readonly port?: number;
+  /** When set, secrets, events and queues live in files there (and survive restarts). */
+  readonly dataDir?: string;
+  /** Called for every event accepted by PutEvents (the local mode prints them). */
+  readonly onEvent?: (event: BusEvent) => void;
+}
+
+export interface AwsEmulator {
+  readonly endpoint: string;
+  queueUrl(name: string): string;
+  createQueue(name: string): string;
+  putSecret(name: string, secretString: string): void;
+  secretString(name: string): string | undefined;
+  events(): readonly BusEvent[];
+  queueMessages(name: string): readonly QueueMessage[];
+  injectFault(operation: Operation, fault: Fault, options?: { times?: number }): void;
+  clearFaults(): void;
+  /** Calls received per operation (including failed ones). */
+  readonly calls: Record<string, number>;
+  close(): Promise<void>;
+}
+
+class AwsError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly queryCode?: string,
+  ) {
+    super(message);
+  }
+}
+
+const SERVICE_TARGETS: Record<string, 'secretsmanager' | 'events' | 'sqs'> = {
+  secretsmanager: 'secretsmanager',
+  AWSEvents: 'events',
+  AmazonSQS: 'sqs',
+};
+
+export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
+  const files = options.dataDir ? persistence(options.dataDir) : undefined;
+  const secrets = new Map<string, SecretVersion[]>(files?.loadSecrets() ?? []);
+  const events: BusEvent[] = files?.loadEvents() ?? [];
+  const queues = new Map<string, QueueMessage[]>(files?.loadQueues() ?? []);
+  const faults = new Map<string, PendingFault[]>();
+  const calls: Record<string, number> = {};
+  let port = 0;
+
+  const secretArn = (name: string) => `arn:aws:secretsmanager:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:secret:${name}`;
+  const secretName = (id: string) => (id.startsWith('arn:') ? id.split(':secret:')[1] ?? id : id);
+  const queueName = (url: string) => {
+    const name = url.split('/').pop() ?? '';
+    if (!queues.has(name)) throw new AwsError(400, 'QueueDoesNotExist', 'The specified queue does not exist.', 'AWS.SimpleQueueService.NonExistentQueue;Sender');
+    return name;
+  };
+  const saveSecrets = () => files?.saveSecrets(secrets);
+  const saveQueues = () => files?.saveQueues(queues);
+
+  const putSecretVersion = (name: string, secretString: string, token = randomUUID()) => {
+    const versions = secrets.get(name) ?? [];
+    const existing = versions.find((v) => v.VersionId === token);
+    if (existing) {
+      if (existing.SecretString !== secretString) {
+        throw new AwsError(400, 'ResourceExistsException', 'A version with this ClientRequestToken already exists with different content.');
+      }
+      return existing;
+    }
+    for (const version of versions) {
+      version.stages = version.stages.includes('AWSCURRENT') ? ['AWSPREVIOUS'] : version.stages.filter((s) => s !== 'AWSPREVIOUS');
+    }
+    const version: SecretVersion = { VersionId: token, SecretString: secretString, stages: ['AWSCURRENT'], createdAt: Date.now() };
+    // Keep a short history: enough for AWSPREVIOUS and idempotent retries.
+    secrets.set(name, [...versions.filter((v) => v.stages.length > 0).slice(-4), version]);
+    saveSecrets();
+    return version;
+  };
+
+  const handlers: Record<string, (input: Record<string, any>) => unknown> = {
+    CreateSecret: (input) => {
+      const name = String(input.Name);
+      if (secrets.has(name)) throw new AwsError(400, 'ResourceExistsException', 'The secret already exists.');
+      secrets.set(name, []);
+      if (typeof input.SecretString === 'string') putSecretVersion(name, input.SecretString, input.ClientRequestToken);
+      saveSecrets();
+      return { ARN: secretArn(name), Name: name };
+    },
+    GetSecretValue: (input) => {
+      const name = secretName(String(input.SecretId));
+      const versions = secrets.get(name);
+      if (!versions) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      const current = versions.find((v) => v.stages.includes(input.VersionStage ?? 'AWSCURRENT'));
+      if (!current) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
+      return { ARN: secretArn(name), Name: name, VersionId: current.VersionId, SecretString: current.SecretString, VersionStages: current.stages, CreatedDate: current.createdAt / 1000 };
+    },
+    PutSecretValue: (input) => {
+      const name = secretName(String(input.SecretId));
+      if (!secrets.has(name)) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      const version = putSecretVersion(name, String(input.SecretString), input.ClientRequestToken);
+      return { ARN: secretArn(name), Name: name, VersionId: version.VersionId, VersionStages: version.stages };
+    },
+    PutEvents: (input) => {
+      const entries: Record<string, any>[] = input.Entries ?? [];
+      if (entries.length < 1 || entries.length > 10) throw new AwsError(400, 'ValidationException', 'Entries must hold 1 to 10 entries.');
+      const partial = takeFault('PutEvents', (f) => f.kind === 'partial') as Extract<Fault, { kind: 'partial' }> | undefined;
+      const results = entries.map((entry) => {
+        if (partial) return { ErrorCode: partial.errorCode ?? 'InternalFailure', ErrorMessage: 'Injected partial failure' };
+        let detail: unknown;
+        try {
+          detail = JSON.parse(String(entry.Detail));
+        } catch {
+          return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+        }
+        if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
+        if (!entry.Source || !entry.DetailType) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source and DetailType are required.' };
+        const event: BusEvent = {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': String(entry.DetailType),
+          source: String(entry.Source),
+          account: EMULATOR_ACCOUNT,
+          time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          region: EMULATOR_REGION,
+          resources: entry.Resources ?? [],
+          detail,
+          'event-bus-name': String(entry.EventBusName ?? 'default'),
+        };
+        events.push(event);
+        files?.appendEvent(event);
+        options.onEvent?.(event);
+        return { EventId: event.id };
+      });
+      return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+    },
+    SendMessage: (input) => {
+      const name = queueName(String(input.QueueUrl));
+      const body = String(input.MessageBody ?? '');
+      if (body.length === 0) throw new AwsError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.', 'MissingParameter;Sender');
+      const message: QueueMessage = { MessageId: randomUUID(), Body: body, MessageAttributes: input.MessageAttributes, sentAt: Date.now(), invisibleUntil: 0, receiveCount: 0 };
+      queues.get(name)!.push(message);
+      saveQueues();
+      return { MessageId: message.MessageId, MD5OfMessageBody: md5(body) };
+    },
+    ReceiveMessage: (input) => {
+      const name = queueName(String(input.QueueUrl));
+      const max = Math.min(10, Number(input.MaxNumberOfMessages ?? 1));
+      const visibility = Number(input.VisibilityTimeout ?? 30) * 1000;
+      const now = Date.now();
+      const picked = queues.get(name)!.filter((m) => m.invisibleUntil <= now).slice(0, max);
+      for (const message of picked) {
+        message.invisibleUntil = now + visibility;
+        message.receiptHandle = `${message.MessageId}:${randomUUID()}`;
+        message.receiveCount++;
+      }
+      saveQueues();
+      return {
+        Messages: picked.map((m) => ({
+          MessageId: m.MessageId,
+          ReceiptHandle: m.receiptHandle,
+          MD5OfBody: md5(m.Body),
+          Body: m.Body,
+          ...(m.MessageAttributes ? { MessageAttributes: m.MessageAttributes } : {}),
+          Attributes: { ApproximateReceiveCount: String(m.receiveCount), SentTimestamp: String(m.sentAt) },
+        })),
+      };
+    },
+    DeleteMessage: (input) => {
+      const name = queueName(String(input.QueueUrl));
+      deleteByReceipt(name, String(input.ReceiptHandle));
+      return {};
+    },
+    DeleteMessageBatch: (input) => {
+      const name = queueName(String(input.QueueUrl));
+      const entries: Array<{ Id: string; ReceiptHandle: string }> = input.Entries ?? [];
+      const successful: Array<{ Id: string }> = [];
+      const failed: Array<{ Id: string; Code: string; SenderFault: boolean; Message: string }> = [];
+      for (const entry of entries) {
+        if (deleteByReceipt(name, entry.ReceiptHandle)) successful.push({ Id: entry.Id });
+        else failed.push({ Id: entry.Id, Code: 'ReceiptHandleIsInvalid', SenderFault: true, Message: 'The receipt handle is not valid.' });
+      }
+      return { Successful: successful, Failed: failed };
+    },
+    ChangeMessageVisibility: (input) => {
+      const name = queueName(String(input.QueueUrl));
+      const message = queues.get(name)!.find((m) => m.receiptHandle === input.ReceiptHandle);
+      if (!message) throw new AwsError(400, 'ReceiptHandleIsInvalid', 'The receipt handle is not valid.', 'ReceiptHandleIsInvalid;Sender');
+      message.invisibleUntil = Date.now() + Number(input.VisibilityTimeout ?? 0) * 1000;
+      saveQueues();
+      return {};
+    },
+    GetQueueAttributes: (input) => {
+      const name = queueName(String(input.QueueUrl));
+      const now = Date.now();
+      const messages = queues.get(name)!;
+      return {
+        Attributes: {
+          ApproximateNumberOfMessages: String(messages.filter((m) => m.invisibleUntil <= now).length),
+          ApproximateNumberOfMessagesNotVisible: String(messages.filter((m) => m.invisibleUntil > now).length),
+        },
+      };
+    },
+  };
+
+  function deleteByReceipt(name: string, receiptHandle: string): boolean {
+    const messages = queues.get(name)!;
+    const index = messages.findIndex((m) => m.receiptHandle === receiptHandle);
+    if (index < 0) return false;
+    messages.splice(index, 1);
+    saveQueues();
+    return true;
+  }
+
+  function takeFault(operation: string, matches: (fault: Fault) => boolean = (f) => f.kind !== 'partial'): Fault | undefined {
+    const pending = faults.get(operation);
+    const index = pending?.findIndex((p) => matches(p.fault)) ?? -1;
+    if (!pending || index < 0) return undefined;
+    const entry = pending[index]!;
+    entry.remaining--;
+    if (entry.remaining <= 0) pending.splice(index, 1);
+    return entry.fault;
+  }
+
+  const server: Server = createServer((request, response) => {
+    void handle(request, response);
+  });
+  // Keep-alive sockets from SDK clients must not hold close() hostage.
+  server.keepAliveTimeout = 1000;
+
+  async function handle(request: IncomingMessage, response: ServerResponse) {
+    const body = await readBody(request);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const [prefix, operation = ''] = target.split('.');
+    const service = SERVICE_TARGETS[prefix ?? ''];
+    const isQueryCompatible = service === 'sqs';
+    calls[operation] = (calls[operation] ?? 0) + 1;
+    try {
+      if (!service || !(operation in handlers)) throw new AwsError(400, 'UnknownOperationException', `Operation ${target || '(none)'} is not emulated.`);
+      const fault = takeFault(operation);
+      if (fault?.kind === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'throttle') {
+        throw isQueryCompatible
+          ? new AwsError(400, 'RequestThrottled', 'Rate exceeded', 'RequestThrottled;Sender')
+          : new AwsError(400, 'ThrottlingException', 'Rate exceeded');
+      }
+      if (fault?.kind === 'server-error') throw new AwsError(500, isQueryCompatible ? 'InternalError' : 'InternalFailure', 'Injected server error');
+      if (fault?.kind === 'access-denied') throw new AwsError(400, 'AccessDeniedException', 'Injected access denied');
+      if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      const input = body.length ? (JSON.parse(body) as Record<string, unknown>) : {};
+      const output = handlers[operation]!(input);
+      if (response.destroyed) return;
+      respond(response, 200, output, service === 'sqs' ? '1.0' : '1.1');
+    } catch (error) {
+      if (response.destroyed) return;
+      const awsError = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', 'Emulator error');
+      response.setHeader('x-amzn-errortype', awsError.type);
+      if (awsError.queryCode) response.setHeader('x-amzn-query-error', awsError.queryCode);
+      respond(response, awsError.status, { __type: awsError.type, message: awsError.message }, service === 'sqs' ? '1.0' : '1.1');
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  return {
+    endpoint,
+    queueUrl: (name) => `${endpoint}/${EMULATOR_ACCOUNT}/${name}`,
+    createQueue: (name) => {
+      if (!queues.has(name)) queues.set(name, []);
+      saveQueues();
+      return `${endpoint}/${EMULATOR_ACCOUNT}/${name}`;
+    },
+    putSecret: (name, secretString) => {
+      if (!secrets.has(name)) secrets.set(name, []);
+      putSecretVersion(name, secretString);
+    },
+    secretString: (name) => secrets.get(name)?.find((v) => v.stages.includes('AWSCURRENT'))?.SecretString,
+    events: () => events,
+    queueMessages: (name) => queues.get(name) ?? [],
+    injectFault: (operation, fault, faultOptions) => {
+      const list = faults.get(operation) ?? [];
+      list.push({ fault, remaining: faultOptions?.times ?? Number.POSITIVE_INFINITY });
+      faults.set(operation, list);
+    },
+    clearFaults: () => faults.clear(),
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function respond(response: ServerResponse, status: number, payload: unknown, jsonVersion: '1.0' | '1.1') {
+  const text = JSON.stringify(payload);
+  response.writeHead(status, {
+    'content-type': `application/x-amz-json-${jsonVersion}`,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(text);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+function md5(text: string): string {
+  return createHash('md5').update(text, 'utf8').digest('hex');
+}
+
+/** File layout of the local mode: `.local/secrets.json`, `.local/events.jsonl`, `.local/queues.json`. */
+function persistence(dir: string) {
+  mkdirSync(dir, { recursive: true });
+  const secretsFile = join(dir, 'secrets.json');
+  const eventsFile = join(dir, 'events.jsonl');
+  const queuesFile = join(dir, 'queues.json');
+  const readJson = <T>(file: string, fallback: T): T => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback);
+  return {
+    loadSecrets: () => Object.entries(readJson<Record<string, SecretVersion[]>>(secretsFile, {})),
+    saveSecrets: (secrets: Map<string, SecretVersion[]>) =>
+      writeFileSync(secretsFile, JSON.stringify(Object.fromEntries(secrets), null, 2), { mode: 0o600 }),
+    loadEvents: (): BusEvent[] =>
+      existsSync(eventsFile)
+        ? readFileSync(eventsFile, 'utf8')
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => JSON.parse(line) as BusEvent)
+        : [],
+    appendEvent: (event: BusEvent) => appendFileSync(eventsFile, `${JSON.stringify(event)}\n`),
+    loadQueues: () => Object.entries(readJson<Record<string, QueueMessage[]>>(queuesFile, {})),
+    saveQueues: (queues: Map<string, QueueMessage[]>) => writeFileSync(queuesFile, JSON.stringify(Object.fromEntries(queues), null, 2)),
+  };
+}

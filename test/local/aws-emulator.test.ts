@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startAwsEmulator, type AwsEmulator } from '../../local/aws-emulator';
+
+let emulator: AwsEmulator;
+let dataDir: string;
+const clients = () => {
+  const config = { endpoint: emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+  return { sm: new SecretsManagerClient(config), eb: new EventBridgeClient(config), sqs: new SQSClient(config) };
+};
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'aws-emulator-'));
+  emulator = await startAwsEmulator({ dataDir });
+  emulator.createQueue('fallback');
+});
+afterAll(() => emulator.close());
+
+describe('AWS emulator through the real SDK v3 clients', () => {
+  it('stores secret versions with ClientRequestToken idempotency', async () => {
+    const { sm } = clients();
+    emulator.putSecret('token', '{}');
+    await sm.send(new PutSecretValueCommand({ SecretId: 'token', SecretString: '{"token":"a"}', ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001' }));
+    await sm.send(new PutSecretValueCommand({ SecretId: 'token', SecretString: '{"token":"a"}', ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001' }));
+    await expect(
+      sm.send(new PutSecretValueCommand({ SecretId: 'token', SecretString: '{"token":"b"}', ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001' })),
+    ).rejects.toMatchObject({ name: 'ResourceExistsException' });
+    const answer = await sm.send(new GetSecretValueCommand({ SecretId: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:token' }));
+    expect(answer.SecretString).toBe('{"token":"a"}');
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'missing' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    expect(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')).token).toHaveLength(2);
+  });
+
+  it('accepts events, reports per-entry failures, and appends them to events.jsonl', async () => {
+    const { eb } = clients();
+    const ok = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'amani', DetailType: 'x', Detail: '{"a":1}', EventBusName: 'bus' }, { Source: 'amani', DetailType: 'x', Detail: '[1]' }] }));
+    expect(ok.FailedEntryCount).toBe(1);
+    expect(ok.Entries?.[0]?.EventId).toBeDefined();
+    expect(ok.Entries?.[1]?.ErrorCode).toBe('MalformedDetail');
+    emulator.injectFault('PutEvents', { kind: 'partial', errorCode: 'ThrottlingException' }, { times: 1 });
+    const partial = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'amani', DetailType: 'x', Detail: '{}' }] }));
+    expect(partial.Entries?.[0]?.ErrorCode).toBe('ThrottlingException');
+    const lines = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((line) => JSON.parse(line).detail)).toEqual([{ a: 1 }]);
+  });
+
+  it('turns injected faults into the errors the SDK classifies', async () => {
+    const { eb, sm } = clients();
+    emulator.injectFault('PutEvents', { kind: 'throttle' }, { times: 1 });
+    await expect(eb.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+    emulator.injectFault('GetSecretValue', { kind: 'server-error' }, { times: 1 });
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'token' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
+    emulator.injectFault('GetSecretValue', { kind: 'reset' }, { times: 1 });
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'token' }))).rejects.toThrow();
+    await expect(sm.send(new GetSecretValueCommand({ SecretId: 'token' }))).resolves.toMatchObject({ SecretString: '{"token":"a"}' });
+  });
+
+  it('runs a queue with visibility timeouts and batch deletes (MD5s checked by the SDK)', async () => {
+    const { sqs } = clients();
+    const url = emulator.queueUrl('fallback');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"n":"Zoë 😀"}', MessageAttributes: { deliveryId: { DataType: 'String', StringValue: 'd1' } } }));
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }));
+    expect(first.Messages?.map((m) => m.Body)).toEqual(['{"n":"Zoë 😀"}']);
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? []).toHaveLength(0);
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
+    const deleted = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', ReceiptHandle: first.Messages![0]!.ReceiptHandle! }] }));
+    expect(deleted.Successful).toEqual([{ Id: '1' }]);
+    expect(emulator.queueMessages('fallback')).toHaveLength(0);
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl('nope'), MessageBody: 'x' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+  });
+});
