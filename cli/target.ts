@@ -1,0 +1,123 @@
+/**
+ * Where a CLI command acts: the local mode started by `npm start` (found through
+ * `<dataDir>/runtime.json`), or a deployed stack `AmaniWebhooks-<stage>` whose outputs are
+ * discovered with CloudFormation through the default credential chain.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { runtimeFile, localAwsEnvironment, type LocalRuntime } from '../local/local-stack';
+
+export interface Target {
+  readonly kind: 'local' | 'aws';
+  readonly label: string;
+  readonly webhookUrl: string;
+  readonly amaniBaseUrl: string;
+  readonly authMode: 'signature' | 'token';
+  readonly signatureHeader: string;
+  readonly tokenHeader: string;
+  readonly tokenSecretId: string;
+  readonly credentialsSecretId: string;
+  readonly eventBusName: string;
+  readonly fallbackQueueUrl: string;
+  readonly previousTokenGraceMinutes?: number;
+  /** Deployed stacks: the function `rotate`/`sync` invoke. */
+  readonly rotatorFunctionName?: string;
+  readonly region: string;
+}
+
+/** A target that cannot be found: exit code 3, with a message saying how to get one. */
+export class TargetNotFoundError extends Error {
+  override name = 'TargetNotFoundError';
+}
+
+export const STACK_OUTPUTS = [
+  'WebhookUrl',
+  'EventBusName',
+  'TokenSecretArn',
+  'CredentialsSecretArn',
+  'FallbackQueueUrl',
+  'RotatorFunctionName',
+  'AmaniBaseUrl',
+  'AuthMode',
+] as const;
+
+export function stackName(stage: string): string {
+  return `AmaniWebhooks-${stage}`;
+}
+
+export async function resolveTarget(options: { stage?: string; region?: string; dataDir: string }, cloudFormation?: CloudFormationClient): Promise<Target> {
+  if (options.stage) return deployedTarget(options.stage, options.region, cloudFormation);
+  return localTarget(options.dataDir);
+}
+
+export function localTarget(dataDir: string): Target {
+  const file = runtimeFile(dataDir);
+  if (!existsSync(file)) {
+    throw new TargetNotFoundError(`The local mode is not running (no ${file}). Start it with \`npm start\`, or target a deployed stack with --stage <stage>.`);
+  }
+  const runtime = JSON.parse(readFileSync(file, 'utf8')) as LocalRuntime;
+  if (!isAlive(runtime.pid)) {
+    throw new TargetNotFoundError(`The local mode that wrote ${file} (pid ${runtime.pid}) is no longer running. Start it with \`npm start\`.`);
+  }
+  // The product's SDK clients reach the local stand-ins exactly as they would reach AWS.
+  Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint));
+  return {
+    kind: 'local',
+    label: `local mode (${runtime.receiverUrl})`,
+    webhookUrl: runtime.receiverUrl,
+    amaniBaseUrl: runtime.amaniBaseUrl,
+    authMode: runtime.authMode,
+    signatureHeader: runtime.signatureHeader,
+    tokenHeader: runtime.tokenHeader,
+    tokenSecretId: runtime.tokenSecretId,
+    credentialsSecretId: runtime.credentialsSecretId,
+    eventBusName: runtime.eventBusName,
+    fallbackQueueUrl: runtime.fallbackQueueUrl,
+    previousTokenGraceMinutes: runtime.previousTokenGraceMinutes,
+    region: runtime.region,
+  };
+}
+
+export async function deployedTarget(stage: string, region: string | undefined, client?: CloudFormationClient): Promise<Target> {
+  if (region) process.env.AWS_REGION = region;
+  const cloudFormation = client ?? new CloudFormationClient(region ? { region } : {});
+  const name = stackName(stage);
+  let outputs: Record<string, string>;
+  try {
+    const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: name }));
+    const stack = answer.Stacks?.[0];
+    if (!stack) throw new TargetNotFoundError(`Stack ${name} was not found.`);
+    outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  } catch (error) {
+    if (error instanceof TargetNotFoundError) throw error;
+    const e = error as Error;
+    if (/does not exist/i.test(e.message)) throw new TargetNotFoundError(`Stack ${name} does not exist in ${await cloudFormation.config.region()}. Deploy it with \`npx cdk deploy -c stage=${stage}\`.`);
+    throw new TargetNotFoundError(`Could not describe stack ${name}: ${e.name}. Check your AWS credentials and --region.`);
+  }
+  const missing = STACK_OUTPUTS.filter((key) => !outputs[key]);
+  if (missing.length > 0) throw new TargetNotFoundError(`Stack ${name} lacks the outputs ${missing.join(', ')}; redeploy it with this version.`);
+  return {
+    kind: 'aws',
+    label: `stack ${name}`,
+    webhookUrl: outputs.WebhookUrl!,
+    amaniBaseUrl: outputs.AmaniBaseUrl!,
+    authMode: outputs.AuthMode === 'token' ? 'token' : 'signature',
+    signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
+    tokenHeader: outputs.TokenHeader || 'Webhook-Token',
+    tokenSecretId: outputs.TokenSecretArn!,
+    credentialsSecretId: outputs.CredentialsSecretArn!,
+    eventBusName: outputs.EventBusName!,
+    fallbackQueueUrl: outputs.FallbackQueueUrl!,
+    rotatorFunctionName: outputs.RotatorFunctionName!,
+    region: await cloudFormation.config.region(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The whole product on this machine, with no AWS account: the AWS stand-ins (Secrets Manager,
+ * EventBridge, SQS) with state under `.local/`, the Amani simulator, the real receiver handler
+ * behind an API Gateway stand-in, and the real rotator. Used by `npm start` and the end-to-end
+ * tests; the CLI finds a running one through `<dataDir>/runtime.json`.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createAmaniClient } from '../lambda/adapters/amani-client';
+import { loadReceiverConfig } from '../lambda/receiver/config';
+import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
+import { loadRotatorConfig } from '../lambda/rotator/config';
+import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
+import { startAmaniSimulator, type AmaniSimulator } from './amani-simulator';
+import { AMANI_EVENTS } from './amani-sender';
+import { startReceiverEndpoint, type ReceiverEndpoint } from './api-gateway-bridge';
+import { startAwsEmulator, EMULATOR_REGION, type AwsEmulator, type BusEvent } from './aws-emulator';
+
+export const LOCAL_NAMES = {
+  tokenSecret: 'amani-webhooks-local-webhook-token',
+  credentialsSecret: 'amani-webhooks-local-amani-credentials',
+  eventBus: 'amani-webhooks-local',
+  fallbackQueue: 'amani-webhooks-local-fallback',
+  operator: 'local-operator',
+} as const;
+
+export interface LocalStackOptions {
+  readonly dataDir?: string;
+  readonly fresh?: boolean;
+  readonly receiverPort?: number;
+  readonly amaniPort?: number;
+  readonly awsPort?: number;
+  readonly authMode?: 'signature' | 'token';
+  readonly previousTokenGraceMinutes?: number;
+  readonly onEvent?: (event: BusEvent) => void;
+  readonly onAmaniRequest?: (line: string) => void;
+}
+
+/** What `runtime.json` holds: everything a CLI needs to reach this local stack (no secrets). */
+export interface LocalRuntime {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly receiverUrl: string;
+  readonly amaniBaseUrl: string;
+  readonly awsEndpoint: string;
+  readonly region: string;
+  readonly tokenSecretId: string;
+  readonly credentialsSecretId: string;
+  readonly eventBusName: string;
+  readonly fallbackQueueUrl: string;
+  readonly authMode: 'signature' | 'token';
+  readonly signatureHeader: string;
+  readonly tokenHeader: string;
+  readonly previousTokenGraceMinutes: number;
+  readonly eventsFile: string;
+}
+
+export interface LocalStack {
+  readonly runtime: LocalRuntime;
+  readonly emulator: AwsEmulator;
+  readonly amani: AmaniSimulator;
+  readonly endpoint: ReceiverEndpoint;
+  rotate(payload: Record<string, unknown>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function runtimeFile(dataDir: string): string {
+  return join(resolve(dataDir), 'runtime.json');
+}
+
+/** The SDK settings that point the product's AWS clients at the local stand-ins. */
+export function localAwsEnvironment(awsEndpoint: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: awsEndpoint,
+    AWS_REGION: EMULATOR_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const dataDir = resolve(options.dataDir ?? '.local');
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const authMode = options.authMode ?? 'signature';
+  const graceMinutes = options.previousTokenGraceMinutes ?? 60;
+
+  const started: Array<{ close(): Promise<void> }> = [];
+  const closeAll = async () => {
+    for (const part of started.reverse()) await part.close().catch(() => undefined);
+  };
+  try {
+    const emulator = await startAwsEmulator({ port: options.awsPort ?? 0, dataDir, onEvent: options.onEvent });
+    started.push(emulator);
+    const fallbackQueueUrl = emulator.createQueue(LOCAL_NAMES.fallbackQueue);
+    if (emulator.secretString(LOCAL_NAMES.tokenSecret) === undefined) emulator.putSecret(LOCAL_NAMES.tokenSecret, '{}');
+    let credentials = parseCredentials(emulator.secretString(LOCAL_NAMES.credentialsSecret));
+    if (!credentials) {
+      credentials = { username: LOCAL_NAMES.operator, password: randomBytes(16).toString('hex') };
+      emulator.putSecret(LOCAL_NAMES.credentialsSecret, JSON.stringify(credentials));
+    }
+
+    const amani = await startAmaniSimulator({
+      port: options.amaniPort ?? 0,
+      users: [credentials],
+      statePath: join(dataDir, 'amani-simulator.json'),
+      ...(options.onAmaniRequest ? { log: options.onAmaniRequest } : {}),
+    });
+    started.push(amani);
+
+    // From here on the product's own code runs, with its SDK clients pointed at the stand-ins.
+    Object.assign(process.env, localAwsEnvironment(emulator.endpoint));
+    const receiverEnvironment = {
+      TOKEN_SECRET_ID: LOCAL_NAMES.tokenSecret,
+      EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
+      FALLBACK_QUEUE_URL: fallbackQueueUrl,
+      AUTH_MODE: authMode,
+      // A rotation should show up at once locally.
+      SECRET_CACHE_TTL_SECONDS: '5',
+      SECRET_REFRESH_MIN_INTERVAL_SECONDS: '1',
+    };
+    const receiver = buildReceiver(loadReceiverConfig(receiverEnvironment), createReceiverClients()) as unknown as (
+      event: APIGatewayProxyEvent,
+      context: Context,
+    ) => Promise<APIGatewayProxyResult>;
+    const endpoint = await startReceiverEndpoint({ handler: receiver, port: options.receiverPort ?? 0 });
+    started.push(endpoint);
+
+    const rotator = buildLocalRotator({
+      tokenSecretId: LOCAL_NAMES.tokenSecret,
+      credentialsSecretId: LOCAL_NAMES.credentialsSecret,
+      amaniBaseUrl: amani.url,
+      previousTokenGraceMinutes: graceMinutes,
+    });
+    const rotate = (payload: Record<string, unknown>) => invokeLocally(rotator, payload, 'amani-webhooks-rotator-local');
+
+    // What the registration custom resource does at deploy time: register, then bootstrap.
+    const client = createAmaniClient({ baseUrl: amani.url, credentials });
+    await client.registerWebhook({
+      url: endpoint.url,
+      signatureEnabled: authMode === 'signature',
+      events: Object.fromEntries(AMANI_EVENTS.map((event) => [event, true])),
+    });
+    await rotate({ action: 'sync' });
+
+    const runtime: LocalRuntime = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      receiverUrl: endpoint.url,
+      amaniBaseUrl: amani.url,
+      awsEndpoint: emulator.endpoint,
+      region: EMULATOR_REGION,
+      tokenSecretId: LOCAL_NAMES.tokenSecret,
+      credentialsSecretId: LOCAL_NAMES.credentialsSecret,
+      eventBusName: LOCAL_NAMES.eventBus,
+      fallbackQueueUrl,
+      authMode,
+      signatureHeader: 'Webhook-Signature',
+      tokenHeader: 'Webhook-Token',
+      previousTokenGraceMinutes: graceMinutes,
+      eventsFile: join(dataDir, 'events.jsonl'),
+    };
+    const runtimePath = runtimeFile(dataDir);
+    writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
+    started.push({ close: async () => rmSync(runtimePath, { force: true }) });
+
+    return { runtime, emulator, amani, endpoint, rotate, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/**
+ * The real rotator, configured for a local stack (its SDK client reaches the AWS stand-ins
+ * through AWS_ENDPOINT_URL). Rotations are never skipped for age locally.
+ */
+export function buildLocalRotator(settings: {
+  readonly tokenSecretId: string;
+  readonly credentialsSecretId: string;
+  readonly amaniBaseUrl: string;
+  readonly previousTokenGraceMinutes: number;
+}) {
+  return buildRotator(
+    loadRotatorConfig({
+      TOKEN_SECRET_ID: settings.tokenSecretId,
+      CREDENTIALS_SECRET_ID: settings.credentialsSecretId,
+      AMANI_BASE_URL: settings.amaniBaseUrl,
+      PREVIOUS_TOKEN_GRACE_MINUTES: String(settings.previousTokenGraceMinutes),
+      MIN_ROTATION_AGE_MINUTES: '0',
+    }),
+    createRotatorClients(),
+  );
+}
+
+function parseCredentials(secretString: string | undefined): { username: string; password: string } | undefined {
+  if (!secretString) return undefined;
+  try {
+    const parsed = JSON.parse(secretString) as { username?: unknown; password?: unknown };
+    return typeof parsed.username === 'string' && typeof parsed.password === 'string'
+      ? { username: parsed.username, password: parsed.password }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** Calls a Lambda handler in process, with a context like the platform's. */
+export async function invokeLocally(handler: unknown, payload: unknown, functionName: string, timeoutMs = 60_000): Promise<unknown> {
+  const deadline = Date.now() + timeoutMs;
+  const context: Context = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${EMULATOR_REGION}:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomBytes(16).toString('hex'),
+    logGroupName: `/local/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  return (handler as LambdaHandler)(payload, context);
+}
