@@ -1,0 +1,85 @@
+/**
+ * Builds the rotator from its configuration, the Secrets Manager client and `fetch`: the token
+ * store, the Amani client (credentials read on every run, so a changed password is picked up
+ * without a cold start) and the middy handler. Kept apart from `index.ts` so that tests and the
+ * local mode build the very same rotator without reading the process environment at import.
+ */
+import { randomUUID } from 'node:crypto';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createAmaniClient } from '../adapters/amani-client';
+import { readAmaniCredentials } from '../adapters/amani-credentials';
+import { clientOptions } from '../adapters/aws-clients';
+import { SecretUnavailableError, SecretsManagerTokenStore } from '../adapters/token-secret-store';
+import { realRetryEnvironment, retryWithinBudget, type RetryEnvironment } from '../core/retry';
+import type { AmaniTokenApi } from '../core/rotation';
+import type { RotatorConfig } from './config';
+import { createRotatorHandler } from './handler';
+import { isRetryableSecretError } from './rotate-token';
+
+export interface RotatorClients {
+  readonly secretsManager: SecretsManagerClient;
+}
+
+export function createRotatorClients(): RotatorClients {
+  // One SDK attempt per call: the rotation runs its own retry loop (one idempotency key per write).
+  return { secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 3000, maxAttempts: 1 })) };
+}
+
+export interface RotatorOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Amani's HTTP client; Node's global fetch by default. */
+  readonly fetch?: typeof fetch;
+  /** Clock, sleep and randomness of every retry loop (tests pass a fast one). */
+  readonly retryEnvironment?: RetryEnvironment;
+  readonly now?: () => Date;
+  readonly newIdempotencyKey?: () => string;
+}
+
+export function buildRotator(config: RotatorConfig, clients: RotatorClients, options: RotatorOptions = {}) {
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'amani-webhooks-rotator';
+  const logger = options.logger ?? new Logger({ serviceName });
+  const metrics = options.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AmaniWebhooks', serviceName });
+  const retryEnvironment = options.retryEnvironment ?? realRetryEnvironment;
+  const store = new SecretsManagerTokenStore(clients.secretsManager, config.tokenSecretId);
+
+  const connectAmani = async (): Promise<AmaniTokenApi> => {
+    const read = await retryWithinBudget(
+      {
+        budgetMs: Math.min(config.storeRetryBudgetMs, 10_000),
+        maxAttempts: 4,
+        baseDelayMs: 200,
+        maxDelayMs: 2000,
+        attempt: async () => {
+          try {
+            return { done: true, value: await readAmaniCredentials(clients.secretsManager, config.credentialsSecretId) };
+          } catch (error) {
+            return { done: false, retryable: error instanceof SecretUnavailableError && isRetryableSecretError(error), error };
+          }
+        },
+      },
+      retryEnvironment,
+    );
+    if (!read.ok) throw read.error;
+    return createAmaniClient({
+      baseUrl: config.amaniBaseUrl,
+      credentials: read.value,
+      timeoutMs: config.amaniTimeoutMs,
+      retryEnvironment,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  };
+
+  return createRotatorHandler({
+    config,
+    store,
+    connectAmani,
+    logger,
+    metrics,
+    now: options.now ?? (() => new Date()),
+    newIdempotencyKey: options.newIdempotencyKey ?? randomUUID,
+    retryEnvironment,
+  });
+}

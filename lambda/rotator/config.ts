@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { amaniBaseUrlProblem } from '../adapters/amani-client';
+import { env, parseEnvironment } from '../core/env-config';
+
+/**
+ * The rotator's configuration: environment variables set by the CDK stack (these names are
+ * fixed, the stack sets exactly these), validated once at cold start.
+ */
+const rotatorEnvironment = z.object({
+  TOKEN_SECRET_ID: env.required('ARN or name of the webhook token secret'),
+  CREDENTIALS_SECRET_ID: env.required('ARN or name of the Amani API credentials secret'),
+  AMANI_BASE_URL: env.required('Amani region base URL, e.g. https://eu.amani.ai').superRefine((value, context) => {
+    const problem = amaniBaseUrlProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  }),
+  // Up to 30 days: longer than any sensible rotation period would defeat rotating.
+  PREVIOUS_TOKEN_GRACE_MINUTES: env.integer(60, 0, 30 * 24 * 60),
+  // Duplicate scheduler invocations within this age do not rotate twice.
+  MIN_ROTATION_AGE_MINUTES: env.integer(60, 0, 365 * 24 * 60),
+  AMANI_TIMEOUT_MS: env.integer(5000, 100, 60_000),
+  STORE_RETRY_BUDGET_MS: env.integer(20_000, 100, 300_000),
+});
+
+export interface RotatorConfig {
+  readonly tokenSecretId: string;
+  readonly credentialsSecretId: string;
+  readonly amaniBaseUrl: string;
+  readonly previousTokenGraceMs: number;
+  readonly minRotationAgeMs: number;
+  readonly amaniTimeoutMs: number;
+  readonly storeRetryBudgetMs: number;
+}
+
+export function loadRotatorConfig(source: Record<string, string | undefined> = process.env): RotatorConfig {
+  const e = parseEnvironment('rotator', rotatorEnvironment, source);
+  return {
+    tokenSecretId: e.TOKEN_SECRET_ID,
+    credentialsSecretId: e.CREDENTIALS_SECRET_ID,
+    amaniBaseUrl: e.AMANI_BASE_URL,
+    previousTokenGraceMs: e.PREVIOUS_TOKEN_GRACE_MINUTES * 60_000,
+    minRotationAgeMs: e.MIN_ROTATION_AGE_MINUTES * 60_000,
+    amaniTimeoutMs: e.AMANI_TIMEOUT_MS,
+    storeRetryBudgetMs: e.STORE_RETRY_BUDGET_MS,
+  };
+}
