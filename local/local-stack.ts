@@ -33,6 +33,7 @@ export interface LocalStackOptions {
   readonly amaniPort?: number;
   readonly awsPort?: number;
   readonly authMode?: 'signature' | 'token';
+  /** May be fractional locally (0.1 = 6 s), to watch a grace window end. */
   readonly previousTokenGraceMinutes?: number;
   readonly onEvent?: (event: BusEvent) => void;
   readonly onAmaniRequest?: (line: string) => void;
@@ -189,7 +190,7 @@ export function buildLocalRotator(settings: {
       TOKEN_SECRET_ID: settings.tokenSecretId,
       CREDENTIALS_SECRET_ID: settings.credentialsSecretId,
       AMANI_BASE_URL: settings.amaniBaseUrl,
-      PREVIOUS_TOKEN_GRACE_MINUTES: String(settings.previousTokenGraceMinutes),
+      PREVIOUS_TOKEN_GRACE_SECONDS: String(Math.round(settings.previousTokenGraceMinutes * 60)),
       MIN_ROTATION_AGE_MINUTES: '0',
     }),
     createRotatorClients(),

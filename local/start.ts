@@ -17,7 +17,7 @@ Options:
   --amani-port <n>     Amani simulator port (default 3100)
   --aws-port <n>       local AWS stand-in port (default 4566)
   --auth-mode <mode>   signature (default) or token
-  --grace <minutes>    previous token grace after a rotation (default 60)
+  --grace <minutes>    previous token grace after a rotation (default 60; decimals allowed, 0.1 = 6 s)
   --data-dir <dir>     where local state lives (default .local)
   --fresh              start from empty state
   --verbose            also print the receiver's and rotator's JSON logs and the Amani requests
@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const ports = { receiver: port(args.port, '--port'), amani: port(args['amani-port'], '--amani-port'), aws: port(args['aws-port'], '--aws-port') };
   const grace = Number(args.grace);
   if (args['auth-mode'] !== 'signature' && args['auth-mode'] !== 'token') throw new UsageError("--auth-mode must be 'signature' or 'token'");
-  if (!Number.isInteger(grace) || grace < 0) throw new UsageError('--grace must be a whole number of minutes');
+  if (!Number.isFinite(grace) || grace < 0) throw new UsageError('--grace must be a number of minutes (0 or more)');
 
   if (!args.verbose) {
     // The product logs JSON lines for CloudWatch; locally the readable event lines say enough.

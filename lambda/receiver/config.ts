@@ -20,7 +20,7 @@ const receiverEnvironment = z.object({
   MAX_BODY_BYTES: env.integer(1024 * 1024, 1024, 10 * 1024 * 1024),
   MAX_EVENT_BYTES: env.integer(1024 * 1024, 1024, 1024 * 1024),
   SECRET_CACHE_TTL_SECONDS: env.integer(300, 0, 3600),
-  SECRET_REFRESH_MIN_INTERVAL_SECONDS: env.integer(10, 1, 3600),
+  SECRET_REFRESH_MIN_INTERVAL_SECONDS: env.integer(2, 1, 60),
   PUBLISH_BUDGET_MS: env.integer(3000, 100, 20000),
   FALLBACK_BUDGET_MS: env.integer(2000, 100, 10000),
 });

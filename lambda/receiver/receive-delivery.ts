@@ -24,9 +24,14 @@ import type { ReceiverConfig } from './config';
  * queue; anything else is a 4xx for the caller's mistake or a 5xx so that Amani retries.
  */
 export interface TokenProvider {
+  /** Sequence number of the newest secret load; taken before `get()`. */
+  generation(): number;
   get(): Promise<TokenSecret>;
-  /** Rate-limited reload after an authentication failure; throws when the secret is unreadable. */
-  refresh(): Promise<{ readonly refreshed: boolean; readonly value: TokenSecret | undefined }>;
+  /**
+   * The secret from a load started after `generation` (rate-limited: may wait for the next
+   * allowed load); rejects when the secret cannot be read.
+   */
+  refreshSince(generation: number): Promise<TokenSecret>;
 }
 
 export interface ReceiverDependencies {
@@ -103,12 +108,14 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
 
   let auth: AuthResult;
   try {
+    const generation = deps.tokens.generation();
     const secret = await deps.tokens.get();
     auth = authenticate(secret);
     if (!auth.ok && mayBeFixedByNewerToken(auth.reason)) {
-      // A rotation may have happened since the cache was filled: look once, rate-limited.
-      const refreshed = await deps.tokens.refresh();
-      if (refreshed.refreshed && refreshed.value) auth = authenticate(refreshed.value);
+      // A rotation may have happened since this secret was read: check against one read after
+      // the delivery arrived (shared and rate-limited, see RefreshingCache).
+      const fresh = await deps.tokens.refreshSince(generation);
+      if (fresh !== secret) auth = authenticate(fresh);
     }
   } catch (error) {
     return fail('token-secret-unavailable', { error: errorName(error) });

@@ -15,6 +15,8 @@ const rotatorEnvironment = z.object({
   }),
   // Up to 30 days: longer than any sensible rotation period would defeat rotating.
   PREVIOUS_TOKEN_GRACE_MINUTES: env.integer(60, 0, 30 * 24 * 60),
+  // Finer-grained override for the local mode and demos (watch a grace window end in seconds).
+  PREVIOUS_TOKEN_GRACE_SECONDS: env.integer(0, 0, 30 * 24 * 60 * 60).optional(),
   // Duplicate scheduler invocations within this age do not rotate twice.
   MIN_ROTATION_AGE_MINUTES: env.integer(60, 0, 365 * 24 * 60),
   AMANI_TIMEOUT_MS: env.integer(5000, 100, 60_000),
@@ -37,7 +39,10 @@ export function loadRotatorConfig(source: Record<string, string | undefined> = p
     tokenSecretId: e.TOKEN_SECRET_ID,
     credentialsSecretId: e.CREDENTIALS_SECRET_ID,
     amaniBaseUrl: e.AMANI_BASE_URL,
-    previousTokenGraceMs: e.PREVIOUS_TOKEN_GRACE_MINUTES * 60_000,
+    previousTokenGraceMs:
+      source.PREVIOUS_TOKEN_GRACE_SECONDS !== undefined && e.PREVIOUS_TOKEN_GRACE_SECONDS !== undefined
+        ? e.PREVIOUS_TOKEN_GRACE_SECONDS * 1000
+        : e.PREVIOUS_TOKEN_GRACE_MINUTES * 60_000,
     minRotationAgeMs: e.MIN_ROTATION_AGE_MINUTES * 60_000,
     amaniTimeoutMs: e.AMANI_TIMEOUT_MS,
     storeRetryBudgetMs: e.STORE_RETRY_BUDGET_MS,

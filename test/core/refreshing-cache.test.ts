@@ -8,6 +8,7 @@ function setup(options: { ttlMs?: number; minForcedRefreshIntervalMs?: number } 
   const loads: LoadKind[] = [];
   const stale: unknown[] = [];
   const pending: Array<() => void> = [];
+  const slept: number[] = [];
   let manual = false;
   const cache = new RefreshingCache<number>({
     ttlMs: options.ttlMs ?? 1000,
@@ -15,6 +16,10 @@ function setup(options: { ttlMs?: number; minForcedRefreshIntervalMs?: number } 
     now: () => clock,
     onLoad: (kind) => loads.push(kind),
     onStaleServed: (error) => stale.push(error),
+    sleep: async (ms) => {
+      slept.push(ms);
+      clock += ms;
+    },
     load: () =>
       new Promise<number>((resolve, reject) => {
         const settle = () => {
@@ -31,6 +36,7 @@ function setup(options: { ttlMs?: number; minForcedRefreshIntervalMs?: number } 
     cache,
     loads,
     stale,
+    slept,
     advance: (ms: number) => {
       clock += ms;
     },
@@ -96,34 +102,59 @@ describe('RefreshingCache', () => {
     expect(await Promise.all(readers)).toEqual(Array(10).fill(1));
   });
 
-  it('forces a refresh at most once per interval', async () => {
+  it('refreshSince gives a value loaded after the generation was taken', async () => {
+    const t = setup({ minForcedRefreshIntervalMs: 100 });
+    const g0 = t.cache.generation();
+    expect(await t.cache.get()).toBe(1);
+    // The cold load started after g0 was taken: it is fresh enough, no second load.
+    expect(await t.cache.refreshSince(g0)).toBe(1);
+    const g1 = t.cache.generation();
+    expect(await t.cache.refreshSince(g1)).toBe(2);
+    expect(t.loads).toEqual(['initial', 'forced']);
+  });
+
+  it('forces at most one load per interval; callers that come early wait for the next one', async () => {
     const t = setup({ minForcedRefreshIntervalMs: 100 });
     await t.cache.get();
-    expect(await t.cache.refresh()).toEqual({ refreshed: true, value: 2 });
-    expect(await t.cache.refresh()).toEqual({ refreshed: false, value: 2 });
-    t.advance(99);
-    expect((await t.cache.refresh()).refreshed).toBe(false);
-    t.advance(1);
-    expect(await t.cache.refresh()).toEqual({ refreshed: true, value: 3 });
+    expect(await t.cache.refreshSince(t.cache.generation())).toBe(2);
+    t.advance(40);
+    // Too early: it waits (60 ms of fake sleep) and everyone waiting shares that one load.
+    const waiting = Array.from({ length: 10 }, () => t.cache.refreshSince(t.cache.generation()));
+    expect(t.slept).toEqual([60]);
+    expect(new Set(await Promise.all(waiting))).toEqual(new Set([3]));
     expect(t.loads).toEqual(['initial', 'forced', 'forced']);
   });
 
-  it('lets concurrent forced refreshes join the load in flight', async () => {
+  it('lets concurrent refreshes join the load in flight started after their generation', async () => {
     const t = setup();
     await t.cache.get();
     t.holdLoads();
-    const refreshes = Array.from({ length: 20 }, () => t.cache.refresh());
+    const generation = t.cache.generation();
+    const first = t.cache.refreshSince(generation);
+    const others = Array.from({ length: 20 }, () => t.cache.refreshSince(generation));
     t.releaseLoads();
-    const results = await Promise.all(refreshes);
-    expect(results.every((r) => r.refreshed && r.value === 2)).toBe(true);
+    expect(await Promise.all([first, ...others])).toEqual(Array(21).fill(2));
     expect(t.loads).toEqual(['initial', 'forced']);
+  });
+
+  it('does not count a load that started before the generation as fresh', async () => {
+    const t = setup({ ttlMs: 1000, minForcedRefreshIntervalMs: 100 });
+    await t.cache.get();
+    t.advance(1000);
+    t.holdLoads();
+    const expiredRead = t.cache.get(); // load #2 starts and hangs
+    const generation = t.cache.generation();
+    const fresh = t.cache.refreshSince(generation); // must start load #3, not join #2
+    t.releaseLoads();
+    expect(await expiredRead).toBe(2);
+    expect(await fresh).toBe(3);
   });
 
   it('propagates a failed forced refresh (the caller must answer 503, not 401)', async () => {
     const t = setup();
     await t.cache.get();
     t.failNextLoads(1);
-    await expect(t.cache.refresh()).rejects.toThrow('unavailable');
+    await expect(t.cache.refreshSince(t.cache.generation())).rejects.toThrow('unavailable');
     // The cached value is still there for later reads.
     expect(await t.cache.get()).toBe(1);
   });

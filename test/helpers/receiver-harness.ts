@@ -24,7 +24,7 @@ export const TEST_CONFIG: ReceiverConfig = {
   maxBodyBytes: 1024 * 1024,
   maxEventBytes: 1024 * 1024,
   secretCacheTtlMs: 300_000,
-  secretRefreshMinIntervalMs: 10_000,
+  secretRefreshMinIntervalMs: 200,
   publishBudgetMs: 2000,
   fallbackBudgetMs: 1000,
 };

@@ -22,7 +22,7 @@ describe('receiver configuration', () => {
       maxBodyBytes: 1048576,
       maxEventBytes: 1048576,
       secretCacheTtlMs: 300000,
-      secretRefreshMinIntervalMs: 10000,
+      secretRefreshMinIntervalMs: 2000,
       publishBudgetMs: 3000,
       fallbackBudgetMs: 2000,
     });
