@@ -1,12 +1,13 @@
 /**
  * Moves deliveries parked in the fallback queue back onto the bus, losing none: a message is
- * deleted only after its entry was accepted by PutEvents. A message whose entry fails stays in
- * the queue (visible again after the visibility timeout) and is counted; one that is not a
- * parked delivery is left alone and counted as invalid. A crash between PutEvents and the
+ * deleted only after its entry was accepted by PutEvents. When the bus refuses an entry even
+ * after retries, the redrive stops (the rest of that batch is made visible again at once) and
+ * reports it; the refused message reappears after its visibility timeout. A message that is not
+ * a parked delivery is left alone and counted as invalid. A crash between PutEvents and the
  * delete republishes that one delivery on the next redrive: consumers deduplicate on
  * `detail.metadata.deliveryId`.
  */
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { EventPublisher } from '../lambda/adapters/event-bus';
 
@@ -55,7 +56,15 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
     const messages = batch.Messages ?? [];
     if (messages.length === 0) break;
     const done: Array<{ Id: string; ReceiptHandle: string }> = [];
+    let busRefused = false;
     for (const message of messages) {
+      if (busRefused) {
+        // Not attempted: make it visible again at once for the next redrive.
+        await sqs
+          .send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }))
+          .catch(() => undefined);
+        continue;
+      }
       report.received++;
       const parked = parse(message.Body);
       if (!parked) {
@@ -72,10 +81,11 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
         report.moved++;
         done.push({ Id: String(done.length), ReceiptHandle: message.ReceiptHandle! });
       } else {
+        // The bus refused even after retries: stop here rather than grind through the queue.
+        // This message stays invisible until its visibility timeout, then is redriven again.
         report.failed++;
-        // It stays invisible for the rest of this run (so this run does not spin on it) and
-        // becomes visible again for the next redrive after the visibility timeout.
         report.failures.push({ deliveryId: parked.deliveryId, reason: published.reason });
+        busRefused = true;
       }
     }
     if (done.length > 0) {
@@ -87,7 +97,7 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
     }
     options.onProgress?.(report);
     if (options.dryRun) break; // A look at one batch; nothing was changed.
-    if (done.length === 0 && messages.length > 0 && report.failed > 0) break; // The bus refuses everything: stop and report.
+    if (busRefused) break;
   }
   const attributes = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),

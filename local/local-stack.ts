@@ -35,6 +35,8 @@ export interface LocalStackOptions {
   readonly authMode?: 'signature' | 'token';
   /** May be fractional locally (0.1 = 6 s), to watch a grace window end. */
   readonly previousTokenGraceMinutes?: number;
+  /** Extra receiver environment (e.g. a shorter PUBLISH_BUDGET_MS for tests). */
+  readonly receiverEnvironment?: Record<string, string>;
   readonly onEvent?: (event: BusEvent) => void;
   readonly onAmaniRequest?: (line: string) => void;
 }
@@ -122,6 +124,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // A rotation should show up at once locally.
       SECRET_CACHE_TTL_SECONDS: '5',
       SECRET_REFRESH_MIN_INTERVAL_SECONDS: '1',
+      ...options.receiverEnvironment,
     };
     const receiver = buildReceiver(loadReceiverConfig(receiverEnvironment), createReceiverClients()) as unknown as (
       event: APIGatewayProxyEvent,
