@@ -1,0 +1,26 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/**
+ * The stack's customer-managed key: it encrypts the webhook token secret, a credentials secret
+ * the stack creates, and the fallback queue (which holds authentic deliveries, i.e. personal
+ * data). Yearly automatic rotation. The key policy only delegates to IAM in this account (CDK's
+ * default): each role gets exactly the actions it needs through its own policy, conditioned on the
+ * calling service and the encryption context of the one secret or queue it may touch.
+ */
+export class EncryptionKey extends Construct {
+  readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: { readonly stage: string }) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: `amani-webhooks ${props.stage}: webhook token secret, Amani credentials, fallback queue`,
+      enableKeyRotation: true,
+      // Deleting the stack schedules the key for deletion; the waiting period leaves time to
+      // cancel it (and to restore secrets still in their recovery window).
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
+  }
+}

@@ -1,0 +1,143 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+
+/** The route Amani posts to: `<api url>/webhook`. */
+export const WEBHOOK_PATH = 'webhook';
+export const API_STAGE_NAME = 'v1';
+
+const F = apigateway.AccessLogField;
+
+/**
+ * Access-log fields: request metadata only. Nothing from the body, no header except the user
+ * agent, no query string: signatures, tokens and the personal data in deliveries never reach
+ * the access log. (`$context.error.message` is API Gateway's own text, e.g. "Missing
+ * Authentication Token".)
+ */
+export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: F.contextRequestId(),
+  extendedRequestId: F.contextExtendedRequestId(),
+  requestTime: F.contextRequestTime(),
+  httpMethod: F.contextHttpMethod(),
+  resourcePath: F.contextResourcePath(),
+  protocol: F.contextProtocol(),
+  status: F.contextStatus(),
+  responseLength: F.contextResponseLength(),
+  responseLatency: F.contextResponseLatency(),
+  integrationStatus: F.contextIntegrationStatus(),
+  integrationLatency: F.contextIntegrationLatency(),
+  errorMessage: F.contextErrorMessage(),
+  errorResponseType: F.contextErrorResponseType(),
+  sourceIp: F.contextIdentitySourceIp(),
+  userAgent: F.contextIdentityUserAgent(),
+  xrayTraceId: F.contextXrayTraceId(),
+};
+
+export interface WebhookApiProps {
+  readonly stage: string;
+  readonly receiver: lambda.IFunction;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly tracing: boolean;
+  readonly logRetentionDays: logs.RetentionDays;
+  readonly webAclArn?: string;
+  /** Create the account-level role API Gateway logs to CloudWatch with (needed once per account and region). */
+  readonly cloudWatchRole: boolean;
+}
+
+/**
+ * The regional REST API Amani calls: `POST /webhook`, Lambda proxy integration to the receiver.
+ *
+ * `binaryMediaTypes: ['*\/*']` makes API Gateway hand every body over base64-encoded, i.e.
+ * byte-exact: signature verification needs the bytes Amani signed, and API Gateway would
+ * otherwise re-encode text bodies. Stage throttling caps what an unauthenticated flood can cost
+ * (every request reaches the receiver, which rejects forgeries with 401).
+ */
+export class WebhookApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly accessLogGroup: logs.LogGroup;
+  readonly webhookUrl: string;
+
+  constructor(scope: Construct, id: string, props: WebhookApiProps) {
+    super(scope, id);
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      restApiName: `amani-webhooks-${props.stage}`,
+      description: `Receives Amani KYC webhooks (${props.stage})`,
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      binaryMediaTypes: ['*/*'],
+      cloudWatchRole: props.cloudWatchRole,
+      // The account-level setting outlives this stack: other APIs of the account may rely on it.
+      cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
+      deployOptions: {
+        stageName: API_STAGE_NAME,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        // Execution logs at ERROR only, and never request/response data (dataTrace would log bodies).
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: false,
+        tracingEnabled: props.tracing,
+      },
+    });
+
+    const webhook = this.api.root.addResource(WEBHOOK_PATH);
+    const method = webhook.addMethod(
+      'POST',
+      new apigateway.LambdaIntegration(props.receiver, { proxy: true, allowTestInvoke: false }),
+      { authorizationType: apigateway.AuthorizationType.NONE, apiKeyRequired: false },
+    );
+    this.webhookUrl = this.api.urlForPath(`/${WEBHOOK_PATH}`);
+
+    Validations.of(method).acknowledge(
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Amani cannot present AWS credentials, a Cognito token or an API key; every delivery is authenticated by the receiver itself (HMAC-SHA256 signature or webhook token, constant-time compare, 401 otherwise), as the contract requires.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Amani is an external system without Cognito identities; deliveries are authenticated by their HMAC signature or webhook token in the receiver.',
+      },
+    );
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'The body must reach the receiver byte-exact (binary media type */*) for signature verification, and the contract orders the answers: 401 for a missing or wrong signature before 400 for a malformed body. A request model would answer 400 to unauthenticated requests first and cannot check a base64-passed body anyway.',
+    });
+
+    if (props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: props.webAclArn,
+      });
+    } else {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'Optional by context (webAclArn). Amani publishes no source IP ranges to allow-list, and generic managed rule groups (8 KB body size limit, SQLi/XSS patterns) would block legitimate KYC payloads; forged requests are rejected by signature verification and volume is capped by stage throttling.',
+      });
+    }
+
+    if (props.cloudWatchRole) {
+      const role = this.api.node.tryFindChild('CloudWatchRole');
+      if (role) {
+        Validations.of(role).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+          reason:
+            'The account-level role API Gateway uses for all its CloudWatch logging in this region: AWS documents this managed policy for it, and API Gateway itself chooses the log groups it writes to.',
+        });
+      }
+    }
+  }
+}

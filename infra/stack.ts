@@ -1,0 +1,174 @@
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import type { AppConfig } from './config';
+import { AmaniRegistration } from './constructs/amani-registration';
+import { EncryptionKey } from './constructs/encryption-key';
+import { WebhookEventBus } from './constructs/event-bus';
+import { FallbackQueue } from './constructs/fallback-queue';
+import { AppFunction, retentionDays } from './constructs/lambda-function';
+import { Monitoring, RECEIVER_SERVICE } from './constructs/monitoring';
+import { TokenRotation } from './constructs/token-rotation';
+import { TokenSecrets } from './constructs/token-secrets';
+import { WebhookApi } from './constructs/webhook-api';
+
+/** The receiver's time budgets (environment), from which its timeout is derived. */
+export const RECEIVER_PUBLISH_BUDGET_MS = 3000;
+export const RECEIVER_FALLBACK_BUDGET_MS = 2000;
+/**
+ * Room for the token secret read (bounded by its client: 2 attempts of at most 2 s) and the
+ * answer. 3 s + 2 s + 5 s = 10 s, well inside API Gateway's 29 s integration timeout, so Amani
+ * always gets the receiver's own answer rather than API Gateway's 504.
+ */
+export const RECEIVER_TIMEOUT = Duration.millis(RECEIVER_PUBLISH_BUDGET_MS + RECEIVER_FALLBACK_BUDGET_MS + 5000);
+const API_GATEWAY_INTEGRATION_TIMEOUT = Duration.seconds(29);
+if (RECEIVER_TIMEOUT.toMilliseconds() >= API_GATEWAY_INTEGRATION_TIMEOUT.toMilliseconds()) {
+  throw new Error('The receiver timeout must stay below API Gateway\'s 29 s integration timeout');
+}
+
+/**
+ * Receiver memory: deliveries are at most MAX_BODY_BYTES (1 MiB). One delivery can be held as
+ * base64 text, bytes, a parsed object, its Python-json.dumps canonical form and the PutEvents
+ * JSON at once (~10x the body), and the HMAC and canonicalisation are CPU-bound: 512 MB gives
+ * that headroom and about a third of a vCPU (shorter cold starts and verification) at a
+ * negligible cost for webhook volumes.
+ */
+export const RECEIVER_MEMORY_MB = 512;
+
+export interface AmaniWebhooksStackProps extends StackProps {
+  readonly config: AppConfig;
+}
+
+/**
+ * One deployment of the pipeline: API Gateway -> receiver -> EventBridge bus (+ archive), the
+ * fallback queue, both secrets under one KMS key, the scheduled rotator, Amani registration at
+ * deploy time, alarms and a dashboard. Environment-agnostic (no lookups): synthesises offline.
+ */
+export class AmaniWebhooksStack extends Stack {
+  constructor(scope: Construct, id: string, props: AmaniWebhooksStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = retentionDays(config.logRetentionDays);
+    Tags.of(this).add('project', 'amani-webhooks');
+    Tags.of(this).add('stage', config.stage);
+
+    const key = new EncryptionKey(this, 'Encryption', { stage: config.stage }).key;
+    const secrets = new TokenSecrets(this, 'Secrets', {
+      stage: config.stage,
+      key,
+      credentialsSecret: config.credentialsSecret,
+      credentialsSecretKmsKeyArn: config.credentialsSecretKmsKeyArn,
+    });
+    const events = new WebhookEventBus(this, 'Events', {
+      stage: config.stage,
+      eventSource: config.eventSource,
+      archiveRetentionDays: config.archiveRetentionDays,
+    });
+    const fallback = new FallbackQueue(this, 'Fallback', { key });
+
+    const receiver = new AppFunction(this, 'Receiver', {
+      entry: 'lambda/receiver/index.ts',
+      description: 'amani-webhooks receiver: verifies Amani deliveries and publishes them to EventBridge',
+      memorySize: RECEIVER_MEMORY_MB,
+      timeout: RECEIVER_TIMEOUT,
+      logRetentionDays: logRetention,
+      tracing: config.tracing,
+      environment: {
+        TOKEN_SECRET_ID: secrets.tokenSecret.secretArn,
+        EVENT_BUS_NAME: events.bus.eventBusName,
+        FALLBACK_QUEUE_URL: fallback.queue.queueUrl,
+        AUTH_MODE: config.authMode,
+        SIGNATURE_HEADER: config.signatureHeader,
+        TOKEN_HEADER: config.tokenHeader,
+        EVENT_SOURCE: config.eventSource,
+        ...(config.eventNamePaths ? { EVENT_NAME_PATHS: config.eventNamePaths.join(',') } : {}),
+        ...(config.deliveryIdPaths ? { DELIVERY_ID_PATHS: config.deliveryIdPaths.join(',') } : {}),
+        PUBLISH_BUDGET_MS: String(RECEIVER_PUBLISH_BUDGET_MS),
+        FALLBACK_BUDGET_MS: String(RECEIVER_FALLBACK_BUDGET_MS),
+        POWERTOOLS_SERVICE_NAME: RECEIVER_SERVICE,
+        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+      },
+    });
+    secrets.grantReadToken(receiver.role);
+    events.grantPutEvents(receiver.role);
+    fallback.grantSendMessages(receiver.role);
+
+    const api = new WebhookApi(this, 'WebhookApi', {
+      stage: config.stage,
+      receiver: receiver.function,
+      throttlingRateLimit: config.throttlingRateLimit,
+      throttlingBurstLimit: config.throttlingBurstLimit,
+      tracing: config.tracing,
+      logRetentionDays: logRetention,
+      webAclArn: config.webAclArn,
+      cloudWatchRole: config.apiGatewayCloudWatchRole,
+    });
+
+    const rotation = new TokenRotation(this, 'Rotation', {
+      secrets,
+      amaniBaseUrl: config.amaniBaseUrl,
+      rotationSchedule: config.rotationSchedule,
+      previousTokenGraceMinutes: config.previousTokenGraceMinutes,
+      rotationIntervalHours: config.rotationIntervalHours,
+      metricsNamespace: config.metricsNamespace,
+      logLevel: config.logLevel,
+      logRetentionDays: logRetention,
+      tracing: config.tracing,
+    });
+
+    const registration = new AmaniRegistration(this, 'AmaniRegistration', {
+      secrets,
+      rotator: rotation.rotator.function,
+      webhookUrl: api.webhookUrl,
+      amaniBaseUrl: config.amaniBaseUrl,
+      signatureEnabled: config.authMode === 'signature',
+      events: config.events,
+      disableEventsOnDelete: config.disableEventsOnDelete,
+      logLevel: config.logLevel,
+      logRetentionDays: logRetention,
+      tracing: config.tracing,
+      // Amani may deliver as soon as it knows the URL: the receiver's permissions and the
+      // rotator (which the registration invokes) must be in place first.
+      dependsOn: [rotation.rotator, receiver],
+    });
+
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      stage: config.stage,
+      metricsNamespace: config.metricsNamespace,
+      api: api.api,
+      receiver: receiver.function,
+      rotator: rotation.rotator.function,
+      fallbackQueue: fallback.queue,
+      rotationFailureQueue: rotation.failureQueue,
+      authFailureAlarmThreshold: config.authFailureAlarmThreshold,
+      rotationOverdueAfterHours: config.rotationOverdueAfterHours,
+      alarmTopicArn: config.alarmTopicArn,
+    });
+
+    // Output keys are an interface: the CLI discovers the deployment by these exact names.
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('WebhookUrl', api.webhookUrl, 'URL registered with Amani (POST)');
+    output('EventBusName', events.bus.eventBusName, 'EventBridge bus with one event per accepted delivery');
+    output('EventBusArn', events.bus.eventBusArn, 'ARN of that bus');
+    output('ArchiveName', events.archive.archiveName, 'Archive of the bus, for aws events start-replay');
+    output('TokenSecretArn', secrets.tokenSecret.secretArn, 'Webhook token secret (written by the rotator)');
+    output(
+      'CredentialsSecretArn',
+      secrets.credentials.secretArn,
+      secrets.createdCredentialsSecret
+        ? 'Amani API credentials secret created by this stack: fill with {"username","password"} or {"userToken"}'
+        : 'Amani API credentials secret (existing; a partial ARN when named by name)',
+    );
+    output('FallbackQueueUrl', fallback.queue.queueUrl, 'Deliveries the bus refused, to redrive');
+    output('RotatorFunctionName', rotation.rotator.function.functionName, 'Rotator: {"action":"sync"}, {"action":"rotate","force":true}, {"action":"rotate","revokePrevious":true}');
+    output('RegistrationFunctionName', registration.handler.function.functionName, 'Invoke with {"action":"register"} after filling the credentials secret');
+    output('RegistrationStatus', registration.statusMessage, 'Result of the registration with Amani at the last deploy');
+    output('RotationFailureQueueUrl', rotation.failureQueue.queueUrl, 'Rotator invocations given up by the scheduler or Lambda');
+    output('MetricsNamespace', config.metricsNamespace, 'CloudWatch namespace of the receiver and rotator metrics');
+    output('DashboardName', monitoring.dashboard.dashboardName, 'CloudWatch dashboard');
+    output('AmaniBaseUrl', config.amaniBaseUrl, 'Amani region the rotator and the CLI talk to');
+    output('AuthMode', config.authMode, 'How deliveries authenticate: signature or token');
+    output('SignatureHeader', config.signatureHeader, 'Header carrying the HMAC in signature mode');
+    output('TokenHeader', config.tokenHeader, 'Header carrying the token in token mode');
+  }
+}

@@ -1,0 +1,146 @@
+import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../../infra/build-app';
+import { AMANI_EVENTS, ContextConfigurationError, parseContext, parseRotationSchedule } from '../../infra/config';
+import { cdkJsonContext, REPO_ROOT } from './stack-harness';
+
+function problems(raw: Record<string, unknown>): string {
+  try {
+    parseContext(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ContextConfigurationError);
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${JSON.stringify(raw)} to be rejected`);
+}
+
+describe('context defaults (contract)', () => {
+  test('no context at all gives the contract defaults', () => {
+    const config = parseContext({});
+    expect(config).toMatchObject({
+      stage: 'dev',
+      amaniBaseUrl: 'https://eu.amani.ai',
+      authMode: 'signature',
+      signatureHeader: 'Webhook-Signature',
+      tokenHeader: 'Webhook-Token',
+      events: [...AMANI_EVENTS],
+      eventSource: 'amani',
+      rotationSchedule: 'rate(30 days)',
+      previousTokenGraceMinutes: 60,
+      metricsNamespace: 'AmaniWebhooks/dev',
+      rotationIntervalHours: 720,
+      rotationOverdueAfterHours: 768,
+      disableEventsOnDelete: true,
+      tracing: false,
+    });
+    expect(AMANI_EVENTS).toHaveLength(10);
+  });
+
+  test('cdk.json writes the same defaults, amaniBaseUrl included', () => {
+    expect(parseContext(cdkJsonContext())).toEqual(parseContext({}));
+    expect(cdkJsonContext().amaniBaseUrl).toBe('https://eu.amani.ai');
+  });
+
+  test('-c values arrive as strings: numbers, booleans and lists are read from them', () => {
+    const config = parseContext({
+      stage: 'prod',
+      previousTokenGraceMinutes: '30',
+      tracing: 'true',
+      disableEventsOnDelete: 'false',
+      events: 'profile_status_change, document_upload',
+      eventNamePaths: '["event","data.type"]',
+      amaniBaseUrl: 'https://tr.amani.ai/',
+    });
+    expect(config).toMatchObject({
+      stage: 'prod',
+      previousTokenGraceMinutes: 30,
+      tracing: true,
+      disableEventsOnDelete: false,
+      events: ['profile_status_change', 'document_upload'],
+      eventNamePaths: ['event', 'data.type'],
+      amaniBaseUrl: 'https://tr.amani.ai',
+      metricsNamespace: 'AmaniWebhooks/prod',
+    });
+  });
+
+  test('a loopback amaniBaseUrl may use http (local runs and tests)', () => {
+    expect(parseContext({ amaniBaseUrl: 'http://127.0.0.1:4010' }).amaniBaseUrl).toBe('http://127.0.0.1:4010');
+    expect(parseContext({ amaniBaseUrl: 'http://localhost:4010' }).amaniBaseUrl).toBe('http://localhost:4010');
+  });
+
+  test('rotation intervals: exact for rate(), a conservative bound for cron()', () => {
+    expect(parseRotationSchedule('rate(12 hours)')).toEqual({ kind: 'rate', intervalHours: 12 });
+    expect(parseRotationSchedule('cron(0 3 1 * ? *)')).toEqual({ kind: 'cron', intervalHours: 744 });
+    expect(parseRotationSchedule('cron(0 3 ? * MON *)')).toEqual({ kind: 'cron', intervalHours: 168 });
+    expect(parseContext({ rotationSchedule: 'rate(7 days)' }).rotationOverdueAfterHours).toBe(168 + 48);
+    expect(parseContext({ rotationOverdueAfterHours: '100' }).rotationOverdueAfterHours).toBe(100);
+  });
+});
+
+describe('invalid context fails with a message naming the key and what is allowed', () => {
+  test.each([
+    [{ authMode: 'hmac' }, '"authMode": must be \'signature\' or \'token\' (got "hmac")'],
+    [{ amaniBaseUrl: 'http://eu.amani.ai' }, '"amaniBaseUrl": must be an https:// base URL'],
+    [{ amaniBaseUrl: 'eu.amani.ai' }, '"amaniBaseUrl": must be an https:// base URL'],
+    [{ amaniBaseUrl: 'https://eu.amani.ai/api/v2' }, 'without credentials, path, query or fragment'],
+    [{ rotationSchedule: 'every 30 days' }, '"rotationSchedule": must be rate(<n> minutes|hours|days) or cron(<6 fields>)'],
+    [{ rotationSchedule: 'rate(30 day)' }, '"rotationSchedule": use the plural unit'],
+    [{ rotationSchedule: 'cron(0 3 * * *)' }, '"rotationSchedule": a cron expression has six fields'],
+    [{ rotationSchedule: 'cron(0 3 * * * *)' }, '"rotationSchedule": exactly one of day-of-month and day-of-week must be ?'],
+    [{ rotationSchedule: 'at(2030-01-01T00:00:00)' }, '"rotationSchedule": a one-time at() schedule cannot rotate repeatedly'],
+    [{ events: ['profile_create', 'profile_deleted'] }, '"events": must name Amani events only: profile_create, profile_update'],
+    [{ events: 'profile_create,profile_deleted' }, '(entry 2)'],
+    [{ events: [] }, '"events": must enable at least one event'],
+    [{ previousTokenGraceMinutes: -5 }, '"previousTokenGraceMinutes": must be a whole number from 0 to 10080'],
+    [{ previousTokenGraceMinutes: '-5' }, '"previousTokenGraceMinutes": must be a whole number from 0 to 10080 (7 days) (got "-5")'],
+    [{ previousTokenGraceMinutes: 1.5 }, '"previousTokenGraceMinutes": must be a whole number'],
+    [{ rotationSchedule: 'rate(1 hour)', previousTokenGraceMinutes: 60 }, '"previousTokenGraceMinutes": must be shorter than the rotation interval (60 minutes'],
+    [{ stage: 'prod env' }, '"stage": letters, digits and hyphens'],
+    [{ signatureHeader: 'Webhook Signature' }, '"signatureHeader": a valid HTTP header name'],
+    [{ eventSource: 'aws.amani' }, '"eventSource": 1 to 256 characters, not starting with "aws."'],
+    [{ tracing: 'yes' }, '"tracing": must be true or false'],
+    [{ logRetentionDays: 10 }, '"logRetentionDays": must be one of the CloudWatch Logs retention periods'],
+    [{ throttlingRateLimit: 0 }, '"throttlingRateLimit": must be a whole number from 1 to 10000'],
+    [{ credentialsSecret: 'arn:aws:s3:::bucket' }, '"credentialsSecret": the name or ARN of an existing Secrets Manager secret'],
+    [{ alarmTopicArn: 'ops-topic' }, '"alarmTopicArn": the ARN of an SNS topic'],
+    [{ credentialsSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' }, '"credentialsSecretKmsKeyArn": is only meaningful together with credentialsSecret'],
+    [{ metricsNamespace: 'AWS/Lambda' }, '"metricsNamespace"'],
+  ])('%j', (raw, expected) => {
+    expect(problems(raw)).toContain(expected);
+  });
+
+  test('every problem is reported at once', () => {
+    const message = problems({ authMode: 'x', tokenHeader: 'a b', previousTokenGraceMinutes: -1 });
+    expect(message).toContain('"authMode"');
+    expect(message).toContain('"tokenHeader"');
+    expect(message).toContain('"previousTokenGraceMinutes"');
+  });
+
+  test('a key that differs only in case is rejected, not ignored', () => {
+    const app = new App({ context: { ...cdkJsonContext(), authmode: 'token', 'aws:cdk:bundling-stacks': [] } });
+    expect(() => buildApp(app)).toThrow('"authmode": unknown key; did you mean "authMode"?');
+  });
+
+  test('the CDK app itself exits non-zero with the message, without a stack trace', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'amani-cdk-invalid-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), authMode: 'hmac', amaniBaseUrl: 'ftp://eu.amani.ai' }),
+        CDK_OUTDIR: outdir,
+      },
+    });
+    rmSync(outdir, { recursive: true, force: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Invalid CDK context');
+    expect(result.stderr).toContain('"authMode": must be \'signature\' or \'token\'');
+    expect(result.stderr).toContain('"amaniBaseUrl": must be an https:// base URL');
+    expect(result.stderr).not.toContain('    at ');
+  });
+});

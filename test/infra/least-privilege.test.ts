@@ -1,0 +1,198 @@
+/**
+ * Least privilege, asserted as exact sets: every statement each role holds is listed here, so a
+ * new permission fails this test until someone decides it belongs.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { functionRole, getAtt, logicalId, ref, resources, roleGrants, synthesize, type NormalisedStatement } from './stack-harness';
+
+const viaService = (service: string) => ({
+  'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+});
+
+/** JSON with sorted object keys, so that statements compare regardless of key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function expectExactly(actual: NormalisedStatement[], expected: NormalisedStatement[]): void {
+  const normalise = (statements: NormalisedStatement[]) =>
+    statements.map((statement) => canonical({ ...statement, actions: [...statement.actions].sort() })).sort();
+  expect(normalise(actual)).toEqual(normalise(expected));
+}
+
+const allow = (actions: string[], resource: unknown, condition?: unknown): NormalisedStatement => ({
+  actions: [...actions].sort(),
+  resources: [resource],
+  effect: 'Allow',
+  ...(condition ? { condition } : {}),
+});
+
+describe('least privilege (default configuration: credentials secret created by the stack)', () => {
+  const { template } = synthesize();
+  const id = {
+    key: logicalId(template, 'AWS::KMS::Key', 'EncryptionKey'),
+    tokenSecret: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsWebhookToken'),
+    credentials: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsAmaniCredentials'),
+    bus: logicalId(template, 'AWS::Events::EventBus', 'EventsBus'),
+    fallback: logicalId(template, 'AWS::SQS::Queue', 'FallbackQueue'),
+    failures: logicalId(template, 'AWS::SQS::Queue', 'RotationFailureQueue'),
+    receiver: logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction'),
+    rotator: logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction'),
+    registration: logicalId(template, 'AWS::Lambda::Function', 'AmaniRegistrationHandlerFunction'),
+  };
+  const logs = (fn: string) => {
+    const group = (resources(template)[fn]!.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    return allow(['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt(group));
+  };
+  const secretKms = (actions: string[], secret: string) =>
+    allow(actions, getAtt(id.key), {
+      StringEquals: { 'kms:ViaService': viaService('secretsmanager'), 'kms:EncryptionContext:SecretARN': ref(secret) },
+    });
+
+  test('the receiver may only read the token secret, put events on its bus and send to its fallback queue', () => {
+    const grants = roleGrants(template, functionRole(template, id.receiver));
+    expect(grants.managedPolicies).toEqual([]);
+    expectExactly(grants.statements, [
+      logs(id.receiver),
+      allow(['secretsmanager:GetSecretValue'], ref(id.tokenSecret)),
+      secretKms(['kms:Decrypt'], id.tokenSecret),
+      allow(['events:PutEvents'], getAtt(id.bus)),
+      allow(['sqs:SendMessage'], getAtt(id.fallback)),
+      allow(['kms:GenerateDataKey', 'kms:Decrypt'], getAtt(id.key), {
+        StringEquals: { 'kms:ViaService': viaService('sqs'), 'kms:EncryptionContext:aws:sqs:arn': getAtt(id.fallback) },
+      }),
+    ]);
+  });
+
+  test('the rotator may only read/write the token secret and read the credentials secret (plus report its failed runs)', () => {
+    const grants = roleGrants(template, functionRole(template, id.rotator));
+    expect(grants.managedPolicies).toEqual([]);
+    expectExactly(grants.statements, [
+      logs(id.rotator),
+      allow(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], ref(id.tokenSecret)),
+      secretKms(['kms:Decrypt', 'kms:GenerateDataKey'], id.tokenSecret),
+      allow(['secretsmanager:GetSecretValue'], ref(id.credentials)),
+      secretKms(['kms:Decrypt'], id.credentials),
+      // The asynchronous on-failure destination: Lambda sends the failure record with this role.
+      allow(['sqs:SendMessage'], getAtt(id.failures)),
+    ]);
+  });
+
+  test('the registration may only read the credentials secret and invoke the rotator', () => {
+    const grants = roleGrants(template, functionRole(template, id.registration));
+    expect(grants.managedPolicies).toEqual([]);
+    expectExactly(grants.statements, [
+      logs(id.registration),
+      allow(['secretsmanager:GetSecretValue'], ref(id.credentials)),
+      secretKms(['kms:Decrypt'], id.credentials),
+      allow(['lambda:InvokeFunction'], getAtt(id.rotator)),
+    ]);
+  });
+
+  test('the scheduler role may only invoke the rotator and dead-letter to the failure queue', () => {
+    const role = logicalId(template, 'AWS::IAM::Role', 'RotationSchedulerRole');
+    const grants = roleGrants(template, role);
+    expectExactly(grants.statements, [
+      { actions: ['lambda:InvokeFunction'], resources: [getAtt(id.rotator), { 'Fn::Join': ['', [getAtt(id.rotator), ':*']] }], effect: 'Allow' },
+      allow(['sqs:SendMessage'], getAtt(id.failures)),
+    ]);
+    const trust = resources(template)[role]!.Properties!.AssumeRolePolicyDocument as { Statement: { Principal: unknown; Condition: unknown }[] };
+    expect(trust.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': expect.anything() } },
+      }),
+    ]);
+  });
+
+  test('KMS: every grant names the one key, through one service, for one secret or queue', () => {
+    const kmsStatements = Object.entries(resources(template))
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap(([, resource]) => (resource.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('kms:')));
+    // receiver: token secret + fallback queue; rotator: token secret + credentials; registration: credentials
+    expect(kmsStatements.length).toBe(5);
+    for (const statement of kmsStatements) {
+      expect(statement.Resource).toEqual(getAtt(id.key));
+      const equals = (statement.Condition as { StringEquals: Record<string, unknown> }).StringEquals;
+      expect(Object.keys(equals)).toEqual(expect.arrayContaining(['kms:ViaService']));
+      expect(Object.keys(equals).some((key) => key.startsWith('kms:EncryptionContext:'))).toBe(true);
+      expect([statement.Action].flat().every((action) => ['kms:Decrypt', 'kms:GenerateDataKey'].includes(String(action)))).toBe(true);
+    }
+  });
+
+  test('the key policy grants nobody directly: it delegates to IAM of this account only', () => {
+    const policy = resources(template)[id.key]!.Properties!.KeyPolicy as { Statement: { Principal: { AWS: unknown } }[] };
+    const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
+    for (const statement of policy.Statement) expect(statement.Principal).toEqual({ AWS: accountRoot });
+  });
+
+  test('no statement anywhere uses a service-wide action or a "*" resource', () => {
+    for (const [policyId, resource] of Object.entries(resources(template))) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      for (const statement of (resource.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement) {
+        for (const action of [statement.Action].flat()) expect(`${policyId}: ${String(action)}`).not.toMatch(/(^|:)\*$/);
+        expect([statement.Resource].flat()).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('least privilege with an existing credentials secret', () => {
+  test('named by name: the ARN pattern matches any suffix, and no KMS grant (AWS managed key)', () => {
+    const { template } = synthesize({ credentialsSecret: 'amani/prod/api-credentials' });
+    expect(Object.values(resources(template)).filter((r) => r.Type === 'AWS::SecretsManager::Secret')).toHaveLength(1);
+    const rotator = logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction');
+    const { statements } = roleGrants(template, functionRole(template, rotator));
+    const credentials = statements.filter((s) => JSON.stringify(s.resources).includes('amani/prod/api-credentials'));
+    expect(credentials).toEqual([
+      {
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [
+          {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:amani/prod/api-credentials-??????'],
+            ],
+          },
+        ],
+        effect: 'Allow',
+      },
+    ]);
+    const env = (resources(template)[rotator]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.CREDENTIALS_SECRET_ID).toBe('amani/prod/api-credentials');
+  });
+
+  test('by complete ARN with its own KMS key: Decrypt on that key for that secret only', () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani/api-credentials-AbCdEf';
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { template } = synthesize({ credentialsSecret: arn, credentialsSecretKmsKeyArn: keyArn });
+    const registration = logicalId(template, 'AWS::Lambda::Function', 'AmaniRegistrationHandlerFunction');
+    const { statements } = roleGrants(template, functionRole(template, registration));
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        allow(['secretsmanager:GetSecretValue'], arn),
+        allow(['kms:Decrypt'], keyArn, {
+          StringEquals: { 'kms:ViaService': viaService('secretsmanager'), 'kms:EncryptionContext:SecretARN': arn },
+        }),
+      ]),
+    );
+  });
+});
+
+describe('least privilege with tracing on', () => {
+  test('each function role gains exactly the X-Ray write actions', () => {
+    const { template } = synthesize({ tracing: true });
+    const receiver = logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction');
+    const { statements } = roleGrants(template, functionRole(template, receiver));
+    const wildcard = statements.filter((s) => s.resources.includes('*'));
+    expect(wildcard).toEqual([allow(['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], '*')]);
+  });
+});

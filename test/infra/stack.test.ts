@@ -1,0 +1,489 @@
+import { describe, expect, test } from '@jest/globals';
+import { STACK_OUTPUTS } from '../../cli/target';
+import { Match } from 'aws-cdk-lib/assertions';
+import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
+import { DAILY_SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
+import { getAtt, logicalId, ref, resources, synthesize } from './stack-harness';
+
+const RUNTIME = 'nodejs24.x';
+
+describe('the default stack', () => {
+  const { stack, template } = synthesize();
+  const all = resources(template);
+  const id = {
+    api: logicalId(template, 'AWS::ApiGateway::RestApi', 'WebhookApi'),
+    receiver: logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction'),
+    rotator: logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction'),
+    registration: logicalId(template, 'AWS::Lambda::Function', 'AmaniRegistrationHandlerFunction'),
+    key: logicalId(template, 'AWS::KMS::Key', 'EncryptionKey'),
+    tokenSecret: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsWebhookToken'),
+    credentials: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsAmaniCredentials'),
+    bus: logicalId(template, 'AWS::Events::EventBus', 'EventsBus'),
+    fallback: logicalId(template, 'AWS::SQS::Queue', 'FallbackQueue'),
+    failures: logicalId(template, 'AWS::SQS::Queue', 'RotationFailureQueue'),
+    registrationResource: logicalId(template, 'Custom::AmaniWebhookRegistration', 'AmaniRegistration'),
+  };
+  const env = (fn: string) => (all[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  test('is environment-agnostic and named AmaniWebhooks-<stage>', () => {
+    expect(stack.stackName).toBe('AmaniWebhooks-dev');
+    expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+  });
+
+  test('outputs: the keys the CLI discovers the deployment by', () => {
+    const outputs = Object.keys(template.toJSON().Outputs as object);
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        // Every output the CLI needs (cli/target.ts), plus the operator-facing ones.
+        ...STACK_OUTPUTS,
+        'SignatureHeader',
+        'TokenHeader',
+        'EventBusArn',
+        'ArchiveName',
+        'RegistrationFunctionName',
+        'RegistrationStatus',
+      ]),
+    );
+    template.hasOutput('EventBusName', { Value: ref(id.bus) });
+    template.hasOutput('EventBusArn', { Value: getAtt(id.bus) });
+    template.hasOutput('TokenSecretArn', { Value: ref(id.tokenSecret) });
+    template.hasOutput('CredentialsSecretArn', { Value: ref(id.credentials) });
+    template.hasOutput('FallbackQueueUrl', { Value: ref(id.fallback) });
+    template.hasOutput('RotatorFunctionName', { Value: ref(id.rotator) });
+    template.hasOutput('RegistrationStatus', { Value: getAtt(id.registrationResource, 'Message') });
+    template.hasOutput('AmaniBaseUrl', { Value: 'https://eu.amani.ai' });
+    template.hasOutput('AuthMode', { Value: 'signature' });
+    template.hasOutput('WebhookUrl', { Value: { 'Fn::Join': ['', Match.arrayWith([ref(id.api), Match.stringLikeRegexp('/webhook$')])] } });
+  });
+
+  describe('API Gateway', () => {
+    test('regional REST API that passes every body through base64 (byte-exact)', () => {
+      template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+        Name: 'amani-webhooks-dev',
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+        BinaryMediaTypes: ['*/*'],
+      });
+    });
+
+    test('one route, POST /webhook, Lambda proxy to the receiver, no other method', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'webhook' });
+      const methods = template.findResources('AWS::ApiGateway::Method');
+      expect(Object.values(methods).map((method) => method.Properties.HttpMethod)).toEqual(['POST']);
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        AuthorizationType: 'NONE',
+        Integration: {
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          Uri: { 'Fn::Join': ['', Match.arrayWith([getAtt(id.receiver)])] },
+        },
+      });
+      // Only the deployed stage may invoke the receiver (no test-invoke permission).
+      const permissions = template.findResources('AWS::Lambda::Permission', { Properties: { FunctionName: getAtt(id.receiver) } });
+      expect(Object.keys(permissions)).toHaveLength(1);
+    });
+
+    test('stage throttling from context, execution logs at ERROR without data trace', () => {
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: 'v1',
+        TracingEnabled: false,
+        MethodSettings: [
+          { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false },
+        ],
+      });
+      const throttled = synthesize({ throttlingRateLimit: '5', throttlingBurstLimit: '7' }).template;
+      throttled.hasResourceProperties('AWS::ApiGateway::Stage', {
+        MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 7 })],
+      });
+    });
+
+    test('access logs: JSON of request metadata only, never bodies, headers or query strings', () => {
+      const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0]!;
+      const setting = stage.Properties.AccessLogSetting as { Format: string; DestinationArn: unknown };
+      const format = JSON.parse(setting.Format) as Record<string, string>;
+      expect(format).toEqual(ACCESS_LOG_FIELDS);
+      expect(format.requestId).toBe('$context.requestId');
+      expect(format.status).toBe('$context.status');
+      const allowed = new Set([
+        '$context.requestId',
+        '$context.extendedRequestId',
+        '$context.requestTime',
+        '$context.httpMethod',
+        '$context.resourcePath',
+        '$context.protocol',
+        '$context.status',
+        '$context.responseLength',
+        '$context.responseLatency',
+        '$context.integrationStatus',
+        '$context.integrationLatency',
+        '$context.error.message',
+        '$context.error.responseType',
+        '$context.identity.sourceIp',
+        '$context.identity.userAgent',
+        '$context.xrayTraceId',
+      ]);
+      for (const value of Object.values(format)) expect(allowed).toContain(value);
+      expect(setting.Format).not.toMatch(/\$input|\$method|header|querystring|requestOverride|authorizer|body|\$context\.path/i);
+      const group = logicalId(template, 'AWS::Logs::LogGroup', 'WebhookApiAccessLogs');
+      expect(setting.DestinationArn).toEqual(getAtt(group));
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    });
+
+    test('the account-level CloudWatch role is created and retained, or left to the account', () => {
+      template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+      const without = synthesize({ apiGatewayCloudWatchRole: false }).template;
+      without.resourceCountIs('AWS::ApiGateway::Account', 0);
+    });
+
+    test('a web ACL is associated with the stage when webAclArn is set', () => {
+      template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+      const webAclArn = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/amani/abc';
+      synthesize({ webAclArn }).template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: webAclArn });
+    });
+  });
+
+  describe('functions', () => {
+    test.each([
+      ['receiver', 'ReceiverFunction', 512, 10],
+      ['rotator', 'RotationRotatorFunction', 256, 120],
+      ['registration', 'AmaniRegistrationHandlerFunction', 256, 300],
+    ])('%s: pinned Node.js 24 on arm64, handler export, memory, timeout, own log group with retention', (_name, prefix, memory, timeout) => {
+      const fn = logicalId(template, 'AWS::Lambda::Function', prefix);
+      expect(all[fn]!.Properties).toMatchObject({
+        Runtime: RUNTIME,
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: memory,
+        Timeout: timeout,
+        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+      });
+      expect(all[fn]!.Properties!.TracingConfig).toBeUndefined();
+      expect(env(fn).NODE_OPTIONS).toBe('--enable-source-maps');
+      const logGroup = (all[fn]!.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(all[logGroup]!.Properties).toMatchObject({ RetentionInDays: 90 });
+    });
+
+    test('the receiver timeout covers its publish and fallback budgets and stays below API Gateway\'s 29 s', () => {
+      const variables = env(id.receiver);
+      const budgets = Number(variables.PUBLISH_BUDGET_MS) + Number(variables.FALLBACK_BUDGET_MS);
+      const timeoutMs = (all[id.receiver]!.Properties!.Timeout as number) * 1000;
+      expect(timeoutMs).toBeGreaterThan(budgets);
+      expect(timeoutMs).toBeLessThan(29_000);
+    });
+
+    test('the receiver environment (names fixed by the receiver)', () => {
+      expect(env(id.receiver)).toEqual({
+        NODE_OPTIONS: '--enable-source-maps',
+        TOKEN_SECRET_ID: ref(id.tokenSecret),
+        EVENT_BUS_NAME: ref(id.bus),
+        FALLBACK_QUEUE_URL: ref(id.fallback),
+        AUTH_MODE: 'signature',
+        SIGNATURE_HEADER: 'Webhook-Signature',
+        TOKEN_HEADER: 'Webhook-Token',
+        EVENT_SOURCE: 'amani',
+        PUBLISH_BUDGET_MS: '3000',
+        FALLBACK_BUDGET_MS: '2000',
+        POWERTOOLS_SERVICE_NAME: 'amani-webhooks-receiver',
+        POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/dev',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    });
+
+    test('the rotator environment (names fixed by the rotator)', () => {
+      expect(env(id.rotator)).toEqual({
+        NODE_OPTIONS: '--enable-source-maps',
+        TOKEN_SECRET_ID: ref(id.tokenSecret),
+        CREDENTIALS_SECRET_ID: ref(id.credentials),
+        AMANI_BASE_URL: 'https://eu.amani.ai',
+        PREVIOUS_TOKEN_GRACE_MINUTES: '60',
+        MIN_ROTATION_AGE_MINUTES: '60',
+        AMANI_TIMEOUT_MS: '5000',
+        STORE_RETRY_BUDGET_MS: '20000',
+        POWERTOOLS_SERVICE_NAME: 'amani-webhooks-rotator',
+        POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/dev',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    });
+
+    test('context reaches the functions: token mode, headers, source, paths, grace, log level', () => {
+      const custom = synthesize({
+        authMode: 'token',
+        tokenHeader: 'X-Amani-Token',
+        eventSource: 'kyc.amani',
+        eventNamePaths: 'event,data.event',
+        deliveryIdPaths: '[]',
+        previousTokenGraceMinutes: 15,
+        logLevel: 'debug',
+        stage: 'prod',
+        amaniBaseUrl: 'https://ae.amani.ai',
+      });
+      const customAll = resources(custom.template);
+      const receiver = logicalId(custom.template, 'AWS::Lambda::Function', 'ReceiverFunction');
+      const rotator = logicalId(custom.template, 'AWS::Lambda::Function', 'RotationRotatorFunction');
+      const variables = (fn: string) => (customAll[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables(receiver)).toMatchObject({
+        AUTH_MODE: 'token',
+        TOKEN_HEADER: 'X-Amani-Token',
+        EVENT_SOURCE: 'kyc.amani',
+        EVENT_NAME_PATHS: 'event,data.event',
+        DELIVERY_ID_PATHS: '',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/prod',
+      });
+      expect(variables(rotator)).toMatchObject({ PREVIOUS_TOKEN_GRACE_MINUTES: '15', AMANI_BASE_URL: 'https://ae.amani.ai', MIN_ROTATION_AGE_MINUTES: '60' });
+      // A short test schedule still rotates: duplicates are only suppressed within half its interval.
+      const fast = synthesize({ rotationSchedule: 'rate(20 minutes)', previousTokenGraceMinutes: 5 }).template;
+      fast.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MIN_ROTATION_AGE_MINUTES: '10' }) } });
+      expect(custom.stack.stackName).toBe('AmaniWebhooks-prod');
+      custom.template.hasResourceProperties('Custom::AmaniWebhookRegistration', { SignatureEnabled: 'false' });
+    });
+
+    test('tracing is switchable by context (functions and API stage)', () => {
+      const traced = synthesize({ tracing: 'true' }).template;
+      const functions = Object.values(traced.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Runtime === RUNTIME && !String(fn.Properties.Handler).startsWith('framework'));
+      expect(functions).toHaveLength(3);
+      for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      traced.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
+    });
+
+    test('the rotator runs one at a time and sends failed asynchronous runs to the failure queue', () => {
+      expect(all[id.rotator]!.Properties!.ReservedConcurrentExecutions).toBe(1);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(id.rotator),
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: getAtt(id.failures) } },
+      });
+    });
+  });
+
+  describe('secrets and encryption', () => {
+    test('one customer-managed key with automatic rotation', () => {
+      template.resourceCountIs('AWS::KMS::Key', 1);
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+
+    test('the token secret is created without a value CloudFormation could leak: a placeholder that parses to "not bootstrapped"', () => {
+      expect(all[id.tokenSecret]!.Properties).toMatchObject({
+        KmsKeyId: getAtt(id.key),
+        GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'bootstrapPlaceholder' },
+      });
+      expect(all[id.tokenSecret]!.Properties!.SecretString).toBeUndefined();
+      // What the receiver and rotator make of such a value:
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { parseTokenSecret } = require('../../lambda/core/token-secret') as typeof import('../../lambda/core/token-secret');
+      expect(parseTokenSecret(JSON.stringify({ bootstrapPlaceholder: 'Zx81kP0qLm2Nf7Ty' }))).toEqual({});
+    });
+
+    test('the credentials secret is created empty (placeholder) unless an existing one is named', () => {
+      expect(all[id.credentials]!.Properties).toMatchObject({
+        KmsKeyId: getAtt(id.key),
+        GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'bootstrapPlaceholder' },
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { parseAmaniCredentials } = require('../../lambda/adapters/amani-credentials') as typeof import('../../lambda/adapters/amani-credentials');
+      expect(() => parseAmaniCredentials(JSON.stringify({ bootstrapPlaceholder: 'Zx81kP0qLm2Nf7Ty' }))).toThrow('has neither shape');
+
+      const existing = synthesize({ credentialsSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-AbCdEf' }).template;
+      existing.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      existing.hasOutput('CredentialsSecretArn', { Value: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-AbCdEf' });
+    });
+  });
+
+  describe('EventBridge', () => {
+    test('a custom bus and an archive of every published delivery with the configured retention', () => {
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'amani-webhooks-dev' });
+      template.hasResourceProperties('AWS::Events::Archive', {
+        ArchiveName: 'amani-webhooks-dev',
+        SourceArn: getAtt(id.bus),
+        EventPattern: { source: ['amani'] },
+        RetentionDays: 30,
+      });
+      const forever = synthesize({ archiveRetentionDays: 0, eventSource: 'kyc' }).template;
+      const archive = Object.values(forever.findResources('AWS::Events::Archive'))[0]!;
+      // 0 is EventBridge's "keep indefinitely".
+      expect(archive.Properties.RetentionDays ?? 0).toBe(0);
+      expect(archive.Properties.EventPattern).toEqual({ source: ['kyc'] });
+    });
+  });
+
+  describe('fallback queue', () => {
+    test('encrypted with the stack key, 14 days, TLS only, no redrive to a further queue', () => {
+      expect(all[id.fallback]!.Properties).toMatchObject({ KmsMasterKeyId: getAtt(id.key), MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(all[id.fallback]!.Properties!.RedrivePolicy).toBeUndefined();
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(id.fallback)],
+        PolicyDocument: {
+          Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+        },
+      });
+    });
+  });
+
+  describe('rotation schedule', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+    const byPayload = (payload: string) => schedules.find((schedule) => schedule.Properties.Target.Input === payload)!;
+
+    test('the rotation schedule invokes {"action":"rotate"} with the configured expression and a retry policy', () => {
+      expect(byPayload('{"action":"rotate"}').Properties).toMatchObject({
+        ScheduleExpression: 'rate(30 days)',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: getAtt(id.rotator),
+          RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 7200 },
+          DeadLetterConfig: { Arn: getAtt(id.failures) },
+        },
+      });
+      const cron = synthesize({ rotationSchedule: 'cron(0 3 1 * ? *)' }).template;
+      cron.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 3 1 * ? *)', Target: Match.objectLike({ Input: '{"action":"rotate"}' }) });
+    });
+
+    test('a daily {"action":"sync"} feeds the rotation-overdue alarm', () => {
+      expect(byPayload('{"action":"sync"}').Properties).toMatchObject({
+        ScheduleExpression: DAILY_SYNC_SCHEDULE,
+        Target: { Arn: getAtt(id.rotator), DeadLetterConfig: { Arn: getAtt(id.failures) } },
+      });
+      expect(schedules).toHaveLength(2);
+    });
+
+    test('the failure queue is encrypted and TLS-only', () => {
+      expect(all[id.failures]!.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    });
+  });
+
+  describe('registration with Amani (custom resource)', () => {
+    test('carries the URL, signature_enabled, the events and the delete behaviour; runs after the functions exist', () => {
+      const resource = all[id.registrationResource]!;
+      expect(resource.Properties).toMatchObject({
+        AmaniBaseUrl: 'https://eu.amani.ai',
+        CredentialsSecretId: ref(id.credentials),
+        SignatureEnabled: 'true',
+        EnabledEvents: 'profile_create,profile_update,profile_status_change,profile_level_update,document_upload,document_delete,document_update,document_status_change,zip_file_create,video_call_status_change',
+        DisableEventsOnDelete: 'true',
+      });
+      template.hasResourceProperties('Custom::AmaniWebhookRegistration', {
+        WebhookUrl: { 'Fn::Join': ['', Match.arrayWith([ref(id.api), Match.stringLikeRegexp('/webhook$')])] },
+      });
+      expect(resource.DependsOn).toEqual(expect.arrayContaining([id.rotator, id.receiver, expect.stringMatching(/^RotationRotatorRoleDefaultPolicy/), expect.stringMatching(/^ReceiverRoleDefaultPolicy/)]));
+    });
+
+    test('the registration function gets the same configuration in its environment', () => {
+      expect(env(id.registration)).toMatchObject({
+        AMANI_BASE_URL: 'https://eu.amani.ai',
+        CREDENTIALS_SECRET_ID: ref(id.credentials),
+        ROTATOR_FUNCTION_NAME: ref(id.rotator),
+        SIGNATURE_ENABLED: 'true',
+        ENABLED_EVENTS: expect.stringContaining('profile_create'),
+        DISABLE_EVENTS_ON_DELETE: 'true',
+      });
+      expect(env(id.registration).WEBHOOK_URL).toEqual(all[id.registrationResource]!.Properties!.WebhookUrl);
+    });
+
+    test('events and the delete behaviour follow context', () => {
+      const custom = synthesize({ events: 'profile_status_change,document_status_change', disableEventsOnDelete: 'false' }).template;
+      custom.hasResourceProperties('Custom::AmaniWebhookRegistration', {
+        EnabledEvents: 'profile_status_change,document_status_change',
+        DisableEventsOnDelete: 'false',
+      });
+    });
+
+    test('the provider framework runs with its own role: its log group and invoking the registration function only', () => {
+      const provider = Object.entries(all).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties!.Handler === 'framework.onEvent')!;
+      const role = (provider[1].Properties!.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      expect(all[role]!.Properties!.ManagedPolicyArns).toBeUndefined();
+      expect(provider[1].Properties!.Runtime).toBe(RUNTIME);
+    });
+  });
+
+  describe('monitoring', () => {
+    const alarms = template.findResources('AWS::CloudWatch::Alarm');
+    const alarm = (name: string) => Object.values(alarms).find((a) => a.Properties.AlarmName === `amani-webhooks-dev-${name}`)!.Properties;
+
+    test('one alarm per failure mode', () => {
+      expect(Object.values(alarms).map((a) => a.Properties.AlarmName).sort()).toEqual(
+        [
+          'ApiServerErrors',
+          'AuthenticationFailures',
+          'DeliveryFailed',
+          'FallbackQueueNotEmpty',
+          'PublishFailed',
+          'RotationFailed',
+          'RotationInvocationsFailed',
+          'RotationOverdue',
+        ].map((name) => `amani-webhooks-dev-${name}`),
+      );
+    });
+
+    test('receiver alarms watch its EMF metrics and API Gateway 5xx', () => {
+      expect(alarm('ApiServerErrors')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Threshold: 1 });
+      for (const [name, metric, threshold] of [
+        ['DeliveryFailed', 'DeliveryFailed', 1],
+        ['PublishFailed', 'PublishFailed', 1],
+        ['AuthenticationFailures', 'AuthenticationFailed', 10],
+      ] as const) {
+        expect(alarm(name)).toMatchObject({
+          Namespace: 'AmaniWebhooks/dev',
+          MetricName: metric,
+          Dimensions: [{ Name: 'service', Value: 'amani-webhooks-receiver' }],
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: threshold,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+      expect(alarm('FallbackQueueNotEmpty')).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: getAtt(id.fallback, 'QueueName') }],
+        Threshold: 1,
+      });
+    });
+
+    test('rotation failed: reported failures or function errors', () => {
+      const failed = alarm('RotationFailed');
+      const expressions = (failed.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string } } }[]);
+      expect(expressions.find((m) => m.Expression)!.Expression).toBe('FILL(reported, 0) + FILL(errors, 0)');
+      expect(expressions.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric.MetricName).sort()).toEqual(['Errors', 'RotationFailed']);
+    });
+
+    test('rotation overdue: token age above the interval plus slack, missing data breaching', () => {
+      expect(alarm('RotationOverdue')).toMatchObject({
+        Namespace: 'AmaniWebhooks/dev',
+        MetricName: 'TokenAgeHours',
+        Dimensions: [{ Name: 'service', Value: 'amani-webhooks-rotator' }],
+        Statistic: 'Maximum',
+        Period: 86400,
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        Threshold: 720 + 48,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+      const weekly = synthesize({ rotationSchedule: 'rate(7 days)', authFailureAlarmThreshold: 3 }).template;
+      weekly.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenAgeHours', Threshold: 168 + 48 });
+      weekly.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AuthenticationFailed', Threshold: 3 });
+    });
+
+    test('alarms notify the SNS topic named by context, on ALARM and on OK', () => {
+      for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toBeUndefined();
+      const topic = 'arn:aws:sns:eu-west-1:123456789012:amani-oncall';
+      const notified = synthesize({ alarmTopicArn: topic }).template;
+      const withActions = Object.values(notified.findResources('AWS::CloudWatch::Alarm'));
+      expect(withActions).toHaveLength(8);
+      for (const a of withActions) {
+        expect(a.Properties.AlarmActions).toEqual([topic]);
+        expect(a.Properties.OKActions).toEqual([topic]);
+      }
+    });
+
+    test('a dashboard of the receiver and rotator metrics', () => {
+      const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
+      expect(dashboard.Properties.DashboardName).toBe('amani-webhooks-dev');
+      const body = JSON.stringify(dashboard.Properties.DashboardBody);
+      for (const metric of ['DeliveryAccepted', 'DeliveryRejected', 'AuthenticationFailed', 'DeliveryLatency', 'PublishFailed', 'FallbackUsed', 'PreviousTokenUsed', 'RotationSucceeded', 'RotationFailed', 'TokenAgeHours', 'Bootstrapped', 'Reconciled', 'RotationSkipped']) {
+        expect(body).toContain(metric);
+      }
+    });
+  });
+});
