@@ -17,7 +17,8 @@ import { readAmaniCredentials } from '../lambda/adapters/amani-credentials';
 import { clientOptions } from '../lambda/adapters/aws-clients';
 import { EventBridgePublisher } from '../lambda/adapters/event-bus';
 import { SecretsManagerTokenStore } from '../lambda/adapters/token-secret-store';
-import { AMANI_EVENTS, prepareDelivery, samplePayload, sendDelivery, type WireFormat } from '../local/amani-sender';
+import { AMANI_EVENTS, eventSwitches } from '../lambda/core/amani-events';
+import { prepareDelivery, samplePayload, sendDelivery, type WireFormat } from '../local/amani-sender';
 import { buildLocalRotator, invokeLocally } from '../local/local-stack';
 import { redrive } from './redrive';
 import { resolveTarget, TargetNotFoundError, type Target } from './target';
@@ -151,7 +152,7 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
     const wanted = !values.events || values.events === 'all' ? [...AMANI_EVENTS] : String(values.events).split(',').map((e) => e.trim()).filter(Boolean);
     const unknown = wanted.filter((event) => !(AMANI_EVENTS as readonly string[]).includes(event));
     if (unknown.length > 0) throw new UsageError(`Unknown event(s): ${unknown.join(', ')}. Known: ${AMANI_EVENTS.join(', ')}`);
-    const events = Object.fromEntries(AMANI_EVENTS.map((event) => [event, wanted.includes(event)]));
+    const events = eventSwitches(wanted);
     await (await amaniFor(target)).registerWebhook({ url, signatureEnabled: authMode === 'signature', events });
     const enabled = Object.entries(events).filter(([, on]) => on).map(([event]) => event);
     print(`Registered ${url} with Amani (${authMode} mode), events: ${enabled.join(', ')}`, { ok: true, url, authMode, events });

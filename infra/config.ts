@@ -9,7 +9,7 @@
  * booleans and lists accept both spellings.
  */
 import { z } from 'zod';
-import { AMANI_EVENTS, type AmaniEventName } from '../lambda/registration/amani-events';
+import { AMANI_EVENTS, type AmaniEventName } from '../lambda/core/amani-events';
 
 export { AMANI_EVENTS, type AmaniEventName };
 

@@ -4,20 +4,10 @@
  * Used by `npx amani-webhooks send`, the local mode and the end-to-end tests.
  */
 import { createHmac, randomUUID } from 'node:crypto';
+import { AMANI_EVENTS } from '../lambda/core/amani-events';
 import { pythonJsonDumps } from '../lambda/core/python-json';
 
-export const AMANI_EVENTS = [
-  'profile_create',
-  'profile_update',
-  'profile_status_change',
-  'profile_level_update',
-  'document_upload',
-  'document_delete',
-  'document_update',
-  'document_status_change',
-  'zip_file_create',
-  'video_call_status_change',
-] as const;
+export { AMANI_EVENTS };
 
 /**
  * How the body goes on the wire. `python`: the bytes Amani's Python signer hashes, so the raw

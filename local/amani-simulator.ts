@@ -34,19 +34,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { AMANI_EVENTS } from '../lambda/core/amani-events';
 
-export const AMANI_EVENTS = [
-  'profile_create',
-  'profile_update',
-  'profile_status_change',
-  'document_upload',
-  'document_delete',
-  'document_update',
-  'document_status_change',
-  'zip_file_create',
-  'video_call_status_change',
-  'profile_level_update',
-] as const;
+export { AMANI_EVENTS };
 
 export type SimulatorRoute = 'login' | 'refresh' | 'listEvents' | 'registerWebhook' | 'getToken' | 'rotateToken';
 

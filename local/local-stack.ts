@@ -14,7 +14,7 @@ import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-r
 import { loadRotatorConfig } from '../lambda/rotator/config';
 import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
 import { startAmaniSimulator, type AmaniSimulator } from './amani-simulator';
-import { AMANI_EVENTS } from './amani-sender';
+import { AMANI_EVENTS, eventSwitches } from '../lambda/core/amani-events';
 import { startReceiverEndpoint, type ReceiverEndpoint } from './api-gateway-bridge';
 import { startAwsEmulator, EMULATOR_REGION, type AwsEmulator, type BusEvent } from './aws-emulator';
 
@@ -146,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await client.registerWebhook({
       url: endpoint.url,
       signatureEnabled: authMode === 'signature',
-      events: Object.fromEntries(AMANI_EVENTS.map((event) => [event, true])),
+      events: eventSwitches(AMANI_EVENTS),
     });
     await rotate({ action: 'sync' });
 

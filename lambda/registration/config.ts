@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { amaniBaseUrlProblem } from '../adapters/amani-client';
 import { env, parseEnvironment } from '../core/env-config';
-import { AMANI_EVENTS, type AmaniEventName } from './amani-events';
+import { AMANI_EVENTS, type AmaniEventName } from '../core/amani-events';
 
 /**
  * The registration function's configuration: environment variables set by the CDK stack

@@ -4,7 +4,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { AmaniApiError, createAmaniClient, type AmaniApi, type AmaniCredentials } from '../adapters/amani-client';
 import { AmaniCredentialsMissingError, readAmaniCredentials } from '../adapters/amani-credentials';
 import { describeAwsError } from '../adapters/aws-clients';
-import { eventSwitches } from './amani-events';
+import { eventSwitches } from '../core/amani-events';
 import type { RegistrationConfig } from './config';
 
 /**

@@ -10,7 +10,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { startAmaniSimulator, type AmaniSimulator } from '../../local/amani-simulator';
 import { createAmaniClient } from '../../lambda/adapters/amani-client';
-import { AMANI_EVENTS } from '../../lambda/registration/amani-events';
+import { AMANI_EVENTS } from '../../lambda/core/amani-events';
 import { loadRegistrationConfig, type RegistrationConfig } from '../../lambda/registration/config';
 import { createRegistrationHandler, PHYSICAL_RESOURCE_ID } from '../../lambda/registration/handler';
 import { captureOutput, type CapturedOutput } from '../helpers/capture-output';

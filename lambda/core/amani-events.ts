@@ -1,8 +1,8 @@
 /**
  * The webhook events Amani documents (`GET /api/v2/webhook/events`). `PUT /api/v2/webhook` takes
  * one boolean per event and leaves every event it is not told about disabled, so registration
- * always sends all of them. Shared by the CDK context schema (`infra/config.ts`) and the
- * registration handler; plain data, no imports, so both sides can load it.
+ * always sends all of them. The one list of event names: the CDK context schema, the
+ * registration handler, the CLI, the Amani simulator and sender all use it.
  */
 export const AMANI_EVENTS = [
   'profile_create',
