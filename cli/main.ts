@@ -270,7 +270,7 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
 async function runRotator(target: Target, payload: Record<string, unknown>, print: CommandContext['print'], progress: CommandContext['progress']): Promise<number> {
   progress(`${payload.action} on ${target.label}...`);
   let summary: unknown;
-  if (target.kind === 'local') {
+  if (!target.rotatorFunctionName) {
     const rotator = buildLocalRotator({
       tokenSecretId: target.tokenSecretId,
       credentialsSecretId: target.credentialsSecretId,

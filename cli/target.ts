@@ -4,7 +4,8 @@
  * discovered with CloudFormation through the default credential chain.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { describeDeployedStack, StackNotFoundError } from '../local/deployed-stack';
 import { runtimeFile, localAwsEnvironment, type LocalRuntime } from '../local/local-stack';
 
 export interface Target {
@@ -30,21 +31,6 @@ export class TargetNotFoundError extends Error {
   override name = 'TargetNotFoundError';
 }
 
-export const STACK_OUTPUTS = [
-  'WebhookUrl',
-  'EventBusName',
-  'TokenSecretArn',
-  'CredentialsSecretArn',
-  'FallbackQueueUrl',
-  'RotatorFunctionName',
-  'AmaniBaseUrl',
-  'AuthMode',
-] as const;
-
-export function stackName(stage: string): string {
-  return `AmaniWebhooks-${stage}`;
-}
-
 export async function resolveTarget(options: { stage?: string; region?: string; dataDir: string }, cloudFormation?: CloudFormationClient): Promise<Target> {
   if (options.stage) return deployedTarget(options.stage, options.region, cloudFormation);
   return localTarget(options.dataDir);
@@ -59,8 +45,10 @@ export function localTarget(dataDir: string): Target {
   if (!isAlive(runtime.pid)) {
     throw new TargetNotFoundError(`The local mode that wrote ${file} (pid ${runtime.pid}) is no longer running. Start it with \`npm start\`.`);
   }
-  // The product's SDK clients reach the local stand-ins exactly as they would reach AWS.
-  Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint));
+  if (runtime.awsEndpoint) {
+    // The product's SDK clients reach the local stand-ins exactly as they would reach AWS.
+    Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint));
+  }
   return {
     kind: 'local',
     label: `local mode (${runtime.receiverUrl})`,
@@ -74,42 +62,36 @@ export function localTarget(dataDir: string): Target {
     eventBusName: runtime.eventBusName,
     fallbackQueueUrl: runtime.fallbackQueueUrl,
     previousTokenGraceMinutes: runtime.previousTokenGraceMinutes,
+    // A local endpoint on a deployed stack rotates through that stack's rotator, never from here.
+    ...(runtime.stack ? { rotatorFunctionName: runtime.stack.rotatorFunctionName } : {}),
     region: runtime.region,
   };
 }
 
 export async function deployedTarget(stage: string, region: string | undefined, client?: CloudFormationClient): Promise<Target> {
   if (region) process.env.AWS_REGION = region;
-  const cloudFormation = client ?? new CloudFormationClient(region ? { region } : {});
-  const name = stackName(stage);
-  let outputs: Record<string, string>;
+  let stack;
   try {
-    const answer = await cloudFormation.send(new DescribeStacksCommand({ StackName: name }));
-    const stack = answer.Stacks?.[0];
-    if (!stack) throw new TargetNotFoundError(`Stack ${name} was not found.`);
-    outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+    stack = await describeDeployedStack(stage, region, client);
   } catch (error) {
-    if (error instanceof TargetNotFoundError) throw error;
-    const e = error as Error;
-    if (/does not exist/i.test(e.message)) throw new TargetNotFoundError(`Stack ${name} does not exist in ${await cloudFormation.config.region()}. Deploy it with \`npx cdk deploy -c stage=${stage}\`.`);
-    throw new TargetNotFoundError(`Could not describe stack ${name}: ${e.name}. Check your AWS credentials and --region.`);
+    if (error instanceof StackNotFoundError) throw new TargetNotFoundError(error.message);
+    throw error;
   }
-  const missing = STACK_OUTPUTS.filter((key) => !outputs[key]);
-  if (missing.length > 0) throw new TargetNotFoundError(`Stack ${name} lacks the outputs ${missing.join(', ')}; redeploy it with this version.`);
+  const { outputs } = stack;
   return {
     kind: 'aws',
-    label: `stack ${name}`,
-    webhookUrl: outputs.WebhookUrl!,
-    amaniBaseUrl: outputs.AmaniBaseUrl!,
+    label: `stack ${stack.name}`,
+    webhookUrl: outputs.WebhookUrl,
+    amaniBaseUrl: outputs.AmaniBaseUrl,
     authMode: outputs.AuthMode === 'token' ? 'token' : 'signature',
     signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
     tokenHeader: outputs.TokenHeader || 'Webhook-Token',
-    tokenSecretId: outputs.TokenSecretArn!,
-    credentialsSecretId: outputs.CredentialsSecretArn!,
-    eventBusName: outputs.EventBusName!,
-    fallbackQueueUrl: outputs.FallbackQueueUrl!,
-    rotatorFunctionName: outputs.RotatorFunctionName!,
-    region: await cloudFormation.config.region(),
+    tokenSecretId: outputs.TokenSecretArn,
+    credentialsSecretId: outputs.CredentialsSecretArn,
+    eventBusName: outputs.EventBusName,
+    fallbackQueueUrl: outputs.FallbackQueueUrl,
+    rotatorFunctionName: outputs.RotatorFunctionName,
+    region: stack.region,
   };
 }
 

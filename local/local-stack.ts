@@ -7,12 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createAmaniClient } from '../lambda/adapters/amani-client';
 import { loadReceiverConfig } from '../lambda/receiver/config';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
 import { loadRotatorConfig } from '../lambda/rotator/config';
 import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
+import { describeDeployedStack } from './deployed-stack';
 import { startAmaniSimulator, type AmaniSimulator } from './amani-simulator';
 import { AMANI_EVENTS, eventSwitches } from '../lambda/core/amani-events';
 import { startReceiverEndpoint, type ReceiverEndpoint } from './api-gateway-bridge';
@@ -58,6 +60,8 @@ export interface LocalRuntime {
   readonly tokenHeader: string;
   readonly previousTokenGraceMinutes: number;
   readonly eventsFile: string;
+  /** Set when the endpoint uses a deployed stack's AWS services (`npm start -- --stage`). */
+  readonly stack?: { readonly name: string; readonly rotatorFunctionName: string };
 }
 
 export interface LocalStack {
@@ -198,6 +202,66 @@ export function buildLocalRotator(settings: {
     }),
     createRotatorClients(),
   );
+}
+
+/**
+ * `npm start -- --stage <stage>`: the same local endpoint and receiver code, but on the real AWS
+ * services of a deployed stack (its token secret, bus and fallback queue, found through the
+ * stack's outputs) through the default credential chain. No stand-ins, no simulator: deliveries
+ * must be signed with that stack's token (`npx amani-webhooks send` does, reading it from Amani).
+ */
+export async function startDeployedStackEndpoint(options: {
+  readonly stage: string;
+  readonly region?: string;
+  readonly dataDir?: string;
+  readonly receiverPort?: number;
+  readonly cloudFormation?: CloudFormationClient;
+}): Promise<{ readonly runtime: LocalRuntime; close(): Promise<void> }> {
+  const dataDir = resolve(options.dataDir ?? '.local');
+  mkdirSync(dataDir, { recursive: true });
+  if (options.region) process.env.AWS_REGION = options.region;
+  const stack = await describeDeployedStack(options.stage, options.region, options.cloudFormation);
+  const { outputs } = stack;
+  const authMode = outputs.AuthMode === 'token' ? 'token' : 'signature';
+  const receiver = buildReceiver(
+    loadReceiverConfig({
+      TOKEN_SECRET_ID: outputs.TokenSecretArn,
+      EVENT_BUS_NAME: outputs.EventBusName,
+      FALLBACK_QUEUE_URL: outputs.FallbackQueueUrl,
+      AUTH_MODE: authMode,
+      ...(outputs.SignatureHeader ? { SIGNATURE_HEADER: outputs.SignatureHeader } : {}),
+      ...(outputs.TokenHeader ? { TOKEN_HEADER: outputs.TokenHeader } : {}),
+    }),
+    createReceiverClients(),
+  ) as unknown as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+  const endpoint = await startReceiverEndpoint({ handler: receiver, port: options.receiverPort ?? 0 });
+  const runtime: LocalRuntime = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    receiverUrl: endpoint.url,
+    amaniBaseUrl: outputs.AmaniBaseUrl,
+    awsEndpoint: '',
+    region: stack.region,
+    tokenSecretId: outputs.TokenSecretArn,
+    credentialsSecretId: outputs.CredentialsSecretArn,
+    eventBusName: outputs.EventBusName,
+    fallbackQueueUrl: outputs.FallbackQueueUrl,
+    authMode,
+    signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
+    tokenHeader: outputs.TokenHeader || 'Webhook-Token',
+    previousTokenGraceMinutes: 60,
+    eventsFile: '',
+    stack: { name: stack.name, rotatorFunctionName: outputs.RotatorFunctionName },
+  };
+  const runtimePath = runtimeFile(dataDir);
+  writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
+  return {
+    runtime,
+    close: async () => {
+      await endpoint.close();
+      rmSync(runtimePath, { force: true });
+    },
+  };
 }
 
 function parseCredentials(secretString: string | undefined): { username: string; password: string } | undefined {

@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { relative } from 'node:path';
 import type { BusEvent } from './aws-emulator';
-import { startLocalStack } from './local-stack';
+import { StackNotFoundError } from './deployed-stack';
+import { startDeployedStackEndpoint, startLocalStack } from './local-stack';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -23,8 +24,12 @@ Options:
   --verbose            also print the receiver's and rotator's JSON logs and the Amani requests
   -h, --help           this text
 
-Against a deployed stack instead (real AWS through the default credential chain):
-  npx amani-webhooks <command> --stage <stage> [--region <region>]   (see npx amani-webhooks --help)
+  --stage <stage>      instead of the stand-ins, use the real AWS services of the deployed stack
+                       AmaniWebhooks-<stage> (its token secret, bus and fallback queue, found via
+                       its outputs) through the default AWS credential chain; no simulator
+  --region <region>    that stack's region (default: from the environment/profile)
+
+The CLI works against either: npx amani-webhooks --help
 `;
 
 async function main(): Promise<number> {
@@ -40,6 +45,8 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string', default: '.local' },
         fresh: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        stage: { type: 'string' },
+        region: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -62,6 +69,7 @@ async function main(): Promise<number> {
     process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
     process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   }
+  if (args.stage) return runOnDeployedStack(args.stage, args.region, ports.receiver, args['data-dir']);
   const stack = await startLocalStack({
     dataDir: args['data-dir'],
     fresh: args.fresh,
@@ -102,6 +110,31 @@ async function main(): Promise<number> {
   return 0;
 }
 
+async function runOnDeployedStack(stage: string, region: string | undefined, port: number, dataDir: string | undefined): Promise<number> {
+  const endpoint = await startDeployedStackEndpoint({ stage, receiverPort: port, ...(region ? { region } : {}), ...(dataDir ? { dataDir } : {}) });
+  const { runtime } = endpoint;
+  process.stdout.write(
+    [
+      '',
+      `amani-webhooks local endpoint on the deployed stack ${runtime.stack?.name} (${runtime.region})`,
+      `  receiver   POST ${runtime.receiverUrl}   (the receiver code, on this machine)`,
+      `  AWS        real: token secret, bus ${runtime.eventBusName}, fallback queue (default credential chain)`,
+      `  Amani      ${runtime.amaniBaseUrl} (real)`,
+      '',
+      'Send a delivery signed with the stack\'s current token (read from Amani with the stack\'s credentials):',
+      '  npx amani-webhooks send profile_status_change',
+      'Events land on the real bus; the CLI rotates through the deployed rotator. Ctrl-C stops.',
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await endpoint.close();
+  return 0;
+}
+
 function printEvent(event: BusEvent): void {
   const detail = event.detail as { metadata?: Record<string, unknown> };
   const meta = detail.metadata ?? {};
@@ -123,7 +156,7 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const err = error as NodeJS.ErrnoException & { port?: number };
-    if (err instanceof UsageError) process.stderr.write(`${err.message}\n`);
+    if (err instanceof UsageError || err instanceof StackNotFoundError) process.stderr.write(`${err.message}\n`);
     else if (err?.code === 'EADDRINUSE') {
       process.stderr.write(`Port ${err.port ?? ''} is already in use. Stop what uses it, or pick another with --port/--amani-port/--aws-port (0 = any free port).\n`);
     } else process.stderr.write(`Could not start the local mode: ${err?.message ?? String(error)}\n`);

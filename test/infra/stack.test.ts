@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { STACK_OUTPUTS } from '../../cli/target';
+import { STACK_OUTPUTS } from '../../local/deployed-stack';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
 import { DAILY_SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
