@@ -25,7 +25,8 @@ export function clientOptions(timeouts: ClientTimeouts) {
 
 /** Whether another attempt at the same AWS call may succeed (throttling, 5xx, network, timeouts). */
 export function isRetryableAwsError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  // Duck-typed: errors from another realm (undici's, jest's sandbox) are not `instanceof Error`.
+  if (!isErrorLike(error)) return false;
   // Our own per-attempt abort is a timeout as far as retrying is concerned.
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return true;
   const sdkError = error as Parameters<typeof isTransientError>[0];
@@ -34,10 +35,14 @@ export function isRetryableAwsError(error: unknown): boolean {
 
 /** A short, secret-free description of an AWS failure for logs and error messages. */
 export function describeAwsError(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
+  if (!isErrorLike(error)) return 'unknown error';
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const code = (error as { code?: string }).code;
   return [error.name, code && code !== error.name ? code : undefined, status ? `HTTP ${status}` : undefined]
     .filter(Boolean)
     .join(' ');
+}
+
+function isErrorLike(error: unknown): error is Error {
+  return typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string';
 }
