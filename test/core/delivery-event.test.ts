@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { buildBusEntry, busEntrySize, deliveryIdOf, eventNameOf, parseDeliveryBody, valueAtPath } from '../../lambda/core/delivery-event';
+import { buildBusEntry, busEntrySize, busEntrySizeAtMost, deliveryIdOf, eventNameOf, parseDeliveryBody, valueAtPath } from '../../lambda/core/delivery-event';
 
 const HASH = 'a'.repeat(64);
 
@@ -58,5 +58,27 @@ describe('buildBusEntry', () => {
     expect(entry.Detail).toBe(`{"metadata":{"deliveryId":"d","receivedAt":"2026-01-01T00:00:00.000Z","authMode":"token","tokenGeneration":"current","bodySha256":"${HASH}"},"data":${bodyJson}}`);
     expect(JSON.parse(entry.Detail).data.name).toBe('Zoë');
     expect(busEntrySize(entry)).toBe(Buffer.byteLength(entry.Detail) + 'amani'.length + 'profile_update'.length);
+  });
+});
+
+describe('busEntrySizeAtMost', () => {
+  it('never under-estimates the exact entry size, whatever the body text', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.string({ maxLength: 40 }), (text, detailType) => {
+        const bodyJson = JSON.stringify({ text });
+        const bodyBytes = Buffer.byteLength(bodyJson);
+        const entry = buildBusEntry({
+          source: 'amani',
+          eventBusName: 'bus',
+          detailType,
+          bodyJson,
+          metadata: { deliveryId: 'd', receivedAt: '2026-01-01T00:00:00.000Z', authMode: 'signature', tokenGeneration: 'current', bodySha256: HASH },
+        });
+        const exact = busEntrySize(entry);
+        const bound = busEntrySizeAtMost(entry, bodyJson, bodyBytes);
+        return bound >= exact && bound <= exact + 3 * (detailType.length + 300);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,0 +1,252 @@
+/**
+ * Hot path, in process: one delivery through the full receiver handler (middy, API Gateway
+ * adaptation, secret cache, signature check, canonical form when needed, validation, mapping,
+ * PutEvents through the real SDK client and a no-network request handler) against two
+ * baselines measured in the same run, on the same bodies:
+ *
+ * - floor: HMAC-SHA256 of the body bytes + UTF-8 decode + `JSON.parse` + `JSON.stringify` of
+ *   the PutEvents request holding the entry (Detail = the body text). Nothing else can be
+ *   skipped by any receiver that authenticates, validates and forwards a body.
+ * - naive: a plain receiver (base64-decode the API Gateway body, HMAC of the raw body,
+ *   `JSON.parse`, one SDK `PutEvents` with Detail = the body text) through the same kind of
+ *   no-network client.
+ *
+ * Variants run round-robin in small batches, in a freshly shuffled order each round, so that
+ * machine noise (other tenants, GC, frequency changes) lands on all of them alike.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { payloadOfSize, prepareDelivery, type WireFormat } from '../local/amani-sender';
+import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
+import { loadReceiverConfig, type ReceiverConfig } from '../lambda/receiver/config';
+import { webhookEvent } from '../test/helpers/api-gateway-events';
+import { fakeLambdaContext } from '../test/helpers/lambda-context';
+import { BENCH_TOKEN, callsTo, cannedAnswers, naiveEventBridgeClient, noNetworkHandler, withoutNetwork, type NoNetworkHandler } from './no-network';
+import { seededRandom, shuffled, summarise, type Summary } from './stats';
+
+export const BENCH_ENVIRONMENT = {
+  TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-webhook-token-AbCdEf',
+  EVENT_BUS_NAME: 'amani-webhooks-bench',
+  FALLBACK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/amani-webhooks-fallback',
+};
+
+/** The product's defaults, parsed by the product's own loader. */
+export function benchReceiverConfig(overrides: Partial<ReceiverConfig> = {}): ReceiverConfig {
+  return { ...loadReceiverConfig(BENCH_ENVIRONMENT), ...overrides };
+}
+
+type Handler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface SizeCase {
+  readonly label: string;
+  readonly targetBytes: number;
+  /** Body bytes on the wire per variant family. */
+  readonly rawBodyBytes: number;
+  readonly compactBodyBytes: number;
+  readonly results: Partial<Record<VariantName, Summary>>;
+}
+
+export type VariantName =
+  | 'floor-raw'
+  | 'naive-raw'
+  | 'full-raw'
+  | 'proposal-raw'
+  | 'floor-canonical'
+  | 'naive-canonical'
+  | 'full-canonical'
+  | 'proposal-canonical'
+  | 'full-raw-logged';
+
+export const VARIANT_LABELS: Record<VariantName, string> = {
+  'floor-raw': 'floor',
+  'naive-raw': 'naive receiver',
+  'full-raw': 'full handler',
+  'proposal-raw': 'full handler + proposed fix',
+  'floor-canonical': 'floor',
+  'naive-canonical': 'naive receiver',
+  'full-canonical': 'full handler',
+  'proposal-canonical': 'full handler + proposed fix',
+  'full-raw-logged': 'full handler, INFO logs + EMF metrics on (null sink)',
+};
+
+export interface Prepared {
+  readonly body: Buffer;
+  readonly signature: Buffer;
+  readonly event: APIGatewayProxyEvent;
+  /** The same body with a signature over its raw bytes (what the naive receiver can check). */
+  readonly naiveEvent: APIGatewayProxyEvent;
+}
+
+/** An Amani-like payload of about `targetBytes` of compact JSON (payloadOfSize is quadratic: build once). */
+export function benchPayload(targetBytes: number): Record<string, unknown> {
+  return payloadOfSize('profile_update', targetBytes, 7);
+}
+
+export function prepare(payload: Record<string, unknown>, wire: WireFormat): Prepared {
+  const delivery = prepareDelivery({ payload, token: BENCH_TOKEN, authMode: 'signature', wire });
+  const rawSignature = createHmac('sha256', BENCH_TOKEN).update(delivery.body).digest('base64');
+  return {
+    body: delivery.body,
+    signature: Buffer.from(rawSignature, 'base64'),
+    event: webhookEvent({ body: delivery.body, headers: delivery.headers }),
+    naiveEvent: webhookEvent({ body: delivery.body, headers: { ...delivery.headers, 'Webhook-Signature': rawSignature } }),
+  };
+}
+
+const KEY = Buffer.from(BENCH_TOKEN, 'utf8');
+
+/** The floor: what any authenticating, validating forwarder must do at least. */
+export function floor(body: Buffer, signature: Buffer, eventBusName: string): string {
+  const digest = createHmac('sha256', KEY).update(body).digest();
+  if (!timingSafeEqual(digest, signature)) throw new Error('floor: bad signature');
+  const text = body.toString('utf8');
+  const parsed = JSON.parse(text) as { event?: unknown };
+  return JSON.stringify({
+    Entries: [{ Source: 'amani', DetailType: typeof parsed.event === 'string' ? parsed.event : 'webhook', Detail: text, EventBusName: eventBusName }],
+  });
+}
+
+/** The naive receiver: HMAC of the raw body, JSON.parse, one PutEvents. */
+export function naiveReceiver(client: EventBridgeClient, eventBusName: string): Handler {
+  return async (event) => {
+    const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+    const presented = Buffer.from(event.headers['Webhook-Signature'] ?? '', 'base64');
+    const digest = createHmac('sha256', KEY).update(body).digest();
+    if (presented.length !== digest.length || !timingSafeEqual(digest, presented)) return { statusCode: 401, body: '{"message":"Unauthorized"}' };
+    const text = body.toString('utf8');
+    const payload = JSON.parse(text) as { event?: unknown };
+    await client.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'amani', DetailType: typeof payload.event === 'string' ? payload.event : 'webhook', Detail: text, EventBusName: eventBusName }],
+      }),
+    );
+    return { statusCode: 200, body: '{"ok":true}' };
+  };
+}
+
+export interface HotPathOptions {
+  readonly sizes: readonly { readonly label: string; readonly bytes: number; readonly samples: number; readonly batch: number }[];
+  /** Also time the full handler with INFO logs and metrics on (stdout swapped for a null sink). */
+  readonly withLoggedVariant: boolean;
+  /** `buildReceiver` of a patched copy of lambda/ (bench/proposal.ts), timed alongside. */
+  readonly proposalBuildReceiver?: typeof buildReceiver;
+  readonly seed?: number;
+}
+
+export interface HotPathResult {
+  readonly cases: SizeCase[];
+  /** Secrets Manager reads during the whole hot-path run (one cache per receiver built). */
+  readonly secretReads: number;
+  readonly receiversBuilt: number;
+  readonly putEvents: number;
+  /** Bytes the logged variant wrote to stdout per delivery (log line + EMF metrics), per size. */
+  readonly loggedBytesPerDelivery: Record<string, number>;
+  /** The deliveries that were timed, for the breakdown and the cost model. */
+  readonly prepared: { readonly label: string; readonly raw: Prepared; readonly compact: Prepared }[];
+}
+
+/** stdout swapped for a counting null sink while the logged variant runs. */
+const nullSink = { bytes: 0, writes: 0 };
+async function withNullStdout<T>(action: () => Promise<T>): Promise<T> {
+  const original = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    nullSink.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    nullSink.writes++;
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await action();
+  } finally {
+    process.stdout.write = original;
+  }
+}
+
+export async function runHotPath(options: HotPathOptions): Promise<HotPathResult> {
+  const config = benchReceiverConfig();
+  const network: NoNetworkHandler = noNetworkHandler({ answers: cannedAnswers() });
+  let receiversBuilt = 0;
+  // The product's own clients (createReceiverClients: attempts, timeouts, protocol), with the
+  // no-network handler swapped in. Logs and metrics: silenced through the environment the
+  // product reads (POWERTOOLS_LOG_LEVEL=SILENT, POWERTOOLS_METRICS_DISABLED=true, set by run.ts).
+  const build = (builder: typeof buildReceiver, clients = createReceiverClients): Handler => {
+    receiversBuilt++;
+    return builder(config, withoutNetwork(clients(), network)) as unknown as Handler;
+  };
+  const full = build(buildReceiver);
+  const proposal = options.proposalBuildReceiver ? build(options.proposalBuildReceiver) : undefined;
+  let logged: Handler | undefined;
+  if (options.withLoggedVariant) {
+    // As deployed: INFO logs and EMF metrics written to stdout, here swapped for a null sink.
+    const saved = { level: process.env.POWERTOOLS_LOG_LEVEL, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
+    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    delete process.env.POWERTOOLS_METRICS_DISABLED;
+    logged = build(buildReceiver);
+    process.env.POWERTOOLS_LOG_LEVEL = saved.level;
+    if (saved.disabled !== undefined) process.env.POWERTOOLS_METRICS_DISABLED = saved.disabled;
+  }
+  const naive = naiveReceiver(naiveEventBridgeClient(network), config.eventBusName);
+  const loggedBytesPerDelivery: Record<string, number> = {};
+  // A fresh context per invocation, as Lambda gives (its deadline drives middy's early timeout
+  // and the publish budget); creating one costs well under a microsecond.
+  const context = () => fakeLambdaContext(29_000, 'amani-webhooks-receiver-bench');
+  const random = seededRandom(options.seed ?? 20261130);
+  const cases: SizeCase[] = [];
+  const prepared: HotPathResult['prepared'] = [];
+
+  for (const size of options.sizes) {
+    const payload = benchPayload(size.bytes);
+    const raw = prepare(payload, 'python');
+    const compact = prepare(payload, 'compact');
+    prepared.push({ label: size.label, raw, compact });
+    const variants: Array<{ name: VariantName; once: () => Promise<unknown> | unknown }> = [
+      { name: 'floor-raw', once: () => floor(raw.body, raw.signature, config.eventBusName) },
+      { name: 'naive-raw', once: () => naive(raw.naiveEvent, context()) },
+      { name: 'full-raw', once: () => full(raw.event, context()) },
+      { name: 'floor-canonical', once: () => floor(compact.body, compact.signature, config.eventBusName) },
+      { name: 'naive-canonical', once: () => naive(compact.naiveEvent, context()) },
+      { name: 'full-canonical', once: () => full(compact.event, context()) },
+    ];
+    if (proposal) {
+      variants.push({ name: 'proposal-raw', once: () => proposal(raw.event, context()) });
+      variants.push({ name: 'proposal-canonical', once: () => proposal(compact.event, context()) });
+    }
+    if (logged) {
+      const handler = logged;
+      variants.push({ name: 'full-raw-logged', once: () => withNullStdout(() => handler(raw.event, context())) });
+    }
+
+    // Every variant must really succeed on its input before it is timed.
+    for (const variant of variants) {
+      const answer = (await variant.once()) as APIGatewayProxyResult | string;
+      if (typeof answer !== 'string' && answer.statusCode !== 200) {
+        throw new Error(`${variant.name} at ${size.label} answered ${answer.statusCode}: ${answer.body}`);
+      }
+    }
+    if (logged) {
+      const before = nullSink.bytes;
+      await withNullStdout(() => (logged as Handler)(raw.event, context()));
+      loggedBytesPerDelivery[size.label] = nullSink.bytes - before;
+    }
+
+    // Warm-up (JIT, caches, first allocations), untimed.
+    const warmup = Math.max(5, Math.round(size.samples / 10));
+    for (let round = 0; round < warmup; round++) for (const variant of variants) await variant.once();
+
+    const samples = new Map<VariantName, number[]>(variants.map((variant) => [variant.name, []]));
+    const rounds = Math.ceil(size.samples / size.batch);
+    for (let round = 0; round < rounds; round++) {
+      for (const variant of shuffled(variants, random)) {
+        const bucket = samples.get(variant.name) as number[];
+        for (let index = 0; index < size.batch; index++) {
+          const started = performance.now();
+          await variant.once();
+          bucket.push(performance.now() - started);
+        }
+      }
+    }
+    const results = Object.fromEntries([...samples].map(([name, values]) => [name, summarise(values)])) as Partial<Record<VariantName, Summary>>;
+    cases.push({ label: size.label, targetBytes: size.bytes, rawBodyBytes: raw.body.length, compactBodyBytes: compact.body.length, results });
+  }
+  return { cases, secretReads: callsTo(network, 'GetSecretValue'), receiversBuilt, putEvents: callsTo(network, 'PutEvents'), loggedBytesPerDelivery, prepared };
+}

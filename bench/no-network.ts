@@ -1,0 +1,121 @@
+/**
+ * A request handler for the real AWS SDK v3 clients that never opens a socket: every request
+ * still goes through the client's whole middleware stack (endpoint resolution, JSON
+ * serialisation, SigV4 signing of the payload hash, retries, response deserialisation), and
+ * the "network" answers a canned AWS JSON-protocol response. Counts calls per operation, so
+ * Secrets Manager calls are counted at the client.
+ */
+import { HttpResponse } from '@smithy/core/transport';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+
+/** What a canned answer sees of the request. */
+interface CannedRequest {
+  readonly headers: Record<string, string>;
+}
+
+export interface NoNetworkHandler {
+  /** Requests seen per X-Amz-Target operation (e.g. `secretsmanager.GetSecretValue`). */
+  readonly calls: Map<string, number>;
+  readonly metadata: { readonly handlerProtocol: string };
+  handle(request: CannedRequest): Promise<{ response: HttpResponse }>;
+  updateHttpClientConfig(): void;
+  httpHandlerConfigs(): Record<string, never>;
+  destroy(): void;
+}
+
+export interface NoNetworkOptions {
+  /** Canned response body per operation name (the part of X-Amz-Target after the dot). */
+  readonly answers: Record<string, string>;
+  /** Simulated round trip per operation name; absent answers on the next microtask. */
+  readonly latencyMs?: Record<string, number>;
+}
+
+export function noNetworkHandler(options: NoNetworkOptions): NoNetworkHandler {
+  const answers = new Map(Object.entries(options.answers).map(([operation, body]) => [operation, Buffer.from(body, 'utf8')]));
+  const latencyMs = new Map(Object.entries(options.latencyMs ?? {}));
+  const handler: NoNetworkHandler = {
+    calls: new Map(),
+    metadata: { handlerProtocol: 'http/1.1' },
+    async handle(request) {
+      const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'] ?? '';
+      handler.calls.set(target, (handler.calls.get(target) ?? 0) + 1);
+      const operation = target.slice(target.indexOf('.') + 1);
+      const body = answers.get(operation);
+      const delay = latencyMs.get(operation) ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (body === undefined) {
+        const error = Buffer.from(JSON.stringify({ __type: 'UnknownOperationException', message: `no canned answer for ${target}` }));
+        return { response: new HttpResponse({ statusCode: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: error }) };
+      }
+      return {
+        response: new HttpResponse({
+          statusCode: 200,
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'content-length': String(body.length), 'x-amzn-requestid': 'bench' },
+          body,
+        }),
+      };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs() {
+      return {};
+    },
+    destroy() {},
+  };
+  return handler;
+}
+
+export function callsTo(handler: NoNetworkHandler, operation: string): number {
+  let total = 0;
+  for (const [target, count] of handler.calls) if (target.endsWith(`.${operation}`)) total += count;
+  return total;
+}
+
+export const BENCH_TOKEN = 'bench-current-token-0123456789abcdef';
+
+export function cannedAnswers(secret: Record<string, unknown> = { token: BENCH_TOKEN }): Record<string, string> {
+  return {
+    GetSecretValue: JSON.stringify({
+      ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-webhook-token-AbCdEf',
+      Name: 'amani-webhook-token',
+      VersionId: '00000000-0000-4000-8000-000000000001',
+      SecretString: JSON.stringify(secret),
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 1_764_460_800,
+    }),
+    PutEvents: JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: '11111111-2222-3333-4444-555555555555' }] }),
+    SendMessage: JSON.stringify({ MessageId: 'bench-message', MD5OfMessageBody: '00000000000000000000000000000000' }),
+  };
+}
+
+/**
+ * Puts the no-network handler into clients built by the product itself (so their options -
+ * attempts, timeouts, protocol settings - are exactly the product's). The SDK reads
+ * `config.requestHandler` on every send, so swapping it after construction is enough.
+ */
+export function withoutNetwork<T extends object>(clients: T, handler: NoNetworkHandler): T {
+  for (const client of Object.values(clients) as Array<{ config: { requestHandler: unknown } }>) client.config.requestHandler = handler;
+  return clients;
+}
+
+/** Counts commands by name at the client (initialize step: once per `send`, before any retry). */
+export function countCommands(client: { middlewareStack: { add: (...args: never[]) => void } }): Map<string, number> {
+  const counts = new Map<string, number>();
+  const add = client.middlewareStack.add as unknown as (
+    middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+    options: { step: 'initialize'; name: string },
+  ) => void;
+  add(
+    (next, context) => (args) => {
+      const name = context.commandName ?? 'unknown';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchCommandCounter' },
+  );
+  return counts;
+}
+
+/** A plain EventBridge client for the naive receiver: one attempt, like the product's. */
+export function naiveEventBridgeClient(handler: NoNetworkHandler): EventBridgeClient {
+  return new EventBridgeClient({ maxAttempts: 1, requestHandler: handler });
+}

@@ -1,0 +1,520 @@
+/**
+ * Turns one bench run into docs/benchmarks.md, docs/cost.md and the console tables.
+ */
+import { version as esbuildPackageVersion } from 'esbuild';
+import type { BreakdownRow, StepName } from './breakdown';
+import type { BundleResult, StackBundling } from './bundle';
+import type { ColdStartResult, ColdStartRow } from './cold-start';
+import { PRICE_SOURCES, PRICES, type CostAssumptions, type CostRow } from './cost';
+import type { HotPathResult, SizeCase, VariantName } from './hot-path';
+import { VARIANT_LABELS } from './hot-path';
+import type { ProposalOutcome } from './proposal';
+import type { CacheResult } from './secret-cache';
+import { formatBytes, formatMicros, formatRatio } from './stats';
+
+export interface BenchRun {
+  readonly startedAt: Date;
+  readonly durationSeconds: number;
+  readonly phases: readonly { readonly name: string; readonly seconds: number }[];
+  readonly machine: {
+    readonly cpu: string;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly os: string;
+    readonly node: string;
+    readonly loadAverage: readonly number[];
+  };
+  readonly git: { readonly commit: string; readonly dirty: boolean };
+  readonly quick: boolean;
+  readonly hot: HotPathResult;
+  readonly hotSettings: readonly { readonly label: string; readonly samples: number; readonly batch: number }[];
+  readonly proposal: ProposalOutcome;
+  readonly breakdown: readonly BreakdownRow[];
+  readonly cache: CacheResult;
+  readonly bundling: StackBundling;
+  readonly bundles: readonly BundleResult[];
+  readonly cold: ColdStartResult;
+  readonly cost: { readonly assumptions: CostAssumptions; readonly rows: readonly CostRow[]; readonly coldStartMs: number };
+  readonly chartFile: string;
+  readonly jestIsolation: { readonly ok: boolean; readonly detail: string };
+  readonly timeLimitSeconds: number;
+}
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const rule = headers.map((_, index) => ((align?.[index] ?? 'l') === 'r' ? '---:' : '---'));
+  return [line(headers), line(rule), ...rows.map(line)].join('\n');
+}
+
+const dollars = (value: number) => (value >= 0.1 ? `$${value.toFixed(2)}` : value >= 0.001 ? `$${value.toFixed(3)}` : `$${value.toFixed(4)}`);
+const pass = (ok: boolean) => (ok ? 'PASS' : '**FAIL**');
+
+function ratio(sizeCase: SizeCase, variant: VariantName, baseline: VariantName): number {
+  const a = sizeCase.results[variant]?.median;
+  const b = sizeCase.results[baseline]?.median;
+  return a !== undefined && b !== undefined ? a / b : Number.NaN;
+}
+
+export interface BarRow {
+  readonly bar: string;
+  readonly limit: string;
+  readonly measured: string;
+  readonly ok: boolean;
+  readonly withProposal?: string;
+}
+
+export function evaluateBars(run: BenchRun): BarRow[] {
+  const rows: BarRow[] = [];
+  const proposal = run.proposal.ok;
+  for (const sizeCase of run.hot.cases.filter((c) => c.targetBytes >= 16 * 1024)) {
+    const raw = ratio(sizeCase, 'full-raw', 'floor-raw');
+    const canonical = ratio(sizeCase, 'full-canonical', 'floor-canonical');
+    rows.push({
+      bar: `raw-body match, ${sizeCase.label}: full handler / floor (median)`,
+      limit: '<= 2x',
+      measured: formatRatio(raw),
+      ok: raw <= 2,
+      ...(proposal ? { withProposal: formatRatio(ratio(sizeCase, 'proposal-raw', 'floor-raw')) } : {}),
+    });
+    rows.push({
+      bar: `canonical-form match, ${sizeCase.label}: full handler / floor (median)`,
+      limit: '<= 4x',
+      measured: formatRatio(canonical),
+      ok: canonical <= 4,
+      ...(proposal ? { withProposal: formatRatio(ratio(sizeCase, 'proposal-canonical', 'floor-canonical')) } : {}),
+    });
+  }
+  const worst = run.cache.scenarios.map((s) => `${s.clientCalls}/${s.allowedCalls}`).join(', ');
+  rows.push({
+    bar: 'Secrets Manager calls per TTL per container (genuine deliveries, incl. 100 concurrent on a cold container)',
+    limit: '<= 1 per TTL',
+    measured: `calls / allowed: ${worst}`,
+    ok: run.cache.scenarios.every((s) => s.pass),
+  });
+  rows.push({
+    bar: 'whole bench wall time',
+    limit: `< ${run.timeLimitSeconds} s`,
+    measured: `${run.durationSeconds.toFixed(0)} s`,
+    ok: run.durationSeconds < run.timeLimitSeconds,
+  });
+  rows.push({ bar: 'never run by `npm test`', limit: 'not collected by jest', measured: run.jestIsolation.detail, ok: run.jestIsolation.ok });
+  return rows;
+}
+
+function hotPathTable(sizeCase: SizeCase): string {
+  const families: Array<{ family: string; bytes: number; floor: VariantName; naive: VariantName; variants: VariantName[] }> = [
+    { family: 'raw-body match', bytes: sizeCase.rawBodyBytes, floor: 'floor-raw', naive: 'naive-raw', variants: ['floor-raw', 'naive-raw', 'full-raw', 'proposal-raw', 'full-raw-logged'] },
+    { family: 'canonical form', bytes: sizeCase.compactBodyBytes, floor: 'floor-canonical', naive: 'naive-canonical', variants: ['floor-canonical', 'naive-canonical', 'full-canonical', 'proposal-canonical'] },
+  ];
+  const rows: string[][] = [];
+  for (const family of families) {
+    for (const variant of family.variants) {
+      const summary = sizeCase.results[variant];
+      if (!summary) continue;
+      rows.push([
+        family.family,
+        VARIANT_LABELS[variant],
+        formatBytes(family.bytes),
+        formatMicros(summary.median),
+        formatMicros(summary.p99),
+        formatRatio(summary.median / (sizeCase.results[family.floor]?.median ?? Number.NaN)),
+        formatRatio(summary.median / (sizeCase.results[family.naive]?.median ?? Number.NaN)),
+        String(summary.n),
+      ]);
+    }
+  }
+  return table(['case', 'variant', 'body', 'median', 'p99', 'x floor', 'x naive', 'samples'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']);
+}
+
+const STEP_ORDER: StepName[] = [
+  'floor',
+  'base64 check + decode (readRawBody)',
+  'base64 decode alone',
+  'HMAC-SHA256 of the body',
+  'SHA-256 of the body (bodySha256)',
+  'UTF-8 decode (TextDecoder, fatal)',
+  'JSON.parse + schema (parseDeliveryBody)',
+  'canonical form (pythonJsonDumpsBytes)',
+  'bus entry + its size (buildBusEntry, busEntrySize)',
+  'SDK PutEvents send (product client, no network)',
+  'same, client with cacheMiddleware and no per-call options',
+];
+
+function breakdownTable(rows: readonly BreakdownRow[]): string {
+  const headers = ['step', ...rows.map((row) => `${row.label}, ${row.wire} (${formatBytes(row.bodyBytes)})`)];
+  const body = STEP_ORDER.map((step) => [step, ...rows.map((row) => (row.steps[step] === undefined ? '-' : formatMicros(row.steps[step] as number)))]);
+  return table(headers, body, ['l', ...rows.map(() => 'r' as const)]);
+}
+
+function coldRow(row: ColdStartRow, baseline: ColdStartRow | undefined, sizeOf: (id: string) => BundleResult | undefined): string[] {
+  const bundle = sizeOf(row.variant.id.replace(/-nosm$/, ''));
+  const isBaseline = row.variant.fn === 'baseline';
+  return [
+    row.variant.label,
+    bundle ? `${formatBytes(bundle.bytes)} / ${formatBytes(bundle.gzipBytes)}` : '-',
+    formatMicros(row.total),
+    isBaseline ? '-' : formatMicros(row.import),
+    isBaseline ? '-' : formatMicros(row.firstRequest),
+    formatMicros(row.wall),
+    isBaseline ? '-' : String(row.nodeModulesFiles),
+    baseline ? formatRatio(row.total / baseline.total) : '-',
+    row.outcomes.join(', '),
+  ];
+}
+
+export interface BundlingVerdict {
+  readonly fn: string;
+  readonly bundled: number;
+  readonly external: number;
+  readonly tsx: number;
+  readonly noSourceMaps: number | undefined;
+  readonly faster: 'bundled' | 'external';
+}
+
+export function bundlingVerdicts(cold: ColdStartResult): BundlingVerdict[] {
+  const byId = new Map(cold.rows.map((row) => [row.variant.id, row]));
+  return (['receiver', 'rotator'] as const).map((fn) => {
+    const bundled = byId.get(`${fn}-sdk-bundled`)?.total ?? Number.NaN;
+    const external = byId.get(`${fn}-sdk-external`)?.total ?? Number.NaN;
+    return {
+      fn,
+      bundled,
+      external,
+      tsx: byId.get(`${fn}-tsx`)?.total ?? Number.NaN,
+      noSourceMaps: byId.get(`${fn}-sdk-bundled-nosm`)?.total,
+      faster: bundled <= external ? 'bundled' : 'external',
+    };
+  });
+}
+
+export function renderBenchmarks(run: BenchRun): string {
+  const bars = evaluateBars(run);
+  const hasProposal = run.proposal.ok;
+  const out: string[] = [];
+  const date = run.startedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  out.push(
+    '# Benchmarks',
+    '',
+    `_Written by \`npm run bench\` (bench/run.ts). This run: ${date}${run.quick ? ' (quick mode: fewer samples)' : ''}. Re-run instead of editing._`,
+    '',
+    `- Machine: ${run.machine.cpu}, ${run.machine.cores} vCPU, ${run.machine.memoryGiB.toFixed(0)} GiB RAM, ${run.machine.os}; Node.js ${run.machine.node}; load average at start ${run.machine.loadAverage.map((l) => l.toFixed(2)).join(' / ')}`,
+    `- Code: commit ${run.git.commit}${run.git.dirty ? ' with uncommitted changes in the working tree (other work in progress)' : ''}`,
+    `- Bench wall time: ${run.durationSeconds.toFixed(0)} s (${run.phases.map((phase) => `${phase.name} ${phase.seconds.toFixed(0)} s`).join(', ')})`,
+    '- Every figure is a median of repeated samples, and every comparison is a ratio to a baseline measured in the same run: the machine is shared and noisy, absolute numbers move from run to run, ratios much less.',
+    '',
+    '## Bars',
+    '',
+    table(
+      ['bar', 'limit', 'measured', 'result', ...(hasProposal ? ['with the proposed fix'] : [])],
+      bars.map((bar) => [bar.bar, bar.limit, bar.measured, pass(bar.ok), ...(hasProposal ? [bar.withProposal ?? ''] : [])]),
+    ),
+    '',
+  );
+
+  // 1. Hot path.
+  out.push(
+    '## 1. Hot path, in process',
+    '',
+    'One delivery = one API Gateway REST proxy event (body base64-encoded, as the stack\'s binary media type `*/*` delivers it) through the variant. Bodies are realistic Amani-like JSON with non-ASCII names (`payloadOfSize` in local/amani-sender.ts), signed the way Amani signs (HMAC-SHA256 of CPython\'s `json.dumps`):',
+    '',
+    '- **raw-body match**: the body on the wire is exactly the `json.dumps` text (`wire: python`), so the first HMAC matches;',
+    '- **canonical form**: the body is compact `JSON.stringify` output (`wire: compact`); the raw HMAC fails and the receiver must rebuild the `json.dumps` form (lambda/core/python-json.ts) and HMAC that.',
+    '',
+    'Variants, all fed the same bodies:',
+    '',
+    '- **floor**: HMAC-SHA256 of the body bytes + UTF-8 decode + `JSON.parse` + `JSON.stringify` of the PutEvents request holding the entry (Detail = the body text). The least any receiver that authenticates, parses and forwards can do.',
+    '- **naive receiver**: base64-decode, HMAC of the raw body, `JSON.parse`, one `PutEvents` (Detail = the body text) through a stock `EventBridgeClient` with the same no-network handler. For the canonical rows it is given a signature over the raw compact bytes (a naive receiver would otherwise reject them: that is the bug the canonical form fixes).',
+    '- **full handler**: `buildReceiver(config, clients)` with the product\'s defaults (`loadReceiverConfig`) and the product\'s own clients (`createReceiverClients()`), whose `requestHandler` is swapped for a handler that never opens a socket and answers canned AWS JSON responses (bench/no-network.ts): middy, API Gateway adaptation, secret cache, verification, canonical form when needed, validation, mapping, retry loop, and the SDK\'s serialisation, SigV4 signing and response parsing all run.',
+    ...(hasProposal ? ['- **full handler + proposed fix**: the same, built from a scratch copy of lambda/ with the fix below applied (bench/proposal.ts), timed in the same rounds.'] : []),
+    '- **INFO logs + EMF metrics on**: the full handler as deployed (POWERTOOLS_LOG_LEVEL=INFO, metrics enabled), stdout swapped for a null sink that counts bytes.',
+    '',
+    `Logs and metrics are **silenced** in every other full-handler row: the bench sets POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true before the receivers are built. Variants run round-robin in small batches, in a freshly shuffled order every round, after an untimed warm-up; each delivery is timed on its own (performance.now). Samples per variant: ${run.hotSettings.map((s) => `${s.label} ${s.samples} (batches of ${s.batch})`).join(', ')}.`,
+    '',
+  );
+  for (const sizeCase of run.hot.cases) {
+    out.push(`### ${sizeCase.label}`, '', hotPathTable(sizeCase), '');
+  }
+  out.push(
+    `![Per-delivery median time vs body size, against the floor](${run.chartFile})`,
+    '',
+    `The product's INFO log line and EMF metrics add ${Object.entries(run.hot.loggedBytesPerDelivery)
+      .map(([label, bytes]) => `${bytes} bytes at ${label}`)
+      .join(', ')} of stdout per delivery. Secrets Manager was read ${run.hot.secretReads} time(s) for ${run.hot.receiversBuilt} receivers built during the hot path (one initial load each).`,
+    '',
+  );
+
+  // What dominates.
+  const failed = bars.filter((bar) => !bar.ok);
+  out.push('### What dominates', '', 'Each step of a delivery timed alone (medians, same bodies, interleaved):', '', breakdownTable(run.breakdown), '');
+  out.push(...dominanceNotes(run), '');
+  if (run.proposal.ok) {
+    out.push(
+      '### Proposed fix (measured above as "full handler + proposed fix")',
+      '',
+      `**${run.proposal.prepared.proposal.title}.** ${run.proposal.prepared.proposal.rationale}`,
+      '',
+      '```diff',
+      run.proposal.prepared.diff.trimEnd(),
+      '```',
+      '',
+    );
+  } else {
+    out.push(`The proposed-fix prototype was not measured in this run: ${run.proposal.reason}.`, '');
+  }
+  if (failed.length === 0) out.push('All bars pass in this run.', '');
+
+  // 2. Cold start.
+  const byId = new Map(run.bundles.map((bundle) => [`${bundle.fn}-sdk-${bundle.sdk}`, bundle]));
+  const baseline = run.cold.rows.find((row) => row.variant.id === 'node');
+  const verdicts = bundlingVerdicts(run.cold);
+  out.push(
+    '## 2. Cold start (proxy)',
+    '',
+    `Each function is bundled with esbuild ${esbuildVersion()} as the stack's NodejsFunction does (settings read from infra/constructs/lambda-function.ts: target ${run.bundling.target}, ESM, \`--main-fields=${run.bundling.mainFields.join(',')}\`, minify ${run.bundling.minify}, source maps ${run.bundling.sourceMap} without sources content, the createRequire banner${run.bundling.assumed.length > 0 ? `; not found there, assumed: ${run.bundling.assumed.join(', ')}` : ''}), once with the AWS SDK bundled (\`bundleAwsSDK: true\`, what the construct sets today: ${run.bundling.stackSdk}) and once with \`@aws-sdk/*\` external (CDK's default; resolved from node_modules here, as the Lambda runtime resolves its own copy).`,
+    '',
+    table(
+      ['function', 'SDK', 'index.mjs', 'gzip -9', 'index.mjs.map', 'esbuild time'],
+      run.bundles.map((bundle) => [bundle.fn, bundle.sdk, formatBytes(bundle.bytes), formatBytes(bundle.gzipBytes), formatBytes(bundle.mapBytes), formatMicros(bundle.buildMs)]),
+      ['l', 'l', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    `A cold start here is a fresh \`node\` process (Node.js ${run.machine.node}; Lambda runs Node.js 24) that imports the entry and serves one request with it, with the function's environment as the stack sets it (NODE_OPTIONS=\`${run.bundling.nodeOptions}\`, POWERTOOLS_LOG_LEVEL=INFO) and its AWS clients pointed through AWS_ENDPOINT_URL at the local AWS emulator (local/aws-emulator.ts; the rotator also talks to the Amani simulator), both served from the bench's parent process over HTTP. The receiver serves one signed 1 KiB delivery (secret read + PutEvents); the rotator serves the schedule's payload \`{}\` (credentials read, Amani login, token read, secret read; the rotation is recent, so it is skipped). "start -> answered" is measured inside the child from process start; "wall" adds spawning and exiting as seen by the parent. Medians of ${run.cold.rounds} interleaved rounds after a discarded warm-up round (page cache and tsx's transform cache are warm, as they would be on a warm host).`,
+    '',
+    table(
+      ['variant', 'bundle raw / gzip', 'start -> answered', 'import', 'first request', 'wall', 'CJS files from node_modules', 'x empty node', 'answer'],
+      run.cold.rows.map((row) => coldRow(row, baseline, (id) => byId.get(id))),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+    ...recommendation(verdicts, run),
+    '',
+  );
+
+  // 3. Secret cache.
+  out.push(
+    '## 3. Secret cache',
+    '',
+    'One receiver container = one `buildReceiver` with the product\'s clients. Secrets Manager calls are counted at the client (a middleware on the Secrets Manager client, once per `send`) and at the transport (once per HTTP attempt, retries included); GetSecretValue answers after a simulated 15 ms round trip so that concurrent deliveries really overlap the load. Raw-match and canonical-form deliveries are mixed (a raw-body mismatch must not cost a refresh). "allowed" = floor(elapsed / TTL) + 1.',
+    '',
+    table(
+      ['scenario', 'deliveries', 'TTL', 'elapsed', 'calls at the client', 'calls on the wire', 'allowed', 'accepted', 'result'],
+      run.cache.scenarios.map((s) => [
+        s.name,
+        String(s.deliveries),
+        s.ttlMs >= 1000 ? `${s.ttlMs / 1000} s` : `${s.ttlMs} ms`,
+        `${(s.elapsedMs / 1000).toFixed(2)} s`,
+        String(s.clientCalls),
+        String(s.transportCalls),
+        String(s.allowedCalls),
+        String(s.accepted),
+        pass(s.pass),
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
+    ),
+    '',
+    `Per 10,000 deliveries: ${run.cache.scenarios[0]?.clientCalls ?? '?'} call(s); per 100 concurrent deliveries on a cold container: ${run.cache.scenarios[1]?.clientCalls ?? '?'} call(s). Not part of the bar, for completeness: ${run.cache.forged.deliveries} forged deliveries (bad signature, in two concurrent bursts) caused ${run.cache.forged.calls} forced re-read(s) in ${run.cache.forged.elapsedMs.toFixed(0)} ms with SECRET_REFRESH_MIN_INTERVAL at ${run.cache.forged.minIntervalMs} ms (allowed: ${run.cache.forged.allowedCalls}, one per interval): a failed verification may mean a rotation happened, so it re-reads, shared and rate-limited (lambda/core/refreshing-cache.ts).`,
+    '',
+  );
+
+  // 4. Cost summary.
+  const rows = run.cost.rows;
+  out.push(
+    '## 4. Cost',
+    '',
+    `Per million deliveries, from these figures and public prices (${PRICES.region}, checked ${PRICES.checked}): ${rows.map((row) => `${row.input.label} ${dollars(row.total)}`).join('; ')}. Details, prices, sources and assumptions: [cost.md](cost.md).`,
+    '',
+    '## Reproduce',
+    '',
+    '```sh',
+    `npm run bench            # ${Math.ceil(run.durationSeconds / 10) * 10} s or so here; writes docs/benchmarks.md, docs/cost.md, docs/benchmarks-hot-path.svg`,
+    'npm run bench -- --quick # fewer samples, for a smoke run',
+    '```',
+    '',
+    'The bench lives in bench/ (entry bench/run.ts); it is not a test: jest only collects `test/**/*.test.ts`.',
+    '',
+  );
+  return out.join('\n');
+}
+
+function esbuildVersion(): string {
+  return esbuildPackageVersion;
+}
+
+function dominanceNotes(run: BenchRun): string[] {
+  const notes: string[] = [];
+  const pick = (label: string, wire: BreakdownRow['wire']) => run.breakdown.find((row) => row.label === label && row.wire === wire);
+  for (const sizeCase of run.hot.cases.filter((c) => c.targetBytes >= 16 * 1024)) {
+    const raw = pick(sizeCase.label, 'raw-match body');
+    const compact = pick(sizeCase.label, 'compact body');
+    if (!raw || !compact) continue;
+    const step = (row: BreakdownRow, name: StepName) => row.steps[name] ?? 0;
+    const floorRaw = sizeCase.results['floor-raw']?.median ?? Number.NaN;
+    const naiveRaw = sizeCase.results['naive-raw']?.median ?? Number.NaN;
+    const fullRaw = sizeCase.results['full-raw']?.median ?? Number.NaN;
+    const sdk = step(raw, 'SDK PutEvents send (product client, no network)');
+    const base64Check = step(raw, 'base64 check + decode (readRawBody)') - step(raw, 'base64 decode alone');
+    notes.push(
+      `- **${sizeCase.label}, raw match** (full ${formatMicros(fullRaw)} = ${formatRatio(fullRaw / floorRaw)} floor; 2x floor = ${formatMicros(2 * floorRaw)}): ` +
+        `one SDK \`PutEvents\` through the product's client costs ${formatMicros(sdk)} by itself (${formatRatio(sdk / floorRaw)} the floor) - its per-call middleware stack (endpoint rules, SigV4, retry, user agent), its byte-at-a-time JSON serialiser escaping the Detail text, and the SHA-256 of the payload for SigV4. ` +
+        `The naive receiver, which does nothing but that call on top of the floor's work, is already at ${formatRatio(naiveRaw / floorRaw)}. ` +
+        `The product's own extras on top: ${productExtras(run, raw)}.`,
+    );
+    const floorCompact = sizeCase.results['floor-canonical']?.median ?? Number.NaN;
+    const fullCanonical = sizeCase.results['full-canonical']?.median ?? Number.NaN;
+    notes.push(
+      `- **${sizeCase.label}, canonical form** (full ${formatMicros(fullCanonical)} = ${formatRatio(fullCanonical / floorCompact)} floor; 4x floor = ${formatMicros(4 * floorCompact)}): ` +
+        `the \`json.dumps\` transcoder takes ${formatMicros(step(compact, 'canonical form (pythonJsonDumpsBytes)'))} (${formatRatio(step(compact, 'canonical form (pythonJsonDumpsBytes)') / floorCompact)} the floor), the SDK call ${formatMicros(step(compact, 'SDK PutEvents send (product client, no network)'))}, the base64 regex ${formatMicros(step(compact, 'base64 check + decode (readRawBody)') - step(compact, 'base64 decode alone'))}, the fatal UTF-8 decode of non-ASCII text ${formatMicros(step(compact, 'UTF-8 decode (TextDecoder, fatal)'))}.`,
+    );
+  }
+  const mid = run.hot.cases.find((c) => c.targetBytes === 16 * 1024);
+  const large = run.hot.cases.find((c) => c.targetBytes === 256 * 1024);
+  const reading: string[] = [];
+  if (mid) {
+    const naive = ratio(mid, 'naive-raw', 'floor-raw');
+    const sdk = pick(mid.label, 'raw-match body')?.steps['SDK PutEvents send (product client, no network)'] ?? Number.NaN;
+    const floorMedian = mid.results['floor-raw']?.median ?? Number.NaN;
+    reading.push(
+      naive > 2
+        ? `At ${mid.label} the raw 2x bar is out of reach for any receiver that publishes through the AWS SDK v3 on this machine: the naive receiver is already at ${formatRatio(naive)}, because one SDK call (${formatMicros(sdk)}) is larger than the whole headroom the bar leaves over the floor (${formatMicros(floorMedian)}).`
+        : `At ${mid.label} the naive receiver is at ${formatRatio(naive)} of the floor, so the SDK alone leaves room for the bar.`,
+    );
+  }
+  if (large) {
+    reading.push(
+      `At ${large.label} the naive receiver is at ${formatRatio(ratio(large, 'naive-raw', 'floor-raw'))} (raw) and ${formatRatio(ratio(large, 'naive-canonical', 'floor-canonical'))} (compact): the SDK call costs about as much as the floor itself.`,
+    );
+    if (run.proposal.ok) {
+      reading.push(
+        `The proposed fix below removes most of the product's avoidable work: at ${large.label} raw ${formatRatio(ratio(large, 'full-raw', 'floor-raw'))} -> ${formatRatio(ratio(large, 'proposal-raw', 'floor-raw'))}, canonical ${formatRatio(ratio(large, 'full-canonical', 'floor-canonical'))} -> ${formatRatio(ratio(large, 'proposal-canonical', 'floor-canonical'))}` +
+          (mid ? `; at ${mid.label} raw ${formatRatio(ratio(mid, 'full-raw', 'floor-raw'))} -> ${formatRatio(ratio(mid, 'proposal-raw', 'floor-raw'))}, canonical ${formatRatio(ratio(mid, 'full-canonical', 'floor-canonical'))} -> ${formatRatio(ratio(mid, 'proposal-canonical', 'floor-canonical'))}.` : '.'),
+      );
+    }
+  }
+  reading.push(
+    "What is left is the SDK and the fixed per-invocation cost of the handler's plumbing. The SDK's own lever is a cached middleware stack (`cacheMiddleware: true`, the last row of the table): the SDK only uses it for sends without per-call options, so the per-attempt `abortSignal` that enforces the publish budget would have to go, and the saving is tens of microseconds per delivery. It is not proposed: the budget guards the delivery invariant, and in dollars the saving is nil (section 4).",
+  );
+  notes.push('', `Reading: ${reading.join(' ')}`);
+  return notes;
+}
+
+function productExtras(run: BenchRun, raw: BreakdownRow): string {
+  const step = (name: StepName) => raw.steps[name] ?? 0;
+  const extras: Array<[string, number]> = [
+    ['the base64 validation regex in readRawBody (beyond the decode itself)', step('base64 check + decode (readRawBody)') - step('base64 decode alone')],
+    ['a second hash of the body (SHA-256 for bodySha256)', step('SHA-256 of the body (bodySha256)')],
+    ['the bus entry and its UTF-8 size', step('bus entry + its size (buildBusEntry, busEntrySize)')],
+  ];
+  const small = run.hot.cases.find((c) => c.targetBytes <= 2048);
+  if (small) {
+    extras.push([
+      'the fixed per-invocation cost of middy, Powertools, zod, the secret cache, the retry loop and its AbortSignal (full minus naive at 1 KiB)',
+      (small.results['full-raw']?.median ?? Number.NaN) - (small.results['naive-raw']?.median ?? Number.NaN),
+    ]);
+  }
+  return extras
+    .sort((a, b) => b[1] - a[1])
+    .map(([what, ms]) => `${what} ${formatMicros(ms)}`)
+    .join('; ');
+}
+
+function externalFiles(run: BenchRun): string {
+  return run.cold.rows
+    .filter((row) => row.variant.id.endsWith('-sdk-external'))
+    .map((row) => `${row.variant.fn} ${row.nodeModulesFiles}`)
+    .join(', ');
+}
+
+function bundledExtra(run: BenchRun): string {
+  return (['receiver', 'rotator'] as const)
+    .map((fn) => {
+      const bundled = run.bundles.find((b) => b.fn === fn && b.sdk === 'bundled');
+      const external = run.bundles.find((b) => b.fn === fn && b.sdk === 'external');
+      return bundled && external ? `${fn} +${formatBytes(bundled.gzipBytes - external.gzipBytes)}` : '';
+    })
+    .filter(Boolean)
+    .join(', ');
+}
+
+function recommendation(verdicts: readonly BundlingVerdict[], run: BenchRun): string[] {
+  const lines: string[] = ['**Recommended configuration.**'];
+  const allBundled = verdicts.every((v) => v.faster === 'bundled');
+  const allExternal = verdicts.every((v) => v.faster === 'external');
+  const describe = (v: BundlingVerdict) =>
+    `${v.fn}: SDK bundled ${formatMicros(v.bundled)} vs external ${formatMicros(v.external)} (${v.external > v.bundled ? `${formatMicros(v.external - v.bundled)}, ${(((v.external - v.bundled) / v.external) * 100).toFixed(0)}% faster bundled` : `${formatMicros(v.bundled - v.external)}, ${(((v.bundled - v.external) / v.bundled) * 100).toFixed(0)}% faster external`}); unbundled tsx sources ${formatMicros(v.tsx)}`;
+  if (allBundled) {
+    lines.push(
+      `Keep \`bundleAwsSDK: true\` (bundled, minified ESM, as the construct has it now) for both functions. ${verdicts.map(describe).join('; ')}. ` +
+        `One tree-shaken, minified file is compiled in one go, while the external SDK is resolved and loaded file by file from node_modules (${externalFiles(run)} CommonJS files by the end of the first request, each a resolution, a read and a compile); the bundled zip is bigger (${bundledExtra(run)} more gzipped), which costs far less to download than the difference, and the function then runs the SDK version the tests ran against (the code relies on recent client options such as \`throwOnRequestTimeout\`).`,
+    );
+  } else if (allExternal) {
+    lines.push(`Use the runtime's SDK (\`bundleAwsSDK: false\`, \`@aws-sdk/*\` external) for both functions. ${verdicts.map(describe).join('; ')}.`);
+  } else {
+    lines.push(`Mixed result, per function: ${verdicts.map((v) => `${describe(v)} -> ${v.faster}`).join('; ')}.`);
+  }
+  const sm = verdicts.filter((v) => v.noSourceMaps !== undefined);
+  if (sm.length > 0 && run.bundling.nodeOptions.includes('--enable-source-maps')) {
+    lines.push(
+      '',
+      `NODE_OPTIONS=--enable-source-maps (set by the construct) costs ${sm.map((v) => `${v.fn} ${formatMicros(v.bundled - (v.noSourceMaps as number))}`).join(', ')} per cold start here (Node reads and parses index.mjs.map at import). ` +
+        'It buys readable stack traces in the logs; keeping it is reasonable. Dropping it is the only further cold-start gain this bench finds for these bundles.',
+    );
+  }
+  return lines;
+}
+
+export function renderCost(run: BenchRun): string {
+  const a = run.cost.assumptions;
+  const out: string[] = [];
+  const date = run.startedAt.toISOString().slice(0, 10);
+  out.push(
+    '# Cost per million deliveries',
+    '',
+    `_Written by \`npm run bench\` (bench/run.ts, bench/cost.ts) from the run of ${date} in [benchmarks.md](benchmarks.md). Prices: ${PRICES.region}, public list prices checked on ${PRICES.checked}; other regions differ slightly. Free tiers, savings plans and taxes are ignored._`,
+    '',
+    '## Per million deliveries (USD)',
+    '',
+    table(
+      ['delivery', 'body', 'Lambda billed ms', 'API Gateway', 'Lambda requests', 'Lambda duration', 'EventBridge (64 KB chunks)', 'Secrets Manager', 'CloudWatch Logs', 'cold starts (INIT)', 'total'],
+      run.cost.rows.map((row) => [
+        row.input.label,
+        formatBytes(row.input.bodyBytes),
+        String(row.billedMs),
+        dollars(row.apiGateway),
+        dollars(row.lambdaRequests),
+        dollars(row.lambdaDuration),
+        `${dollars(row.eventBridge)} (${row.eventBridgeChunks})`,
+        dollars(row.secretsManager),
+        dollars(row.logs),
+        dollars(row.coldStarts),
+        `**${dollars(row.total)}**`,
+      ]),
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
+    '',
+    'API Gateway and EventBridge are most of the bill; the receiver\'s own compute is a few percent of it, and the Secrets Manager cache makes its line negligible. Making the hot path faster (section 1 of benchmarks.md) changes the Lambda line by cents per million: it matters for latency and headroom, not for cost.',
+    '',
+    '## How each line is computed',
+    '',
+    `- **API Gateway**: one REST API request per delivery.`,
+    `- **Lambda requests**: one invocation per delivery.`,
+    `- **Lambda duration**: ${a.memoryMb} MB arm64 (RECEIVER_MEMORY_MB in infra/stack.ts), billed per started millisecond: PutEvents round trip (assumed ${a.putEventsRoundTripMs} ms, not measurable here) + the measured in-process median as deployed (INFO logs and metrics on; the canonical rows add the logging overhead measured on the raw rows) divided by the vCPU share of ${a.memoryMb} MB (${a.memoryMb}/${a.fullVcpuMb} = ${(a.memoryMb / a.fullVcpuMb).toFixed(2)} vCPU), assuming one core of this machine does the work of one Graviton vCPU. Each extra 10 ms of waiting adds ${dollars(1_000_000 * (a.memoryMb / 1024) * 0.01 * PRICES.lambdaArmPerGbSecond)} per million.`,
+    `- **EventBridge**: one PutEvents entry per delivery, billed per started 64 KB of event (entry size as the product computes it + about ${a.eventEnvelopeBytes} bytes of envelope). A 256 KiB delivery is several billed events; since 2026-01-29 events up to 1 MB are accepted.`,
+    `- **Secrets Manager**: measured at most one GetSecretValue per TTL (${a.secretCacheTtlSeconds} s) per container plus the initial read of each new container; assumed ${a.warmContainers} warm container(s) all month, ${a.deliveriesPerMonth.toLocaleString('en')} deliveries per month and ${(a.coldStartRate * 100).toFixed(0)}% of deliveries on a new container. The fixed $${PRICES.secretsManagerPerSecretMonth.toFixed(2)} per secret per month (two secrets) is not per delivery and not included.`,
+    `- **CloudWatch Logs**: the product's INFO line and EMF metrics (measured: ${Object.entries(run.hot.loggedBytesPerDelivery).map(([label, bytes]) => `${bytes} B at ${label}`).join(', ')}) + Lambda's START/END/REPORT lines (assumed ${a.platformLogBytes} B) + one API Gateway access-log line (assumed ${a.accessLogBytes} B), at $${PRICES.cloudWatchLogsIngestPerGb.toFixed(2)}/GB ingested; storage (retention) not included.`,
+    `- **Cold starts**: INIT is billed since 2025-08-01; measured start -> answered for the bundled receiver ${formatMicros(run.cost.coldStartMs)} here, scaled by the vCPU share like the hot path, at ${(a.coldStartRate * 100).toFixed(0)}% of deliveries.`,
+    '- Not included: data transfer (the answers are a few bytes), KMS requests for the secret (one per secret read), the rotator (a few invocations a month), alarms and the dashboard (fixed monthly).',
+    '',
+    '## Prices used',
+    '',
+    table(['item', 'price', 'source'], PRICE_SOURCES.map((p) => [p.item, p.price, p.source])),
+    '',
+    'The prices were read on the date above from the pages listed (AWS pages, or third-party pages quoting them when the AWS page itself was not reachable from here); check https://calculator.aws before relying on them.',
+    '',
+  );
+  return out.join('\n');
+}
+
+export function renderConsole(run: BenchRun): string {
+  // The markdown is readable as is in a terminal.
+  return renderBenchmarks(run).replace(/```diff[\s\S]*?```\n/, '(diff in docs/benchmarks.md)\n');
+}

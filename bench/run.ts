@@ -1,0 +1,223 @@
+/**
+ * `npm run bench` (node --import tsx bench/run.ts [--quick]): measures a delivery against the
+ * physical floor, a cold start, the secret cache and the cost, prints the tables and writes
+ * docs/benchmarks.md, docs/cost.md and docs/benchmarks-hot-path.svg. Not a test: jest only
+ * collects test/**\/*.test.ts.
+ */
+import './env';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildBusEntry, busEntrySize, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
+import type { buildReceiver } from '../lambda/receiver/build-receiver';
+import { runBreakdown } from './breakdown';
+import { bundleFunction, readStackBundling, type BundleResult } from './bundle';
+import { renderChart, type ChartSeries } from './chart';
+import { runColdStarts } from './cold-start';
+import { costPerMillion, DEFAULT_ASSUMPTIONS, type CostInput } from './cost';
+import { benchReceiverConfig, runHotPath, type Prepared } from './hot-path';
+import { RECEIVER_PROPOSAL, prepareProposal } from './proposal';
+import { renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
+import { runSecretCache } from './secret-cache';
+
+const TIME_LIMIT_SECONDS = 180;
+const REPO_ROOT = resolve(__dirname, '..');
+const SCRATCH = join(REPO_ROOT, 'bench', '.out');
+const CHART_FILE = 'benchmarks-hot-path.svg';
+
+const FUNCTIONS = [
+  { name: 'receiver', entry: 'lambda/receiver/index.ts' },
+  { name: 'rotator', entry: 'lambda/rotator/index.ts' },
+] as const;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function jestIsolation(): { ok: boolean; detail: string } {
+  const config = readFileSync(join(REPO_ROOT, 'jest.config.cjs'), 'utf8');
+  const rootsOnlyTest = /roots:\s*\[\s*'<rootDir>\/test'\s*\]/.test(config);
+  const benchTests = readdirSync(join(REPO_ROOT, 'bench'), { recursive: true })
+    .map(String)
+    .filter((file) => !file.startsWith('.out') && /\.test\.[cm]?[jt]sx?$/.test(file));
+  return {
+    ok: rootsOnlyTest && benchTests.length === 0,
+    detail: `jest roots ${rootsOnlyTest ? "= ['<rootDir>/test']" : 'include more than test/'}; ${benchTests.length === 0 ? 'no *.test.* file under bench/' : `test files under bench/: ${benchTests.join(', ')}`}`,
+  };
+}
+
+function receiverMemoryMb(): number {
+  try {
+    const match = /RECEIVER_MEMORY_MB\s*=\s*(\d+)/.exec(readFileSync(join(REPO_ROOT, 'infra/stack.ts'), 'utf8'));
+    return match ? Number(match[1]) : DEFAULT_ASSUMPTIONS.memoryMb;
+  } catch {
+    return DEFAULT_ASSUMPTIONS.memoryMb;
+  }
+}
+
+/** PutEvents entry size as the product computes it, for one of the timed bodies. */
+function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
+  const parsed = parseDeliveryBody(prepared.body.toString('utf8'));
+  if (!parsed.ok) throw new Error('entry size: the body does not parse');
+  const digest = sha256Hex(prepared.body);
+  return busEntrySize(
+    buildBusEntry({
+      source: 'amani',
+      eventBusName: 'amani-webhooks-bench',
+      detailType: 'profile_update',
+      metadata: { deliveryId: digest, receivedAt: new Date().toISOString(), authMode: 'signature', signatureForm: form, tokenGeneration: 'current', bodySha256: digest, requestId: '2f8b1d0e-5c1a-4e0b-9a57-0d6b1d7a9e21' },
+      bodyJson: parsed.json,
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const startedAt = new Date();
+  const clock = performance.now();
+  const phases: { name: string; seconds: number }[] = [];
+  const phase = async <T>(name: string, action: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    log(`${name}...`);
+    const result = await action();
+    const seconds = (performance.now() - started) / 1000;
+    phases.push({ name, seconds });
+    log(`${name}: ${seconds.toFixed(1)} s`);
+    return result;
+  };
+  const loadAverage = os.loadavg();
+  mkdirSync(SCRATCH, { recursive: true });
+
+  // The proposed fix, as a patched scratch copy of lambda/ (never lambda/ itself).
+  const proposal = prepareProposal(REPO_ROOT, SCRATCH, RECEIVER_PROPOSAL);
+  let proposalBuildReceiver: typeof buildReceiver | undefined;
+  if (proposal.ok) {
+    const patched = require(join(proposal.prepared.root, 'lambda/receiver/build-receiver.ts')) as { buildReceiver: typeof buildReceiver };
+    proposalBuildReceiver = patched.buildReceiver;
+  } else {
+    log(`proposal not measured: ${proposal.reason}`);
+  }
+
+  const scale = quick ? 0.2 : 1;
+  const hotSettings = [
+    { label: '1 KiB', bytes: 1024, samples: Math.round(2000 * scale), batch: 25 },
+    { label: '16 KiB', bytes: 16 * 1024, samples: Math.round(1000 * scale), batch: 10 },
+    { label: '256 KiB', bytes: 256 * 1024, samples: Math.round(400 * scale), batch: 4 },
+  ];
+  const hot = await phase('hot path', () => runHotPath({ sizes: hotSettings, withLoggedVariant: true, ...(proposalBuildReceiver ? { proposalBuildReceiver } : {}) }));
+  const breakdown = await phase('breakdown', () =>
+    runBreakdown(
+      hot.prepared.filter((p) => p.label !== '1 KiB'),
+      (bytes) => Math.round((bytes > 100_000 ? 120 : 600) * scale) + 20,
+    ),
+  );
+  const cache = await phase('secret cache', () => runSecretCache({ sequential: 10_000, concurrent: 100 }));
+
+  const bundling = readStackBundling(REPO_ROOT);
+  const bundles = await phase('bundling', async () => {
+    const results: BundleResult[] = [];
+    for (const fn of FUNCTIONS) {
+      for (const sdk of ['bundled', 'external'] as const) results.push(await bundleFunction(REPO_ROOT, join(SCRATCH, 'bundles'), fn, sdk, bundling));
+    }
+    return results;
+  });
+  const cold = await phase('cold starts', () =>
+    runColdStarts({ repoRoot: REPO_ROOT, scratch: join(SCRATCH, 'cold-start'), bundles, stackNodeOptions: bundling.nodeOptions, rounds: quick ? 3 : 15 }),
+  );
+
+  // Cost, from the measured figures.
+  const assumptions = { ...DEFAULT_ASSUMPTIONS, memoryMb: receiverMemoryMb(), secretCacheTtlSeconds: benchReceiverConfig().secretCacheTtlMs / 1000 };
+  const coldStartMs = cold.rows.find((row) => row.variant.id === `receiver-sdk-${bundling.stackSdk}`)?.total ?? Number.NaN;
+  const costInputs: CostInput[] = [];
+  for (const sizeCase of hot.cases) {
+    const prepared = hot.prepared.find((p) => p.label === sizeCase.label) as (typeof hot.prepared)[number];
+    const fullRaw = sizeCase.results['full-raw']?.median ?? Number.NaN;
+    const logged = sizeCase.results['full-raw-logged']?.median ?? fullRaw;
+    const loggingOverhead = Math.max(0, logged - fullRaw);
+    const productLogBytes = hot.loggedBytesPerDelivery[sizeCase.label] ?? 0;
+    costInputs.push({ label: `${sizeCase.label}, raw match`, bodyBytes: sizeCase.rawBodyBytes, entryBytes: entryBytes(prepared.raw, 'raw'), cpuMs: logged, productLogBytes });
+    costInputs.push({
+      label: `${sizeCase.label}, canonical form`,
+      bodyBytes: sizeCase.compactBodyBytes,
+      entryBytes: entryBytes(prepared.compact, 'python-json'),
+      cpuMs: (sizeCase.results['full-canonical']?.median ?? Number.NaN) + loggingOverhead,
+      productLogBytes,
+    });
+  }
+  const costRows = costInputs.map((input) => costPerMillion(input, assumptions, coldStartMs));
+
+  // Chart.
+  const seriesOf = (variant: keyof (typeof hot.cases)[number]['results'], bytesOf: 'rawBodyBytes' | 'compactBodyBytes', factor = 1) =>
+    hot.cases.filter((c) => c.results[variant]).map((c) => ({ bytes: c[bytesOf], ms: (c.results[variant]?.median ?? Number.NaN) * factor }));
+  const series: ChartSeries[] = [
+    { label: 'floor (raw-match bodies)', color: '#111111', points: seriesOf('floor-raw', 'rawBodyBytes') },
+    { label: '2x floor (raw-match bar)', color: '#111111', dash: '6 4', reference: true, points: seriesOf('floor-raw', 'rawBodyBytes', 2) },
+    { label: '4x floor (canonical bar)', color: '#777777', dash: '2 4', reference: true, points: seriesOf('floor-canonical', 'compactBodyBytes', 4) },
+    { label: 'naive receiver (raw match)', color: '#e69f00', points: seriesOf('naive-raw', 'rawBodyBytes') },
+    { label: 'full handler, raw match', color: '#0072b2', points: seriesOf('full-raw', 'rawBodyBytes') },
+    { label: 'full handler, canonical form', color: '#d55e00', points: seriesOf('full-canonical', 'compactBodyBytes') },
+  ];
+  if (proposal.ok) {
+    series.push(
+      { label: 'raw match + proposed fix', color: '#56b4e9', dash: '5 3', points: seriesOf('proposal-raw', 'rawBodyBytes') },
+      { label: 'canonical + proposed fix', color: '#cc79a7', dash: '5 3', points: seriesOf('proposal-canonical', 'compactBodyBytes') },
+    );
+  }
+  const chart = renderChart({
+    title: 'Receiver hot path: median time per delivery vs body size',
+    subtitle: `${startedAt.toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}; in process, no network`,
+    series,
+  });
+
+  const durationSeconds = (performance.now() - clock) / 1000 + 1; // + writing the files
+  const run: BenchRun = {
+    startedAt,
+    durationSeconds,
+    phases,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? 'unknown CPU',
+      cores: os.cpus().length,
+      memoryGiB: os.totalmem() / 1024 ** 3,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      loadAverage,
+    },
+    git: { commit: git(['rev-parse', '--short', 'HEAD']) || 'unknown', dirty: git(['status', '--porcelain']) !== '' },
+    quick,
+    hot,
+    hotSettings,
+    proposal,
+    breakdown,
+    cache,
+    bundling,
+    bundles,
+    cold,
+    cost: { assumptions, rows: costRows, coldStartMs },
+    chartFile: CHART_FILE,
+    jestIsolation: jestIsolation(),
+    timeLimitSeconds: TIME_LIMIT_SECONDS,
+  };
+
+  const docs = join(REPO_ROOT, 'docs');
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(join(docs, CHART_FILE), chart);
+  writeFileSync(join(docs, 'benchmarks.md'), renderBenchmarks(run));
+  writeFileSync(join(docs, 'cost.md'), renderCost(run));
+  process.stdout.write(`${renderConsole(run)}\n`);
+  process.stdout.write(`${renderCost(run)}\n`);
+  log(`wrote docs/benchmarks.md, docs/cost.md, docs/${CHART_FILE} in ${durationSeconds.toFixed(0)} s`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
