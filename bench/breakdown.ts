@@ -7,24 +7,26 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { clientOptions } from '../lambda/adapters/aws-clients';
 import { createReceiverClients } from '../lambda/receiver/build-receiver';
 import { readRawBody } from '../lambda/receiver/api-gateway';
-import { buildBusEntry, busEntrySize, parseDeliveryBody, sha256Hex, type DeliveryMetadata } from '../lambda/core/delivery-event';
+import { buildBusEntry, busEntrySize, busEntrySizeAtMost, parseDeliveryBody, sha256Hex, type DeliveryMetadata } from '../lambda/core/delivery-event';
 import { pythonJsonDumpsBytes } from '../lambda/core/python-json';
 import { hmacSha256 } from '../lambda/core/webhook-auth';
 import { BENCH_TOKEN, cannedAnswers, noNetworkHandler, withoutNetwork } from './no-network';
 import type { Prepared } from './hot-path';
-import { floor } from './hot-path';
+import { benchReceiverConfig, floor } from './hot-path';
 import { median, seededRandom, shuffled } from './stats';
 
 export type StepName =
   | 'floor'
-  | 'base64 check + decode (readRawBody)'
+  | 'readRawBody (base64 decode + re-encode check)'
   | 'base64 decode alone'
+  | 'base64 re-encode check alone (toString + compare)'
   | 'HMAC-SHA256 of the body'
   | 'SHA-256 of the body (bodySha256)'
   | 'UTF-8 decode (TextDecoder, fatal)'
   | 'JSON.parse + schema (parseDeliveryBody)'
   | 'canonical form (pythonJsonDumpsBytes)'
-  | 'bus entry + its size (buildBusEntry, busEntrySize)'
+  | 'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)'
+  | 'exact UTF-8 entry size (busEntrySize, only near the limit)'
   | 'SDK PutEvents send (product client, no network)'
   | 'same, client with cacheMiddleware and no per-call options';
 
@@ -33,6 +35,9 @@ export interface BreakdownRow {
   readonly wire: 'raw-match body' | 'compact body';
   readonly bodyBytes: number;
   readonly steps: Partial<Record<StepName, number>>;
+  /** busEntrySizeAtMost for this body, and the receiver's limit: the exact count runs only above it. */
+  readonly entryBoundBytes: number;
+  readonly maxEventBytes: number;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -46,6 +51,7 @@ export async function runBreakdown(cases: readonly { label: string; raw: Prepare
     { eventBridge: new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 1 }), cacheMiddleware: true }) },
     network,
   ).eventBridge;
+  const { maxEventBytes } = benchReceiverConfig();
   const random = seededRandom(42);
   const rows: BreakdownRow[] = [];
   for (const sizeCase of cases) {
@@ -66,16 +72,26 @@ export async function runBreakdown(cases: readonly { label: string; raw: Prepare
         bodySha256: sha256Hex(body),
         requestId: 'req-0001',
       };
+      const base64 = event.body ?? '';
+      const decoded = Buffer.from(base64, 'base64');
+      if (decoded.toString('base64') !== base64) throw new Error('breakdown: the event body is not canonical base64');
       const entry = buildBusEntry({ source: 'amani', eventBusName: 'amani-webhooks-bench', detailType: 'profile_update', metadata, bodyJson: parsed.json });
       const steps: Array<[StepName, () => unknown]> = [
         ['floor', () => floor(body, signature, 'amani-webhooks-bench')],
-        ['base64 check + decode (readRawBody)', () => readRawBody(event, 1024 * 1024)],
-        ['base64 decode alone', () => Buffer.from(event.body ?? '', 'base64')],
+        ['readRawBody (base64 decode + re-encode check)', () => readRawBody(event, 1024 * 1024)],
+        ['base64 decode alone', () => Buffer.from(base64, 'base64')],
+        ['base64 re-encode check alone (toString + compare)', () => decoded.toString('base64') !== base64],
         ['HMAC-SHA256 of the body', () => hmacSha256(BENCH_TOKEN, body)],
         ['SHA-256 of the body (bodySha256)', () => sha256Hex(body)],
         ['UTF-8 decode (TextDecoder, fatal)', () => UTF8.decode(body)],
         ['JSON.parse + schema (parseDeliveryBody)', () => parseDeliveryBody(text)],
-        ['bus entry + its size (buildBusEntry, busEntrySize)', () => busEntrySize(buildBusEntry({ source: 'amani', eventBusName: 'amani-webhooks-bench', detailType: 'profile_update', metadata, bodyJson: parsed.json }))],
+        // What the receiver does (receive-delivery.ts): the entry, then a bound on its size from
+        // lengths alone; the exact UTF-8 count runs only when the bound comes near the limit.
+        [
+          'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)',
+          () => busEntrySizeAtMost(buildBusEntry({ source: 'amani', eventBusName: 'amani-webhooks-bench', detailType: 'profile_update', metadata, bodyJson: parsed.json }), parsed.json, body.length),
+        ],
+        ['exact UTF-8 entry size (busEntrySize, only near the limit)', () => busEntrySize(entry)],
         ['SDK PutEvents send (product client, no network)', () => eventBridge.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal: AbortSignal.timeout(1500) })],
         ['same, client with cacheMiddleware and no per-call options', () => cached.send(new PutEventsCommand({ Entries: [entry] }))],
       ];
@@ -99,6 +115,8 @@ export async function runBreakdown(cases: readonly { label: string; raw: Prepare
         wire,
         bodyBytes: body.length,
         steps: Object.fromEntries([...times].map(([name, values]) => [name, median(values)])),
+        entryBoundBytes: busEntrySizeAtMost(entry, parsed.json, body.length),
+        maxEventBytes,
       });
     }
   }

@@ -51,22 +51,18 @@ export type VariantName =
   | 'floor-raw'
   | 'naive-raw'
   | 'full-raw'
-  | 'proposal-raw'
   | 'floor-canonical'
   | 'naive-canonical'
   | 'full-canonical'
-  | 'proposal-canonical'
   | 'full-raw-logged';
 
 export const VARIANT_LABELS: Record<VariantName, string> = {
   'floor-raw': 'floor',
   'naive-raw': 'naive receiver',
   'full-raw': 'full handler',
-  'proposal-raw': 'full handler + proposed fix',
   'floor-canonical': 'floor',
   'naive-canonical': 'naive receiver',
   'full-canonical': 'full handler',
-  'proposal-canonical': 'full handler + proposed fix',
   'full-raw-logged': 'full handler, INFO logs + EMF metrics on (null sink)',
 };
 
@@ -129,8 +125,6 @@ export interface HotPathOptions {
   readonly sizes: readonly { readonly label: string; readonly bytes: number; readonly samples: number; readonly batch: number }[];
   /** Also time the full handler with INFO logs and metrics on (stdout swapped for a null sink). */
   readonly withLoggedVariant: boolean;
-  /** `buildReceiver` of a patched copy of lambda/ (bench/proposal.ts), timed alongside. */
-  readonly proposalBuildReceiver?: typeof buildReceiver;
   readonly seed?: number;
 }
 
@@ -169,19 +163,18 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
   // The product's own clients (createReceiverClients: attempts, timeouts, protocol), with the
   // no-network handler swapped in. Logs and metrics: silenced through the environment the
   // product reads (POWERTOOLS_LOG_LEVEL=SILENT, POWERTOOLS_METRICS_DISABLED=true, set by run.ts).
-  const build = (builder: typeof buildReceiver, clients = createReceiverClients): Handler => {
+  const build = (): Handler => {
     receiversBuilt++;
-    return builder(config, withoutNetwork(clients(), network)) as unknown as Handler;
+    return buildReceiver(config, withoutNetwork(createReceiverClients(), network)) as unknown as Handler;
   };
-  const full = build(buildReceiver);
-  const proposal = options.proposalBuildReceiver ? build(options.proposalBuildReceiver) : undefined;
+  const full = build();
   let logged: Handler | undefined;
   if (options.withLoggedVariant) {
     // As deployed: INFO logs and EMF metrics written to stdout, here swapped for a null sink.
     const saved = { level: process.env.POWERTOOLS_LOG_LEVEL, disabled: process.env.POWERTOOLS_METRICS_DISABLED };
     process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
     delete process.env.POWERTOOLS_METRICS_DISABLED;
-    logged = build(buildReceiver);
+    logged = build();
     process.env.POWERTOOLS_LOG_LEVEL = saved.level;
     if (saved.disabled !== undefined) process.env.POWERTOOLS_METRICS_DISABLED = saved.disabled;
   }
@@ -207,10 +200,6 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
       { name: 'naive-canonical', once: () => naive(compact.naiveEvent, context()) },
       { name: 'full-canonical', once: () => full(compact.event, context()) },
     ];
-    if (proposal) {
-      variants.push({ name: 'proposal-raw', once: () => proposal(raw.event, context()) });
-      variants.push({ name: 'proposal-canonical', once: () => proposal(compact.event, context()) });
-    }
     if (logged) {
       const handler = logged;
       variants.push({ name: 'full-raw-logged', once: () => withNullStdout(() => handler(raw.event, context())) });

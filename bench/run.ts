@@ -10,14 +10,12 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBusEntry, busEntrySize, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
-import type { buildReceiver } from '../lambda/receiver/build-receiver';
 import { runBreakdown } from './breakdown';
 import { bundleFunction, readStackBundling, type BundleResult } from './bundle';
 import { renderChart, type ChartSeries } from './chart';
 import { runColdStarts } from './cold-start';
 import { costPerMillion, DEFAULT_ASSUMPTIONS, type CostInput } from './cost';
 import { benchReceiverConfig, runHotPath, type Prepared } from './hot-path';
-import { RECEIVER_PROPOSAL, prepareProposal } from './proposal';
 import { renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
 import { runSecretCache } from './secret-cache';
 
@@ -97,23 +95,13 @@ async function main(): Promise<void> {
   const loadAverage = os.loadavg();
   mkdirSync(SCRATCH, { recursive: true });
 
-  // The proposed fix, as a patched scratch copy of lambda/ (never lambda/ itself).
-  const proposal = prepareProposal(REPO_ROOT, SCRATCH, RECEIVER_PROPOSAL);
-  let proposalBuildReceiver: typeof buildReceiver | undefined;
-  if (proposal.ok) {
-    const patched = require(join(proposal.prepared.root, 'lambda/receiver/build-receiver.ts')) as { buildReceiver: typeof buildReceiver };
-    proposalBuildReceiver = patched.buildReceiver;
-  } else {
-    log(`proposal not measured: ${proposal.reason}`);
-  }
-
   const scale = quick ? 0.2 : 1;
   const hotSettings = [
     { label: '1 KiB', bytes: 1024, samples: Math.round(2000 * scale), batch: 25 },
     { label: '16 KiB', bytes: 16 * 1024, samples: Math.round(1000 * scale), batch: 10 },
     { label: '256 KiB', bytes: 256 * 1024, samples: Math.round(400 * scale), batch: 4 },
   ];
-  const hot = await phase('hot path', () => runHotPath({ sizes: hotSettings, withLoggedVariant: true, ...(proposalBuildReceiver ? { proposalBuildReceiver } : {}) }));
+  const hot = await phase('hot path', () => runHotPath({ sizes: hotSettings, withLoggedVariant: true }));
   const breakdown = await phase('breakdown', () =>
     runBreakdown(
       hot.prepared.filter((p) => p.label !== '1 KiB'),
@@ -166,12 +154,6 @@ async function main(): Promise<void> {
     { label: 'full handler, raw match', color: '#0072b2', points: seriesOf('full-raw', 'rawBodyBytes') },
     { label: 'full handler, canonical form', color: '#d55e00', points: seriesOf('full-canonical', 'compactBodyBytes') },
   ];
-  if (proposal.ok) {
-    series.push(
-      { label: 'raw match + proposed fix', color: '#56b4e9', dash: '5 3', points: seriesOf('proposal-raw', 'rawBodyBytes') },
-      { label: 'canonical + proposed fix', color: '#cc79a7', dash: '5 3', points: seriesOf('proposal-canonical', 'compactBodyBytes') },
-    );
-  }
   const chart = renderChart({
     title: 'Receiver hot path: median time per delivery vs body size',
     subtitle: `${startedAt.toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}; in process, no network`,
@@ -195,7 +177,6 @@ async function main(): Promise<void> {
     quick,
     hot,
     hotSettings,
-    proposal,
     breakdown,
     cache,
     bundling,
