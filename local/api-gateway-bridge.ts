@@ -35,7 +35,14 @@ export async function startReceiverEndpoint(options: {
     if (request.method === 'GET' && url.pathname === '/health') return send(200, { ok: true });
     if (url.pathname !== path) return send(404, { message: 'Not Found' });
     if (request.method !== 'POST') return send(403, { message: 'Missing Authentication Token' });
-    const body = await readLimited(request, API_GATEWAY_MAX_BYTES);
+    let body: Buffer | undefined;
+    try {
+      body = await readLimited(request, API_GATEWAY_MAX_BYTES);
+    } catch {
+      // The client went away mid-body: nobody to answer, and nothing to hand to the receiver.
+      request.socket.destroy();
+      return;
+    }
     if (!body) return send(413, { message: 'Request Too Long' });
     try {
       const result = await options.handler(toProxyEvent(request, url, path, body), lambdaContext(options.timeoutMs ?? 10_000));
@@ -65,15 +72,19 @@ export async function startReceiverEndpoint(options: {
 }
 
 function toProxyEvent(request: IncomingMessage, url: URL, path: string, body: Buffer): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  // rawHeaders keeps the sender's spelling and every repetition, as API Gateway does.
+  // rawHeaders keeps the sender's spelling and every repetition, as API Gateway does. Maps, not
+  // object literals: a header may be named `constructor` or `__proto__`, and API Gateway's event
+  // (parsed JSON) has it as an ordinary own property.
+  const single = new Map<string, string>();
+  const multi = new Map<string, string[]>();
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!;
     const value = request.rawHeaders[i + 1]!;
-    headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    single.set(name, value);
+    multi.set(name, [...(multi.get(name) ?? []), value]);
   }
+  const headers: Record<string, string> = Object.fromEntries(single);
+  const multiValueHeaders: Record<string, string[]> = Object.fromEntries(multi);
   const query = Object.fromEntries(url.searchParams);
   return {
     resource: path,

@@ -11,7 +11,11 @@
  *
  * It backs `npm start` (state in files under `.local/`) and the reliability tests (in memory),
  * with fault injection per operation: throttling, 500s, slow answers, connection resets,
- * partial PutEvents failures, access denied.
+ * answers lost after the call took effect, partial PutEvents failures, access denied. A fault
+ * can be scheduled for a number of calls after some clean ones (`skip`); a call hook sees every
+ * call (operation, sequence number, input) and may pick its fault (crash points, load), and a
+ * call observer is told how each call ended (answered, refused, dropped, or done without the
+ * answer reaching the caller). A caller that vanishes mid-request is ignored.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,8 +44,10 @@ export type Fault =
   | { readonly kind: 'access-denied' }
   /** Answer normally, but only after `ms` (past a client timeout, the client gives up first). */
   | { readonly kind: 'slow'; readonly ms: number }
-  /** Close the connection without answering. */
+  /** Close the connection without answering (nothing was done). */
   | { readonly kind: 'reset' }
+  /** Do the operation, then close the connection without answering: it took effect, the caller cannot know. */
+  | { readonly kind: 'lost-answer' }
   /** PutEvents only: every entry fails with this per-entry error code. */
   | { readonly kind: 'partial'; readonly errorCode?: string };
 
@@ -78,7 +84,33 @@ interface SecretVersion {
 interface PendingFault {
   fault: Fault;
   remaining: number;
+  skip: number;
 }
+
+export interface FaultSchedule {
+  /** How many calls get the fault (default: every call from then on). */
+  readonly times?: number;
+  /** Calls of the operation served normally before the fault starts (default 0): `skip: n - 1, times: 1` is the n-th call only. */
+  readonly skip?: number;
+}
+
+/** What the call hook sees of each call. `input` is the parsed request, undefined when it is not JSON. */
+export interface EmulatorCall {
+  readonly operation: string;
+  /** 1, 2, ... over all operations. */
+  readonly sequence: number;
+  readonly input: Record<string, any> | undefined;
+}
+
+export type CallHook = (call: EmulatorCall) => Fault | undefined;
+
+/**
+ * How a call ended: `answered` (the operation's answer was written), `refused` (an error answer,
+ * nothing done), `dropped` (connection closed, nothing done), `answer-lost` (done, but the
+ * connection was closed without the answer: injected, or the caller had already given up).
+ */
+export type CallOutcome = 'answered' | 'refused' | 'dropped' | 'answer-lost';
+export type CallObserver = (call: EmulatorCall, outcome: CallOutcome) => void;
 
 export interface AwsEmulatorOptions {
   readonly port?: number;
@@ -96,8 +128,12 @@ export interface AwsEmulator {
   secretString(name: string): string | undefined;
   events(): readonly BusEvent[];
   queueMessages(name: string): readonly QueueMessage[];
-  injectFault(operation: Operation, fault: Fault, options?: { times?: number }): void;
+  injectFault(operation: Operation, fault: Fault, schedule?: FaultSchedule): void;
   clearFaults(): void;
+  /** Consulted for every call before the injected faults; the fault it returns (if any) replaces them for that call. */
+  setCallHook(hook: CallHook | undefined): void;
+  /** Told how every call ended (after the call hook and the faults). */
+  setCallObserver(observer: CallObserver | undefined): void;
   /** Calls received per operation (including failed ones). */
   readonly calls: Record<string, number>;
   close(): Promise<void>;
@@ -127,6 +163,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   const queues = new Map<string, QueueMessage[]>(files?.loadQueues() ?? []);
   const faults = new Map<string, PendingFault[]>();
   const calls: Record<string, number> = {};
+  let callHook: CallHook | undefined;
+  let callObserver: CallObserver | undefined;
+  let sequence = 0;
   let port = 0;
 
   const secretArn = (name: string) => `arn:aws:secretsmanager:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:secret:${name}`;
@@ -158,7 +197,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return version;
   };
 
-  const handlers: Record<string, (input: Record<string, any>) => unknown> = {
+  const handlers: Record<string, (input: Record<string, any>, fault: Fault | undefined) => unknown> = {
     CreateSecret: (input) => {
       const name = String(input.Name);
       if (secrets.has(name)) throw new AwsError(400, 'ResourceExistsException', 'The secret already exists.');
@@ -181,10 +220,10 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const version = putSecretVersion(name, String(input.SecretString), input.ClientRequestToken);
       return { ARN: secretArn(name), Name: name, VersionId: version.VersionId, VersionStages: version.stages };
     },
-    PutEvents: (input) => {
+    PutEvents: (input, fault) => {
       const entries: Record<string, any>[] = input.Entries ?? [];
       if (entries.length < 1 || entries.length > 10) throw new AwsError(400, 'ValidationException', 'Entries must hold 1 to 10 entries.');
-      const partial = takeFault('PutEvents', (f) => f.kind === 'partial') as Extract<Fault, { kind: 'partial' }> | undefined;
+      const partial = fault?.kind === 'partial' ? fault : undefined;
       const results = entries.map((entry) => {
         if (partial) return { ErrorCode: partial.errorCode ?? 'InternalFailure', ErrorMessage: 'Injected partial failure' };
         let detail: unknown;
@@ -207,8 +246,9 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
           detail,
           'event-bus-name': String(entry.EventBusName ?? 'default'),
         };
+        // Persist first: a failure must not leave an event in memory that the file lacks.
+        files?.appendEvent(event, String(entry.Detail));
         events.push(event);
-        files?.appendEvent(event);
         options.onEvent?.(event);
         return { EventId: event.id };
       });
@@ -218,6 +258,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const name = queueName(String(input.QueueUrl));
       const body = String(input.MessageBody ?? '');
       if (body.length === 0) throw new AwsError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.', 'MissingParameter;Sender');
+      // SQS's documented limits: 1 MiB per message (body and attributes), and a restricted character set.
+      if (SQS_INVALID_CHARACTER.test(body)) {
+        throw new AwsError(400, 'InvalidMessageContents', 'Invalid characters found.', 'InvalidMessageContents;Sender');
+      }
+      if (Buffer.byteLength(body) + attributesBytes(input.MessageAttributes) > SQS_MAX_MESSAGE_BYTES) {
+        throw new AwsError(400, 'InvalidParameterValue', 'One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.', 'InvalidParameterValue;Sender');
+      }
       const message: QueueMessage = { MessageId: randomUUID(), Body: body, MessageAttributes: input.MessageAttributes, sentAt: Date.now(), invisibleUntil: 0, receiveCount: 0 };
       queues.get(name)!.push(message);
       saveQueues();
@@ -292,13 +339,16 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return true;
   }
 
-  function takeFault(operation: string, matches: (fault: Fault) => boolean = (f) => f.kind !== 'partial'): Fault | undefined {
+  function takeFault(operation: string): Fault | undefined {
     const pending = faults.get(operation);
-    const index = pending?.findIndex((p) => matches(p.fault)) ?? -1;
-    if (!pending || index < 0) return undefined;
-    const entry = pending[index]!;
+    const entry = pending?.[0];
+    if (!pending || !entry) return undefined;
+    if (entry.skip > 0) {
+      entry.skip--;
+      return undefined;
+    }
     entry.remaining--;
-    if (entry.remaining <= 0) pending.splice(index, 1);
+    if (entry.remaining <= 0) pending.shift();
     return entry.fault;
   }
 
@@ -309,17 +359,36 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   server.keepAliveTimeout = 1000;
 
   async function handle(request: IncomingMessage, response: ServerResponse) {
-    const body = await readBody(request);
+    let body: string;
+    try {
+      body = await readBody(request);
+    } catch {
+      // The caller went away mid-request: there is nobody to answer.
+      request.socket.destroy();
+      return;
+    }
     const target = String(request.headers['x-amz-target'] ?? '');
     const [prefix, operation = ''] = target.split('.');
-    const service = SERVICE_TARGETS[prefix ?? ''];
+    const service = Object.hasOwn(SERVICE_TARGETS, prefix ?? '') ? SERVICE_TARGETS[prefix ?? ''] : undefined;
     const isQueryCompatible = service === 'sqs';
     calls[operation] = (calls[operation] ?? 0) + 1;
+    let input: Record<string, any> | undefined;
     try {
-      if (!service || !(operation in handlers)) throw new AwsError(400, 'UnknownOperationException', `Operation ${target || '(none)'} is not emulated.`);
-      const fault = takeFault(operation);
+      input = body.length ? (JSON.parse(body) as Record<string, any>) : {};
+    } catch {
+      input = undefined;
+    }
+    let call: EmulatorCall | undefined;
+    let applied = false;
+    try {
+      if (!service || !Object.hasOwn(handlers, operation)) throw new AwsError(400, 'UnknownOperationException', `Operation ${target || '(none)'} is not emulated.`);
+      sequence++;
+      call = { operation, sequence, input };
+      const hooked = callHook?.(call);
+      const fault = hooked ?? takeFault(operation);
       if (fault?.kind === 'reset') {
         request.socket.destroy();
+        callObserver?.(call, 'dropped');
         return;
       }
       if (fault?.kind === 'throttle') {
@@ -330,11 +399,18 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       if (fault?.kind === 'server-error') throw new AwsError(500, isQueryCompatible ? 'InternalError' : 'InternalFailure', 'Injected server error');
       if (fault?.kind === 'access-denied') throw new AwsError(400, 'AccessDeniedException', 'Injected access denied');
       if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      const input = body.length ? (JSON.parse(body) as Record<string, unknown>) : {};
-      const output = handlers[operation]!(input);
-      if (response.destroyed) return;
+      if (input === undefined) throw new AwsError(400, 'SerializationException', 'The request body is not JSON.');
+      const output = handlers[operation]!(input, fault);
+      applied = true;
+      if (fault?.kind === 'lost-answer' || response.destroyed || request.socket.destroyed) {
+        request.socket.destroy();
+        callObserver?.(call, 'answer-lost');
+        return;
+      }
       respond(response, 200, output, service === 'sqs' ? '1.0' : '1.1');
+      callObserver?.(call, 'answered');
     } catch (error) {
+      if (call) callObserver?.(call, applied ? 'answer-lost' : 'refused');
       if (response.destroyed) return;
       const awsError = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', 'Emulator error');
       response.setHeader('x-amzn-errortype', awsError.type);
@@ -368,12 +444,18 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     secretString: (name) => secrets.get(name)?.find((v) => v.stages.includes('AWSCURRENT'))?.SecretString,
     events: () => events,
     queueMessages: (name) => queues.get(name) ?? [],
-    injectFault: (operation, fault, faultOptions) => {
+    injectFault: (operation, fault, schedule) => {
       const list = faults.get(operation) ?? [];
-      list.push({ fault, remaining: faultOptions?.times ?? Number.POSITIVE_INFINITY });
+      list.push({ fault, remaining: schedule?.times ?? Number.POSITIVE_INFINITY, skip: schedule?.skip ?? 0 });
       faults.set(operation, list);
     },
     clearFaults: () => faults.clear(),
+    setCallHook: (hook) => {
+      callHook = hook;
+    },
+    setCallObserver: (observer) => {
+      callObserver = observer;
+    },
     calls,
     close: () =>
       new Promise<void>((resolve) => {
@@ -381,6 +463,18 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         server.closeAllConnections();
       }),
   };
+}
+
+/** Characters outside the set SQS accepts in a message (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF). */
+const SQS_INVALID_CHARACTER = /[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
+const SQS_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+function attributesBytes(attributes: Record<string, { DataType?: string; StringValue?: string }> | undefined): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
 }
 
 function respond(response: ServerResponse, status: number, payload: unknown, jsonVersion: '1.0' | '1.1') {
@@ -406,6 +500,20 @@ function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * One line of events.jsonl. JSON.stringify recurses, so a detail nested deeper than its stack
+ * allows (valid JSON, parsed fine) is written from its own text instead: that text is valid
+ * JSON, and its raw line breaks can only be whitespace between tokens.
+ */
+function eventLine(event: BusEvent, detailText: string): string {
+  try {
+    return JSON.stringify(event);
+  } catch {
+    const { detail: _detail, ...rest } = event;
+    return `${JSON.stringify(rest).slice(0, -1)},"detail":${detailText.replace(/[\r\n]+/g, ' ')}}`;
+  }
+}
+
 /** File layout of the local mode: `.local/secrets.json`, `.local/events.jsonl`, `.local/queues.json`. */
 function persistence(dir: string) {
   mkdirSync(dir, { recursive: true });
@@ -424,7 +532,7 @@ function persistence(dir: string) {
             .filter((line) => line.trim() !== '')
             .map((line) => JSON.parse(line) as BusEvent)
         : [],
-    appendEvent: (event: BusEvent) => appendFileSync(eventsFile, `${JSON.stringify(event)}\n`),
+    appendEvent: (event: BusEvent, detailText: string) => appendFileSync(eventsFile, `${eventLine(event, detailText)}\n`),
     loadQueues: () => Object.entries(readJson<Record<string, QueueMessage[]>>(queuesFile, {})),
     saveQueues: (queues: Map<string, QueueMessage[]>) => writeFileSync(queuesFile, JSON.stringify(Object.fromEntries(queues), null, 2)),
   };
