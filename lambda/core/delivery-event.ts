@@ -56,16 +56,18 @@ export function eventNameOf(body: DeliveryBody, paths: readonly string[]): strin
 }
 
 /**
- * The body's own delivery id when one of `paths` holds a usable one, else the SHA-256 of the raw
- * body: either way a retried delivery keeps its id, so consumers can deduplicate on it.
+ * The body's own delivery id when one of `paths` holds a usable one, else `signedSha256`: the
+ * SHA-256 of the bytes the signature covers (the raw body, or its canonical `json.dumps` form
+ * when that is what matched). Either way a retried delivery keeps its id, so consumers can
+ * deduplicate on it.
  */
-export function deliveryIdOf(body: DeliveryBody, paths: readonly string[], rawBodySha256: string): string {
+export function deliveryIdOf(body: DeliveryBody, paths: readonly string[], signedSha256: string): string {
   for (const path of paths) {
     const value = valueAtPath(body, path);
     const candidate = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
     if (typeof candidate === 'string' && SAFE_NAME.test(candidate)) return candidate;
   }
-  return rawBodySha256;
+  return signedSha256;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -138,7 +138,11 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   if (!parsed.ok) return reject(400, 'not-json-object', 'Body must be a JSON object');
 
   const bodySha256 = sha256Hex(body);
-  const deliveryId = deliveryIdOf(parsed.body, config.deliveryIdPaths, bodySha256);
+  // Without an id of its own, a delivery is named by the bytes its signature covers: Amani's
+  // retries keep their id, and so does a re-serialised copy of a genuine delivery (it verifies
+  // through the same canonical form), which consumers' deduplication would otherwise miss.
+  const signedSha256 = auth.form === 'python-json' && canonical?.value !== undefined ? sha256Hex(Buffer.from(canonical.value, 'latin1')) : bodySha256;
+  const deliveryId = deliveryIdOf(parsed.body, config.deliveryIdPaths, signedSha256);
   const eventName = eventNameOf(parsed.body, config.eventNamePaths);
   const metadata: DeliveryMetadata = {
     deliveryId,

@@ -387,3 +387,27 @@ describe('publishing', () => {
     expect(Date.now() - started).toBeLessThan(2500);
   });
 });
+
+describe('delivery id of a re-serialised delivery', () => {
+  beforeEach(() => {
+    h = receiverHarness({ secret: { token: TOKEN } });
+  });
+
+  it('is the hash of the signed form, so a re-serialised copy of a genuine delivery keeps the id', async () => {
+    const payload = { event: 'profile_update', name: 'Zoë', score: 1.5 };
+    const python = spawnSync('python3', ['-c', 'import sys,json;sys.stdout.write(json.dumps(json.loads(sys.stdin.read())))'], {
+      input: JSON.stringify(payload),
+      encoding: 'utf8',
+    }).stdout;
+    const signature = amaniSignature(TOKEN, python);
+    const asSigned = await h.invoke(webhookEvent({ body: python, headers: { 'Webhook-Signature': signature } }));
+    const compact = await h.invoke(webhookEvent({ body: JSON.stringify(payload), headers: { 'Webhook-Signature': signature } }));
+    const spaced = await h.invoke(webhookEvent({ body: JSON.stringify(payload, null, 2), headers: { 'Webhook-Signature': signature } }));
+    const ids = [asSigned, compact, spaced].map((result) => JSON.parse(result.body).deliveryId);
+    expect([asSigned.statusCode, compact.statusCode, spaced.statusCode]).toEqual([200, 200, 200]);
+    expect(new Set(ids)).toEqual(new Set([createHash('sha256').update(python).digest('hex')]));
+    // bodySha256 still names the exact bytes received.
+    const metadata = h.publishedEntries().map((entry) => JSON.parse(entry.Detail!).metadata);
+    expect(new Set(metadata.map((m) => m.bodySha256)).size).toBe(3);
+  });
+});
