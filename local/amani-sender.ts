@@ -30,6 +30,8 @@ export interface DeliveryOptions {
 export interface PreparedDelivery {
   readonly body: Buffer;
   readonly headers: Record<string, string>;
+  /** What the signature covers: Python's `json.dumps` of the payload. */
+  readonly signedText: string;
 }
 
 export function prepareDelivery(options: DeliveryOptions): PreparedDelivery {
@@ -47,7 +49,7 @@ export function prepareDelivery(options: DeliveryOptions): PreparedDelivery {
     headers[options.tokenHeader ?? 'Webhook-Token'] = options.token;
   }
   if (options.tamper) body = tamper(body);
-  return { body, headers };
+  return { body, headers, signedText };
 }
 
 export interface DeliveryAnswer {
@@ -55,7 +57,7 @@ export interface DeliveryAnswer {
   readonly body: string;
 }
 
-export async function sendDelivery(url: string, delivery: PreparedDelivery, timeoutMs = 15_000): Promise<DeliveryAnswer> {
+export async function sendDelivery(url: string, delivery: Pick<PreparedDelivery, 'body' | 'headers'>, timeoutMs = 15_000): Promise<DeliveryAnswer> {
   const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: await response.text() };
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { lambdaContext } from './lambda-context';
 
 /** API Gateway's own payload limit; the receiver applies its smaller one. */
 const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -45,7 +46,7 @@ export async function startReceiverEndpoint(options: {
     }
     if (!body) return send(413, { message: 'Request Too Long' });
     try {
-      const result = await options.handler(toProxyEvent(request, url, path, body), lambdaContext(options.timeoutMs ?? 10_000));
+      const result = await options.handler(toProxyEvent(request, url, path, body), lambdaContext({ functionName: 'amani-webhooks-receiver-local', remainingMs: options.timeoutMs ?? 10_000 }));
       send(result.statusCode, result.body, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])));
     } catch {
       // What API Gateway answers when the integration fails.
@@ -115,24 +116,6 @@ function toProxyEvent(request: IncomingMessage, url: URL, path: string, body: Bu
   };
 }
 
-function lambdaContext(timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const requestId = randomUUID();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'amani-webhooks-receiver-local',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:amani-webhooks-receiver-local',
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: '/local/amani-webhooks-receiver',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 function readLimited(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {

@@ -15,6 +15,7 @@ import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-r
 import { loadRotatorConfig } from '../lambda/rotator/config';
 import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
 import { describeDeployedStack } from './deployed-stack';
+import { lambdaContext } from './lambda-context';
 import { startAmaniSimulator, type AmaniSimulator } from './amani-simulator';
 import { AMANI_EVENTS, eventSwitches } from '../lambda/core/amani-events';
 import { startReceiverEndpoint, type ReceiverEndpoint } from './api-gateway-bridge';
@@ -280,20 +281,6 @@ type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Calls a Lambda handler in process, with a context like the platform's. */
 export async function invokeLocally(handler: unknown, payload: unknown, functionName: string, timeoutMs = 60_000): Promise<unknown> {
-  const deadline = Date.now() + timeoutMs;
-  const context: Context = {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${EMULATOR_REGION}:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: randomBytes(16).toString('hex'),
-    logGroupName: `/local/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  const context = lambdaContext({ functionName, remainingMs: timeoutMs, memoryMb: 256 });
   return (handler as LambdaHandler)(payload, context);
 }

@@ -190,9 +190,9 @@ describe.each(['healthy bus', 'bus faults'] as const)(`load: ${DELIVERIES} deliv
     for (const copy of storedCopies(stack.emulator, { bus: LOCAL_NAMES.eventBus })) onBus.set(copy.deliveryId, (onBus.get(copy.deliveryId) ?? 0) + 1);
     const missing = deliveries.filter((d, i) => !d.forged && !onBus.has(JSON.parse(result.finals[i]!.body).deliveryId as string));
     expect(missing).toHaveLength(0);
-    // Replay safety: the id in the answer is the one on the bus, derived from the body.
+    // Replay safety: the id in the answer is the one on the bus, the hash of the signed form.
     for (const [index, delivery] of deliveries.entries()) {
-      if (!delivery.forged) expect(JSON.parse(result.finals[index]!.body).deliveryId).toBe(sha256Hex(delivery.body));
+      if (!delivery.forged) expect(JSON.parse(result.finals[index]!.body).deliveryId).toBe(sha256Hex(Buffer.from(delivery.signedText ?? delivery.body)));
     }
   });
 });

@@ -34,13 +34,15 @@ export interface Delivery {
   readonly body: Buffer;
   readonly headers: Record<string, string>;
   readonly forged: boolean;
+  /** What the signature covers (Python's json.dumps of the payload); the delivery id is its hash. */
+  readonly signedText?: string;
 }
 
 /** Signed with `token` (registered with `watch` as a signature), `python` wire form by default. */
 export function signedDelivery(watch: LeakWatch, payload: Record<string, unknown>, token: string, options: { wire?: WireFormat; forged?: boolean } = {}): Delivery {
   const prepared = prepareDelivery({ payload, token, authMode: 'signature', wire: options.wire ?? 'python' });
   watch.add('signature', prepared.headers['Webhook-Signature']);
-  return { body: prepared.body, headers: prepared.headers, forged: options.forged ?? false };
+  return { body: prepared.body, headers: prepared.headers, forged: options.forged ?? false, signedText: prepared.signedText };
 }
 
 /** The same payload signed with a token the receiver does not know. */

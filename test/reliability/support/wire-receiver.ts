@@ -11,25 +11,12 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import type { TokenSecret } from '../../../lambda/core/token-secret';
 import { buildReceiver, createReceiverClients } from '../../../lambda/receiver/build-receiver';
 import { loadReceiverConfig } from '../../../lambda/receiver/config';
+import { lambdaContext as sharedLambdaContext } from '../../../local/lambda-context';
 import type { AwsEmulator } from './aws-fake';
 import { storedCopies } from './delivery-invariant';
 
 export function lambdaContext(remainingMs = 10_000, requestId = randomBytes(8).toString('hex'), functionName = 'amani-webhooks-receiver'): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:eu-west-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'reliability',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return sharedLambdaContext({ functionName, remainingMs, requestId });
 }
 
 let receivers = 0;
