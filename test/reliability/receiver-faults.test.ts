@@ -16,6 +16,7 @@ import { forgedDelivery, gatewayEvent, kycPayload, randomToken, signedDelivery, 
 import { hygieneProblems, LeakWatch } from './support/hygiene';
 import { writeReport } from './support/report';
 import { wireReceiver, type WireReceiver } from './support/wire-receiver';
+import { pool } from './support/pool';
 
 type Dependency = 'GetSecretValue' | 'PutEvents' | 'SendMessage';
 type Count = number | readonly [min: number, max: number];
@@ -228,20 +229,6 @@ async function runRow(row: Row): Promise<Observed> {
     queue: within(row.expected.queue, queue) ? row.expected.queue : queue,
     ms: first.ms,
   };
-}
-
-async function pool<T, R>(items: readonly T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await run(items[index]!);
-      }
-    }),
-  );
-  return results;
 }
 
 describe('receiver fault matrix (wire-level AWS fake, real SDK clients)', () => {

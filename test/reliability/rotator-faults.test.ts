@@ -23,6 +23,7 @@ import { hygieneProblems, LeakWatch } from './support/hygiene';
 import { writeReport } from './support/report';
 import { rotationWorld, type RotationWorld } from './support/wire-rotator';
 import { wireReceiver } from './support/wire-receiver';
+import { pool } from './support/pool';
 
 const SM_TIMEOUT_MS = 3000; // createRotatorClients(): requestTimeout
 const AMANI_TIMEOUT_MS = 500; // AMANI_TIMEOUT_MS in ROTATOR_ENV
@@ -193,20 +194,6 @@ async function runRow(row: Row): Promise<Observed & { copies: ReturnType<typeof 
   } finally {
     await world.close();
   }
-}
-
-async function pool<T, R>(items: readonly T[], concurrency: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await run(items[index]!);
-      }
-    }),
-  );
-  return results;
 }
 
 describe('rotator fault matrix (wire-level Secrets Manager fake, Amani simulator)', () => {
