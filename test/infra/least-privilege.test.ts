@@ -3,7 +3,7 @@
  * new permission fails this test until someone decides it belongs.
  */
 import { describe, expect, test } from '@jest/globals';
-import { functionRole, getAtt, logicalId, ref, resources, roleGrants, synthesize, type NormalisedStatement } from './stack-harness';
+import { functionRole, getAtt, logicalId, ref, resources, roleGrants, synthesize, type NormalisedStatement, stackResourceIds } from './stack-harness';
 
 const viaService = (service: string) => ({
   'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
@@ -36,17 +36,7 @@ const allow = (actions: string[], resource: unknown, condition?: unknown): Norma
 
 describe('least privilege (default configuration: credentials secret created by the stack)', () => {
   const { template } = synthesize();
-  const id = {
-    key: logicalId(template, 'AWS::KMS::Key', 'EncryptionKey'),
-    tokenSecret: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsWebhookToken'),
-    credentials: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsAmaniCredentials'),
-    bus: logicalId(template, 'AWS::Events::EventBus', 'EventsBus'),
-    fallback: logicalId(template, 'AWS::SQS::Queue', 'FallbackQueue'),
-    failures: logicalId(template, 'AWS::SQS::Queue', 'RotationFailureQueue'),
-    receiver: logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction'),
-    rotator: logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction'),
-    registration: logicalId(template, 'AWS::Lambda::Function', 'AmaniRegistrationHandlerFunction'),
-  };
+  const id = stackResourceIds(template);
   const logs = (fn: string) => {
     const group = (resources(template)[fn]!.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
     return allow(['logs:CreateLogStream', 'logs:PutLogEvents'], getAtt(group));

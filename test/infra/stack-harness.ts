@@ -61,6 +61,23 @@ export function logicalId(template: Template, type: string, prefix: string): str
   return ids[0]!;
 }
 
+/** Logical ids of the stack's main resources, as both the stack and least-privilege suites name them. */
+export function stackResourceIds(template: Template) {
+  return {
+    api: logicalId(template, 'AWS::ApiGateway::RestApi', 'WebhookApi'),
+    receiver: logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction'),
+    rotator: logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction'),
+    registration: logicalId(template, 'AWS::Lambda::Function', 'AmaniRegistrationHandlerFunction'),
+    key: logicalId(template, 'AWS::KMS::Key', 'EncryptionKey'),
+    tokenSecret: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsWebhookToken'),
+    credentials: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsAmaniCredentials'),
+    bus: logicalId(template, 'AWS::Events::EventBus', 'EventsBus'),
+    fallback: logicalId(template, 'AWS::SQS::Queue', 'FallbackQueue'),
+    failures: logicalId(template, 'AWS::SQS::Queue', 'RotationFailureQueue'),
+    registrationResource: logicalId(template, 'Custom::AmaniWebhookRegistration', 'AmaniRegistration'),
+  };
+}
+
 export interface NormalisedStatement {
   readonly actions: string[];
   readonly resources: unknown[];

@@ -3,26 +3,14 @@ import { STACK_OUTPUTS } from '../../local/deployed-stack';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
 import { DAILY_SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
-import { getAtt, logicalId, ref, resources, synthesize } from './stack-harness';
+import { getAtt, logicalId, ref, resources, synthesize, stackResourceIds } from './stack-harness';
 
 const RUNTIME = 'nodejs24.x';
 
 describe('the default stack', () => {
   const { stack, template } = synthesize();
   const all = resources(template);
-  const id = {
-    api: logicalId(template, 'AWS::ApiGateway::RestApi', 'WebhookApi'),
-    receiver: logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction'),
-    rotator: logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction'),
-    registration: logicalId(template, 'AWS::Lambda::Function', 'AmaniRegistrationHandlerFunction'),
-    key: logicalId(template, 'AWS::KMS::Key', 'EncryptionKey'),
-    tokenSecret: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsWebhookToken'),
-    credentials: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsAmaniCredentials'),
-    bus: logicalId(template, 'AWS::Events::EventBus', 'EventsBus'),
-    fallback: logicalId(template, 'AWS::SQS::Queue', 'FallbackQueue'),
-    failures: logicalId(template, 'AWS::SQS::Queue', 'RotationFailureQueue'),
-    registrationResource: logicalId(template, 'Custom::AmaniWebhookRegistration', 'AmaniRegistration'),
-  };
+  const id = stackResourceIds(template);
   const env = (fn: string) => (all[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
   test('is environment-agnostic and named AmaniWebhooks-<stage>', () => {

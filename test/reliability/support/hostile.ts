@@ -10,6 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { pythonJsonDumpsBytes } from '../../../lambda/core/python-json';
+import { webhookEvent } from '../../helpers/api-gateway-events';
 
 export const hmacBase64 = (token: string, message: Uint8Array | string) => createHmac('sha256', Buffer.from(token, 'utf8')).update(message).digest('base64');
 
@@ -196,31 +197,13 @@ export function proxyEvent(body: Buffer, headers: ReadonlyArray<readonly [string
     multi.set(name, [...(multi.get(name) ?? []), value]);
   }
   const text = encoding === 'text' ? body.toString('utf8') : encoding === 'base64' ? body.toString('base64') : `${body.toString('base64')}*`;
+  const base = webhookEvent({ body: null });
   return {
+    ...base,
     body: text,
     isBase64Encoded: encoding !== 'text',
     headers: layout === 'multi-only' ? (null as unknown as APIGatewayProxyEvent['headers']) : Object.fromEntries(single),
     multiValueHeaders: layout === 'single-only' ? (null as unknown as APIGatewayProxyEvent['multiValueHeaders']) : Object.fromEntries(multi),
-    httpMethod: 'POST',
-    path: '/webhook',
-    pathParameters: null,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    resource: '/webhook',
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'fuzz',
-      authorizer: undefined,
-      protocol: 'HTTP/1.1',
-      httpMethod: 'POST',
-      identity: {} as APIGatewayProxyEvent['requestContext']['identity'],
-      path: '/prod/webhook',
-      stage: 'prod',
-      requestId: 'fuzz-request',
-      requestTimeEpoch: Date.now(),
-      resourceId: 'fuzz',
-      resourcePath: '/webhook',
-    },
+    requestContext: { ...base.requestContext, requestId: 'fuzz-request' },
   };
 }
