@@ -1,4 +1,5 @@
 import { Buffer, constants as bufferConstants, isUtf8 } from 'node:buffer';
+import { randomInt } from 'node:crypto';
 
 /**
  * CPython 3.11's `json.dumps(json.loads(body))`, byte for byte, without Python.
@@ -42,9 +43,6 @@ export const MAX_CANONICAL_DEPTH = 512;
 
 /** CPython 3.11 refuses int<->str conversion of more digits than this (sys.int_info). */
 const MAX_INT_DIGITS = 4300;
-
-/** An object with at most this many keys is checked for duplicates by linear scan, not a Set. */
-const LINEAR_KEY_SCAN_LIMIT = 8;
 
 /** Most output one step inside a string writes: an astral character as two `\uXXXX`. */
 const MAX_STRING_STEP_OUTPUT = 12;
@@ -221,43 +219,223 @@ export function pythonFloatRepr(value: number): string {
  */
 const NEEDS_MERGING = Symbol('needs merging');
 
-/** One member of an object, recorded in merging mode; offsets are into the output. */
-interface RecordedMember {
-  readonly identity: string;
-  /** Offset of the key's opening quote. */
-  readonly keyStart: number;
-  /** Offset just after `": "`. */
-  readonly valueStart: number;
-  valueEnd: number;
+/**
+ * Work counters of one canonicalisation. Tests assert the linear bound with them (steps, not
+ * time); production passes none.
+ */
+export interface CanonicalWork {
+  /** Key bytes fed to the keyed hash. */
+  hashedBytes: number;
+  /** Earlier keys a new key was compared with (linear scans and hash-chain links). */
+  keyComparisons: number;
+  /** Bytes compared during those comparisons. */
+  comparedBytes: number;
+  /** Times a key table saw a long hash chain and changed its hash (see KeyTable). */
+  reseeds: number;
+  /** Bytes copied to lay out objects whose duplicated keys were merged. */
+  mergedBytes: number;
 }
+
+/** A fresh, zeroed work counter. */
+export function newCanonicalWork(): CanonicalWork {
+  return { hashedBytes: 0, keyComparisons: 0, comparedBytes: 0, reseeds: 0, mergedBytes: 0 };
+}
+
+/** Largest prime below 2^26: `state * point + byte` then stays below 2^53, exact in a double. */
+const KEY_HASH_PRIME = 67_108_859;
+
+/** A uniformly random evaluation point in [1, KEY_HASH_PRIME). */
+function randomHashPoint(): number {
+  return randomInt(1, KEY_HASH_PRIME);
+}
+
+/** The point a key table's keyed hash starts with; replaced when a table sees a long chain. */
+let processHashPoint = randomHashPoint();
+
+/** The evaluation point new key tables use. Exposed so tests can play an attacker who knows it. */
+export function currentKeyHashPoint(): number {
+  return processHashPoint;
+}
+
+const KEY_HASH_PRIME_INVERSE = 1 / KEY_HASH_PRIME;
 
 /**
- * Keys seen so far in one open object, for the fast pass: where each key's canonical text sits
- * in the output and a hash of it, so no key string is ever created. Small objects scan the
- * hashes; larger ones also keep a Set of them. A hash match is confirmed byte by byte.
+ * One step of the keyed hash, `(state * point + code) mod p` for state, point < p and a code
+ * unit below 2^16. A floored multiplication by 1/p replaces `%` (five times faster here); its
+ * rounding can be off by one p either way, which the two comparisons correct. Exported with
+ * the point so tests can build collisions for it.
  */
-interface KeyRegistry {
-  /** Entries past the count are stale leftovers of an earlier object at the same depth. */
-  count: number;
-  readonly hashes: number[];
-  readonly starts: number[];
-  readonly ends: number[];
-  hashSet: Set<number> | undefined;
+export function keyHashStep(state: number, code: number, point: number): number {
+  const value = state * point + code;
+  const reduced = value - Math.floor(value * KEY_HASH_PRIME_INVERSE) * KEY_HASH_PRIME;
+  if (reduced < 0) return reduced + KEY_HASH_PRIME;
+  return reduced >= KEY_HASH_PRIME ? reduced - KEY_HASH_PRIME : reduced;
 }
 
-/** FNV-1a over a range of the output. */
-function hashBytes(bytes: Buffer, start: number, end: number): number {
+/** An object with at most this many keys is checked for duplicates by a plain scan, unhashed. */
+const LINEAR_KEY_SCAN_LIMIT = 8;
+
+/** FNV-1a over a range of the output, then the split-pair offsets. */
+function fnv1a(bytes: Buffer, start: number, end: number, splits: string): number {
   let hash = 0x811c9dc5;
-  for (let index = start; index < end; index++) hash = Math.imul(hash ^ (bytes[index] as number), 0x01000193);
+  for (let offset = start; offset < end; offset++) hash = Math.imul(hash ^ (bytes[offset] as number), 0x01000193);
+  for (let offset = 0; offset < splits.length; offset++) hash = Math.imul(hash ^ splits.charCodeAt(offset), 0x01000193);
   return hash;
 }
 
-function rangesEqual(bytes: Buffer, start: number, end: number, otherStart: number, otherEnd: number): boolean {
-  if (end - start !== otherEnd - otherStart) return false;
-  for (let offset = 0; offset < end - start; offset++) {
-    if (bytes[start + offset] !== bytes[otherStart + offset]) return false;
+/**
+ * Most distinct keys one lookup may meet on its hash chain before the table stops trusting its
+ * hash. Under the keyed hash, 4 distinct keys on one value essentially never happen by chance
+ * (see KeyTable), so a chain this long means someone computed collisions for that hash.
+ */
+const MAX_HASH_CHAIN = 4;
+
+/**
+ * The keys of one open object: finds an earlier key with the same identity, in expected O(key
+ * length) per key, whatever the keys are.
+ *
+ * Why no input can make this quadratic. Keys are compared only when their hashes are equal, and
+ * a lookup follows at most MAX_HASH_CHAIN links before the table changes its hash:
+ * - Small objects (up to LINEAR_KEY_SCAN_LIMIT keys) are scanned unhashed: at most that many
+ *   comparisons per key.
+ * - Larger ones start on FNV-1a, which is cheap but public: anyone can make thousands of keys
+ *   share one FNV-1a value (it is iterated, so colliding blocks concatenate). The first long
+ *   chain moves the table to the keyed hash and hashes its keys once more.
+ * - The keyed hash is a polynomial in a point drawn at random per process, modulo a prime p
+ *   (~2^26). Two distinct keys of at most L bytes hash alike for at most L of the p points (a
+ *   nonzero polynomial of degree L has at most L roots), so whatever keys an attacker writes, a
+ *   body with n bytes of keys expects at most n^2 / p bytes of extra comparisons: 16 KiB for a
+ *   1 MiB body, 1.6 MiB for the 10 MiB maximum.
+ * - An attacker who somehow learned the point (the tests play one) gets one more long chain,
+ *   after which this table, and every table after it, draws a new point (as Perl's hashes do).
+ * Each change rehashes the object's keys once, so the total stays linear.
+ *
+ * V8's Map<string> is deliberately not used on key text: V8 hashes integer-like strings without
+ * a seed, and Node's string hash has had seed-independent collisions (CVE-2025-27209).
+ */
+class KeyTable {
+  private count = 0;
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** Merging mode: the split-pair offsets that make two keys with one text different keys. */
+  private readonly splits: string[] = [];
+  /** For each key, the previous key with the same hash (-1: none). */
+  private readonly sameHashBefore: number[] = [];
+  /** Hash -> the latest key with that hash; undefined while the object is small. */
+  private latestByHash: Map<number, number> | undefined;
+  /** The keyed hash's point, or 0 while the table still uses FNV-1a. */
+  private point = 0;
+
+  constructor(private readonly work: CanonicalWork | undefined) {}
+
+  /** Distinct keys recorded so far. */
+  size(): number {
+    return this.count;
   }
-  return true;
+
+  reset(): void {
+    this.count = 0;
+    this.latestByHash = undefined;
+    this.point = 0;
+  }
+
+  /**
+   * The index of an earlier key equal to `[start, end)` of `bytes` (with the same split-pair
+   * offsets), or -1 after recording it as a new key.
+   */
+  findOrAdd(bytes: Buffer, start: number, end: number, splits: string): number {
+    const { count, starts, ends } = this;
+    starts[count] = start;
+    ends[count] = end;
+    this.splits[count] = splits;
+    if (this.latestByHash === undefined) {
+      for (let index = 0; index < count; index++) {
+        if (this.sameKey(bytes, index, count)) return index;
+      }
+      this.count = count + 1;
+      if (this.count > LINEAR_KEY_SCAN_LIMIT) this.rebuild(bytes);
+      return -1;
+    }
+    const hash = this.hash(bytes, count);
+    let chain = 0;
+    for (let index = this.latestByHash.get(hash) ?? -1; index >= 0; index = this.sameHashBefore[index] as number) {
+      if (this.sameKey(bytes, index, count)) return index;
+      chain++;
+    }
+    this.count = count + 1;
+    if (chain < MAX_HASH_CHAIN) {
+      this.link(count, hash);
+      return -1;
+    }
+    // Someone made these keys collide: move to the keyed hash, or to a fresh point.
+    if (this.point !== 0) processHashPoint = randomHashPoint();
+    this.point = processHashPoint;
+    if (this.work) this.work.reseeds++;
+    this.rebuild(bytes);
+    return -1;
+  }
+
+  /** Hashes every key again under the table's current hash and rebuilds the chains. */
+  private rebuild(bytes: Buffer): void {
+    this.latestByHash = new Map();
+    for (let index = 0; index < this.count; index++) this.link(index, this.hash(bytes, index));
+  }
+
+  private link(index: number, hash: number): void {
+    const latest = this.latestByHash as Map<number, number>;
+    this.sameHashBefore[index] = latest.get(hash) ?? -1;
+    latest.set(hash, index);
+  }
+
+  private hash(bytes: Buffer, index: number): number {
+    const { point } = this;
+    const start = this.starts[index] as number;
+    const end = this.ends[index] as number;
+    if (this.work) this.work.hashedBytes += end - start;
+    if (point === 0) return fnv1a(bytes, start, end, this.splits[index] as string);
+    let state = end - start;
+    for (let offset = start; offset < end; offset++) state = keyHashStep(state, bytes[offset] as number, point);
+    const splits = this.splits[index] as string;
+    for (let offset = 0; offset < splits.length; offset++) state = keyHashStep(state, splits.charCodeAt(offset), point);
+    return state;
+  }
+
+  private sameKey(bytes: Buffer, earlier: number, key: number): boolean {
+    const start = this.starts[key] as number;
+    const length = (this.ends[key] as number) - start;
+    const earlierStart = this.starts[earlier] as number;
+    if (this.work) this.work.keyComparisons++;
+    if ((this.ends[earlier] as number) - earlierStart !== length) return false;
+    let offset = 0;
+    while (offset < length && bytes[earlierStart + offset] === bytes[start + offset]) offset++;
+    if (this.work) this.work.comparedBytes += offset;
+    return offset === length && this.splits[earlier] === this.splits[key];
+  }
+}
+
+/**
+ * Merging mode records each member as four numbers in one flat array per object (no object per
+ * member): where its key starts (the opening quote), where its value starts and ends, and its
+ * slot (the index of the key's first occurrence).
+ */
+const MEMBER_FIELDS = 4;
+const KEY_START = 0;
+const VALUE_START = 1;
+const VALUE_END = 2;
+const SLOT = 3;
+
+/** Stands for the `", "` between two members in a merged object's layout. */
+const MEMBER_SEPARATOR = -1;
+
+/**
+ * An object whose duplicated keys were merged: its members' text (between the braces, at
+ * `[start, end)` of the output) is laid out again from `parts`: output ranges as start/end pairs,
+ * MEMBER_SEPARATOR, or nested merged objects.
+ */
+interface MergedObject {
+  readonly start: number;
+  readonly end: number;
+  readonly parts: (number | MergedObject)[];
 }
 
 class Transcoder {
@@ -273,9 +451,16 @@ class Transcoder {
   private splitPairs = '';
 
   private readonly isObjectAtDepth = new Uint8Array(MAX_CANONICAL_DEPTH + 1);
-  private readonly keysAtDepth: KeyRegistry[] = [];
-  private readonly membersAtDepth: RecordedMember[][] = [];
+  private readonly keysAtDepth: KeyTable[] = [];
+  /** Merging mode: the members of each open object, MEMBER_FIELDS numbers each. */
+  private readonly membersAtDepth: number[][] = [];
   private readonly objectStartAtDepth: number[] = [];
+  /**
+   * Merging mode: merged objects not yet inside a merged ancestor, in output order; those of the
+   * open object at depth d start at `pendingFromAtDepth[d]`.
+   */
+  private readonly pending: MergedObject[] = [];
+  private readonly pendingFromAtDepth: number[] = [];
 
   constructor(
     private readonly text: string,
@@ -283,6 +468,7 @@ class Transcoder {
     private readonly charsAreUtf8Bytes: boolean,
     /** Record members of every object and merge duplicated keys, instead of bailing out. */
     private readonly mergeDuplicateKeys: boolean,
+    private readonly work: CanonicalWork | undefined,
   ) {
     this.output = Buffer.allocUnsafe(text.length + (text.length >> 2) + 2 * MAX_TOKEN_OUTPUT);
   }
@@ -333,7 +519,7 @@ class Transcoder {
         const next = skipWhitespace(text, this.position);
         if (depth === 0) {
           if (next !== length || this.written > bufferConstants.MAX_STRING_LENGTH) return undefined;
-          return this.output.toString('latin1', 0, this.written);
+          return this.finish();
         }
         this.reserve(MAX_TOKEN_OUTPUT);
         const separator = text.charCodeAt(next);
@@ -371,17 +557,13 @@ class Transcoder {
   }
 
   private openObject(depth: number, openedAt: number): void {
+    const table = this.keysAtDepth[depth];
+    if (table === undefined) this.keysAtDepth[depth] = new KeyTable(this.work);
+    else table.reset();
     if (this.mergeDuplicateKeys) {
       this.membersAtDepth[depth] = [];
       this.objectStartAtDepth[depth] = openedAt;
-      return;
-    }
-    const registry = this.keysAtDepth[depth];
-    if (registry === undefined) {
-      this.keysAtDepth[depth] = { count: 0, hashes: [], starts: [], ends: [], hashSet: undefined };
-    } else {
-      registry.count = 0;
-      registry.hashSet = undefined;
+      this.pendingFromAtDepth[depth] = this.pending.length;
     }
   }
 
@@ -406,74 +588,101 @@ class Transcoder {
     output[this.written++] = COLON;
     output[this.written++] = SPACE;
 
-    if (this.mergeDuplicateKeys) {
-      let identity = output.toString('latin1', textStart, textEnd);
-      if (this.splitPairs !== '') identity += '\u0000' + this.splitPairs;
-      (this.membersAtDepth[depth] as RecordedMember[]).push({
-        identity,
-        keyStart,
-        valueStart: this.written,
-        valueEnd: this.written,
-      });
-      return true;
+    const table = this.keysAtDepth[depth] as KeyTable;
+    if (!this.mergeDuplicateKeys) {
+      if (this.splitPairs !== '') return NEEDS_MERGING;
+      return table.findOrAdd(output, textStart, textEnd, '') < 0 ? true : NEEDS_MERGING;
     }
-    if (this.splitPairs !== '') return NEEDS_MERGING;
-    const registry = this.keysAtDepth[depth] as KeyRegistry;
-    const { count, hashes, starts, ends, hashSet } = registry;
-    const hash = hashBytes(output, textStart, textEnd);
-    if (hashSet === undefined || hashSet.has(hash)) {
-      for (let index = 0; index < count; index++) {
-        if (
-          hashes[index] === hash &&
-          rangesEqual(output, starts[index] as number, ends[index] as number, textStart, textEnd)
-        ) {
-          return NEEDS_MERGING;
-        }
-      }
-    }
-    hashes[count] = hash;
-    starts[count] = textStart;
-    ends[count] = textEnd;
-    registry.count = count + 1;
-    if (hashSet !== undefined) hashSet.add(hash);
-    else if (count + 1 > LINEAR_KEY_SCAN_LIMIT) registry.hashSet = new Set(hashes.slice(0, count + 1));
+    const earlier = table.findOrAdd(output, textStart, textEnd, this.splitPairs);
+    const slot = earlier < 0 ? table.size() - 1 : earlier;
+    (this.membersAtDepth[depth] as number[]).push(keyStart, this.written, this.written, slot);
     return true;
   }
 
   private endMember(depth: number): void {
-    const members = this.membersAtDepth[depth] as RecordedMember[];
-    (members[members.length - 1] as RecordedMember).valueEnd = this.written;
+    const members = this.membersAtDepth[depth] as number[];
+    members[members.length - MEMBER_FIELDS + VALUE_END] = this.written;
   }
 
   /**
-   * Python dict semantics for the object whose members were just written: a repeated key
-   * keeps its first position and takes the last value. Rewrites the members in place (the
-   * merged text is never longer).
+   * Python dict semantics for the object whose members were just written: a repeated key keeps
+   * its first position and takes the last value. Nothing is copied here: the object is recorded
+   * as a MergedObject whose parts point at the output (and at the merged objects nested in the
+   * values it keeps), and `finish` lays everything out once. Work: O(members + nested merged
+   * objects), each nested one taken over exactly once, so a body costs O(size) whatever its
+   * depth.
    */
   private mergeMembers(depth: number): void {
-    const members = this.membersAtDepth[depth] as RecordedMember[];
-    const slotByIdentity = new Map<string, number>();
-    const keys: string[] = [];
-    const values: string[] = [];
-    const { output } = this;
-    for (const member of members) {
-      const value = output.toString('latin1', member.valueStart, member.valueEnd);
-      const slot = slotByIdentity.get(member.identity);
-      if (slot === undefined) {
-        slotByIdentity.set(member.identity, keys.length);
-        keys.push(output.toString('latin1', member.keyStart, member.valueStart));
-        values.push(value);
-      } else {
-        values[slot] = value;
+    const members = this.membersAtDepth[depth] as number[];
+    const memberCount = members.length / MEMBER_FIELDS;
+    const slotCount = (this.keysAtDepth[depth] as KeyTable).size();
+    if (slotCount === memberCount) return;
+    const nested = this.pending.splice(this.pendingFromAtDepth[depth] as number);
+    // Field offsets of each slot's first and last member.
+    const firstOf = new Array<number>(slotCount).fill(-1);
+    const lastOf = new Array<number>(slotCount);
+    for (let member = 0; member < members.length; member += MEMBER_FIELDS) {
+      const slot = members[member + SLOT] as number;
+      if (firstOf[slot] === -1) firstOf[slot] = member;
+      lastOf[slot] = member;
+    }
+    // Where each member's nested merged objects start in `nested`: both are in output order.
+    const nestedFrom = new Array<number>(memberCount + 1);
+    let cursor = 0;
+    for (let member = 0; member < memberCount; member++) {
+      nestedFrom[member] = cursor;
+      const valueEnd = members[member * MEMBER_FIELDS + VALUE_END] as number;
+      while (cursor < nested.length && (nested[cursor] as MergedObject).start < valueEnd) cursor++;
+    }
+    nestedFrom[memberCount] = nested.length;
+    const parts: (number | MergedObject)[] = [];
+    for (let slot = 0; slot < slotCount; slot++) {
+      if (slot > 0) parts.push(MEMBER_SEPARATOR);
+      const first = firstOf[slot] as number;
+      parts.push(members[first + KEY_START] as number, members[first + VALUE_START] as number);
+      const last = lastOf[slot] as number;
+      let at = members[last + VALUE_START] as number;
+      const lastIndex = last / MEMBER_FIELDS;
+      for (let index = nestedFrom[lastIndex] as number; index < (nestedFrom[lastIndex + 1] as number); index++) {
+        const inner = nested[index] as MergedObject;
+        parts.push(at, inner.start, inner);
+        at = inner.end;
       }
+      parts.push(at, members[last + VALUE_END] as number);
     }
-    if (keys.length === members.length) return;
-    let merged = '';
-    for (let slot = 0; slot < keys.length; slot++) {
-      merged += (slot === 0 ? '' : ', ') + keys[slot] + values[slot];
+    this.pending.push({ start: (this.objectStartAtDepth[depth] as number) + 1, end: this.written, parts });
+  }
+
+  /** The canonical text: the output as written, with every merged object laid out again. */
+  private finish(): string {
+    const { output, pending, written } = this;
+    if (pending.length === 0) return output.toString('latin1', 0, written);
+    const merged = Buffer.allocUnsafe(written);
+    let length = 0;
+    const copy = (start: number, end: number): void => {
+      length += output.copy(merged, length, start, end);
+    };
+    const layOut = (object: MergedObject): void => {
+      const { parts } = object;
+      for (let index = 0; index < parts.length; index++) {
+        const part = parts[index] as number | MergedObject;
+        if (typeof part !== 'number') layOut(part);
+        else if (part !== MEMBER_SEPARATOR) copy(part, parts[++index] as number);
+        else {
+          merged[length++] = COMMA;
+          merged[length++] = SPACE;
+        }
+      }
+    };
+    let at = 0;
+    for (const object of pending) {
+      copy(at, object.start);
+      layOut(object);
+      at = object.end;
     }
-    const membersStart = (this.objectStartAtDepth[depth] as number) + 1;
-    this.written = membersStart + output.write(merged, membersStart, 'latin1');
+    copy(at, written);
+    if (this.work) this.work.mergedBytes += length;
+    return merged.toString('latin1', 0, length);
   }
 
   /** Transcodes the string whose opening quote is at the position. */
@@ -644,11 +853,11 @@ class Transcoder {
   }
 }
 
-function transcode(text: string, charsAreUtf8Bytes: boolean): string | undefined {
+function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork | undefined): string | undefined {
   try {
-    const fast = new Transcoder(text, charsAreUtf8Bytes, false).run();
+    const fast = new Transcoder(text, charsAreUtf8Bytes, false, work).run();
     if (fast !== NEEDS_MERGING) return fast;
-    const merged = new Transcoder(text, charsAreUtf8Bytes, true).run();
+    const merged = new Transcoder(text, charsAreUtf8Bytes, true, work).run();
     return merged === NEEDS_MERGING ? undefined : merged;
   } catch (error) {
     // Only a failed allocation of the output buffer can throw here (hundreds of MiB).
@@ -662,15 +871,15 @@ function transcode(text: string, charsAreUtf8Bytes: boolean): string | undefined
  * as in Python), or undefined when CPython would raise or nesting exceeds
  * {@link MAX_CANONICAL_DEPTH}. Lone surrogates in the text are kept, as Python keeps them.
  */
-export function pythonJsonDumps(text: string): string | undefined {
-  return transcode(text, false);
+export function pythonJsonDumps(text: string, work?: CanonicalWork): string | undefined {
+  return transcode(text, false, work);
 }
 
 /**
  * The same from a raw body, as `json.loads(bytes)`: UTF-8, one leading BOM stripped. Invalid
  * UTF-8 (including encoded surrogates, which CPython would pass through) gives undefined.
  */
-export function pythonJsonDumpsBytes(body: Uint8Array): string | undefined {
+export function pythonJsonDumpsBytes(body: Uint8Array, work?: CanonicalWork): string | undefined {
   const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
   const content = hasBom ? body.subarray(3) : body;
   if (content.byteLength > bufferConstants.MAX_STRING_LENGTH || !isUtf8(content)) return undefined;
@@ -679,5 +888,5 @@ export function pythonJsonDumpsBytes(body: Uint8Array): string | undefined {
   const bytesAsChars = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString(
     'latin1',
   );
-  return transcode(bytesAsChars, true);
+  return transcode(bytesAsChars, true, work);
 }
