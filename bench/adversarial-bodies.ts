@@ -18,7 +18,10 @@ export interface AdversarialBody {
   readonly keyCount: number;
 }
 
-const FNV_OFFSET_BASIS = 0x811c9dc5;
+// Aliases for the generators' hot loops (a sandboxed global Math makes `Math.x` lookups slow).
+const { floor, imul } = Math;
+
+const FNV_OFFSET_BASIS = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -27,15 +30,15 @@ export function deterministicRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    let mixed = imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
     return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
   };
 }
 
 function randomBlock(random: () => number, length: number): string {
   let block = '';
-  for (let index = 0; index < length; index++) block += KEY_ALPHABET[Math.floor(random() * KEY_ALPHABET.length)];
+  for (let index = 0; index < length; index++) block += KEY_ALPHABET[floor(random() * KEY_ALPHABET.length)];
   return block;
 }
 
@@ -50,7 +53,7 @@ export interface IteratedHash {
 
 export const FNV1A_32: IteratedHash = {
   initial: FNV_OFFSET_BASIS,
-  step: (state, code) => Math.imul(state ^ code, FNV_PRIME) >>> 0,
+  step: (state, code) => imul(state ^ code, FNV_PRIME),
 };
 
 function hashFrom(hash: IteratedHash, state: number, text: string): number {
@@ -58,23 +61,40 @@ function hashFrom(hash: IteratedHash, state: number, text: string): number {
   return state;
 }
 
+/** `hash` stepped over the block numbered `block` (blockLength base-36 digits), from `state`. */
+function hashBlockFrom(hash: IteratedHash, state: number, block: number, blockLength: number): number {
+  for (let digit = 0; digit < blockLength; digit++, block = floor(block / KEY_ALPHABET.length)) {
+    state = hash.step(state, KEY_ALPHABET.charCodeAt(block % KEY_ALPHABET.length));
+  }
+  return state;
+}
+
+function blockText(block: number, blockLength: number): string {
+  let text = '';
+  for (let digit = 0; digit < blockLength; digit++, block = floor(block / KEY_ALPHABET.length)) text += KEY_ALPHABET[block % KEY_ALPHABET.length];
+  return text;
+}
+
 /**
  * Joux's multicollision for any iterated hash: find two blocks that collide from the current
- * state (a birthday search), move to the common state, repeat. `rounds` pairs give 2^rounds keys
- * that all share one hash. Cost: about sqrt(hash space) block hashes per round.
+ * state (a birthday search over numbered blocks), move to the common state, repeat. `rounds`
+ * pairs give 2^rounds keys that all share one hash. Cost: about sqrt(hash space) block hashes per
+ * round. Blocks must be long enough for the hash to be many-to-one on them.
  */
 export function multicollisionBlocks(hash: IteratedHash, rounds: number, blockLength: number, seed = 1): [string, string][] {
-  const random = deterministicRandom(seed);
   const pairs: [string, string][] = [];
+  const blocks = KEY_ALPHABET.length ** blockLength;
+  const random = deterministicRandom(seed);
   let state = hash.initial;
   for (let round = 0; round < rounds; round++) {
-    const seen = new Map<number, string>();
+    const seen = new Map<number, number>();
     for (;;) {
-      const block = randomBlock(random, blockLength);
-      const reached = hashFrom(hash, state, block);
+      // Random blocks: consecutive ones share structure that FNV-1a keeps apart.
+      const block = floor(random() * blocks);
+      const reached = hashBlockFrom(hash, state, block, blockLength);
       const earlier = seen.get(reached);
       if (earlier !== undefined && earlier !== block) {
-        pairs.push([earlier, block]);
+        pairs.push([blockText(earlier, blockLength), blockText(block, blockLength)]);
         state = reached;
         break;
       }
@@ -95,6 +115,80 @@ export function collidingKeys(pairs: readonly [string, string][], count: number)
   return keys;
 }
 
+/**
+ * Keys that collide under two iterated hashes at once (Joux): each round builds a multicollision
+ * of `innerRounds` block pairs for `first` (2^innerRounds sequences, one `first` state), then
+ * looks among those sequences for two that also share a `second` state. For a polynomial hash
+ * the sequences' values are subset sums, whose pairs differ by 3^innerRounds distinct
+ * combinations, so `second`'s state space must be well under 3^innerRounds / 2 (19 rounds:
+ * about 8 expected collisions in 2^26 states). Returns 2^rounds keys.
+ */
+export function keysCollidingUnderBoth(
+  first: IteratedHash,
+  second: IteratedHash,
+  rounds: number,
+  innerRounds = 19,
+  blockLength = 8,
+): string[] {
+  let firstState = first.initial;
+  let secondState = second.initial;
+  const pairs: [string, string][] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let attempt = 1; ; attempt++) {
+      const inner = multicollisionBlocks({ ...first, initial: firstState }, innerRounds, blockLength, round * 1000 + attempt);
+      const found = collisionAmongSequences(second, secondState, inner);
+      if (found === undefined) continue;
+      pairs.push(found);
+      firstState = [...found[0]].reduce((state, char) => first.step(state, char.charCodeAt(0)), firstState);
+      secondState = [...found[0]].reduce((state, char) => second.step(state, char.charCodeAt(0)), secondState);
+      break;
+    }
+  }
+  return collidingKeys(pairs, 2 ** rounds);
+}
+
+/** Two of the 2^pairs sequences spelled by `pairs` that reach one `hash` state, if any. */
+function collisionAmongSequences(hash: IteratedHash, from: number, pairs: readonly [string, string][]): [string, string] | undefined {
+  // Breadth first over the choices, sharing prefixes: 2^(n+1) block hashes for 2^n sequences.
+  let states = [from];
+  for (const pair of pairs) {
+    const next: number[] = new Array<number>(states.length * 2);
+    for (let index = 0; index < states.length; index++) {
+      next[index] = hashFrom(hash, states[index] as number, pair[0]);
+      next[index + states.length] = hashFrom(hash, states[index] as number, pair[1]);
+    }
+    states = next;
+  }
+  const seen = new Map<number, number>();
+  for (let choice = 0; choice < states.length; choice++) {
+    const earlier = seen.get(states[choice] as number);
+    if (earlier !== undefined) return [spell(pairs, earlier), spell(pairs, choice)];
+    seen.set(states[choice] as number, choice);
+  }
+  return undefined;
+}
+
+/** The sequence for `choice` in collisionAmongSequences' numbering (bit r chooses in round r). */
+function spell(pairs: readonly [string, string][], choice: number): string {
+  return pairs.map((pair, round) => pair[floor(choice / 2 ** round) % 2]).join('');
+}
+
+/** One object of keys that share one value under both hashes (a table must give up on both). */
+export function keysCollidingUnderBothBody(name: string, first: IteratedHash, second: (keyLength: number) => IteratedHash, rounds: number): AdversarialBody {
+  const innerRounds = 19;
+  // FNV-1a is a bijection on 4-byte blocks from a fixed state: blocks must be longer to collide.
+  const blockLength = 8;
+  const keyLength = rounds * innerRounds * blockLength;
+  const keys = keysCollidingUnderBoth(first, second(keyLength), rounds, innerRounds, blockLength);
+  return {
+    name,
+    description: `${keys.length} distinct keys of ${keyLength} characters with one FNV-1a value and one keyed-hash value`,
+    body: objectOfKeys(keys),
+    ordinary: objectOfKeys(ordinaryKeys(keys.length, keyLength)),
+    keyCount: keys.length,
+  };
+}
+
 /** `{"k1": 0, "k2": 0, ...}` in compact JSON. */
 function objectOfKeys(keys: readonly string[]): Buffer {
   return Buffer.from(`{${keys.map((key) => `"${key}":0`).join(',')}}`, 'utf8');
@@ -110,7 +204,7 @@ export function ordinaryKeys(count: number, length: number, seed = 7): string[] 
 
 /** Keys per body for a target size, when each member is `"<key>":0,`. */
 function keysFor(targetBytes: number, keyLength: number): number {
-  return Math.max(1, Math.floor(targetBytes / (keyLength + 5)));
+  return Math.max(1, floor(targetBytes / (keyLength + 5)));
 }
 
 /** One object whose keys all share one hash value under `hash` (for a hash the attacker knows). */
@@ -132,7 +226,7 @@ export function collidingKeysBody(name: string, hash: IteratedHash, targetBytes:
 /** One key repeated: every member after the first is a duplicate (Python keeps the last value). */
 export function repeatedKeyBody(targetBytes: number): AdversarialBody {
   const value = '"APPROVED"';
-  const count = Math.max(2, Math.floor(targetBytes / 20));
+  const count = Math.max(2, floor(targetBytes / 20));
   const membersOf = (keys: readonly string[]) => Buffer.from(`{${keys.map((key) => `"${key}":${value}`).join(',')}}`, 'utf8');
   return {
     name: 'one key repeated',
@@ -149,7 +243,7 @@ export function repeatedKeyBody(targetBytes: number): AdversarialBody {
  * level would cost depth x size.
  */
 export function duplicatesAtEveryDepthBody(targetBytes: number, depth = 500): AdversarialBody {
-  const padding = 'x'.repeat(Math.max(0, Math.floor(targetBytes / depth) - 24));
+  const padding = 'x'.repeat(Math.max(0, floor(targetBytes / depth) - 24));
   const nest = (deepKey: string) => {
     let inner = `{"a":0,"b":"${padding}","${deepKey}":1}`;
     for (let level = 1; level < depth; level++) inner = `{"a":0,"b":"${padding}","${deepKey}":${inner}}`;

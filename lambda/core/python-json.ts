@@ -214,12 +214,6 @@ export function pythonFloatRepr(value: number): string {
 }
 
 /**
- * Returned by the fast pass when it meets a duplicated key (or a key with a split surrogate
- * pair, whose identity is not its canonical text), which only the merging pass handles.
- */
-const NEEDS_MERGING = Symbol('needs merging');
-
-/**
  * Work counters of one canonicalisation. Tests assert the linear bound with them (steps, not
  * time); production passes none.
  */
@@ -240,6 +234,10 @@ export interface CanonicalWork {
 export function newCanonicalWork(): CanonicalWork {
   return { hashedBytes: 0, keyComparisons: 0, comparedBytes: 0, reseeds: 0, mergedBytes: 0 };
 }
+
+// Module-level aliases: the hot loops below call them directly. (Test runners that sandbox the
+// global Math make every `Math.x` lookup slow; the aliases also keep those runs fast.)
+const { floor, imul } = Math;
 
 /** Largest prime below 2^26: `state * point + byte` then stays below 2^53, exact in a double. */
 const KEY_HASH_PRIME = 67_108_859;
@@ -267,7 +265,7 @@ const KEY_HASH_PRIME_INVERSE = 1 / KEY_HASH_PRIME;
  */
 export function keyHashStep(state: number, code: number, point: number): number {
   const value = state * point + code;
-  const reduced = value - Math.floor(value * KEY_HASH_PRIME_INVERSE) * KEY_HASH_PRIME;
+  const reduced = value - floor(value * KEY_HASH_PRIME_INVERSE) * KEY_HASH_PRIME;
   if (reduced < 0) return reduced + KEY_HASH_PRIME;
   return reduced >= KEY_HASH_PRIME ? reduced - KEY_HASH_PRIME : reduced;
 }
@@ -278,8 +276,8 @@ const LINEAR_KEY_SCAN_LIMIT = 8;
 /** FNV-1a over a range of the output, then the split-pair offsets. */
 function fnv1a(bytes: Buffer, start: number, end: number, splits: string): number {
   let hash = 0x811c9dc5;
-  for (let offset = start; offset < end; offset++) hash = Math.imul(hash ^ (bytes[offset] as number), 0x01000193);
-  for (let offset = 0; offset < splits.length; offset++) hash = Math.imul(hash ^ splits.charCodeAt(offset), 0x01000193);
+  for (let offset = start; offset < end; offset++) hash = imul(hash ^ (bytes[offset] as number), 0x01000193);
+  for (let offset = 0; offset < splits.length; offset++) hash = imul(hash ^ splits.charCodeAt(offset), 0x01000193);
   return hash;
 }
 
@@ -397,7 +395,7 @@ class KeyTable {
     for (let offset = start; offset < end; offset++) state = keyHashStep(state, bytes[offset] as number, point);
     const splits = this.splits[index] as string;
     for (let offset = 0; offset < splits.length; offset++) state = keyHashStep(state, splits.charCodeAt(offset), point);
-    return state;
+    return state | 0; // an int, so the Map stores a small integer, not a heap number
   }
 
   private sameKey(bytes: Buffer, earlier: number, key: number): boolean {
@@ -452,12 +450,12 @@ class Transcoder {
 
   private readonly isObjectAtDepth = new Uint8Array(MAX_CANONICAL_DEPTH + 1);
   private readonly keysAtDepth: KeyTable[] = [];
-  /** Merging mode: the members of each open object, MEMBER_FIELDS numbers each. */
+  /** The members of each open object, MEMBER_FIELDS numbers each (arrays reused per depth). */
   private readonly membersAtDepth: number[][] = [];
   private readonly objectStartAtDepth: number[] = [];
   /**
-   * Merging mode: merged objects not yet inside a merged ancestor, in output order; those of the
-   * open object at depth d start at `pendingFromAtDepth[d]`.
+   * Merged objects not yet inside a merged ancestor, in output order; those of the open object
+   * at depth d start at `pendingFromAtDepth[d]`.
    */
   private readonly pending: MergedObject[] = [];
   private readonly pendingFromAtDepth: number[] = [];
@@ -466,15 +464,13 @@ class Transcoder {
     private readonly text: string,
     /** The text is UTF-8 bytes, one per char (a `latin1` decode of valid UTF-8). */
     private readonly charsAreUtf8Bytes: boolean,
-    /** Record members of every object and merge duplicated keys, instead of bailing out. */
-    private readonly mergeDuplicateKeys: boolean,
     private readonly work: CanonicalWork | undefined,
   ) {
     this.output = Buffer.allocUnsafe(text.length + (text.length >> 2) + 2 * MAX_TOKEN_OUTPUT);
   }
 
-  run(): string | undefined | typeof NEEDS_MERGING {
-    const { text, isObjectAtDepth, mergeDuplicateKeys } = this;
+  run(): string | undefined {
+    const { text, isObjectAtDepth } = this;
     const length = text.length;
     let depth = 0;
     this.position = skipWhitespace(text, 0);
@@ -504,8 +500,7 @@ class Transcoder {
           }
           isObjectAtDepth[depth] = 1;
           this.openObject(depth, openedAt);
-          const key = this.writeMemberKey(depth);
-          if (key !== true) return key;
+          if (!this.writeMemberKey(depth)) return undefined;
           continue;
         }
       } else if (isDigit(code) || code === MINUS) {
@@ -526,18 +521,15 @@ class Transcoder {
         const inObject = isObjectAtDepth[depth] === 1;
         if (separator === COMMA) {
           this.position = skipWhitespace(text, next + 1);
-          if (inObject && mergeDuplicateKeys) this.endMember(depth);
+          if (inObject) this.endMember(depth);
           this.output[this.written++] = COMMA;
           this.output[this.written++] = SPACE;
-          if (inObject) {
-            const key = this.writeMemberKey(depth);
-            if (key !== true) return key;
-          }
+          if (inObject && !this.writeMemberKey(depth)) return undefined;
           break;
         }
         if (separator !== (inObject ? CLOSE_BRACE : CLOSE_BRACKET)) return undefined;
         this.position = next + 1;
-        if (inObject && mergeDuplicateKeys) {
+        if (inObject) {
           this.endMember(depth);
           this.mergeMembers(depth);
         }
@@ -558,41 +550,38 @@ class Transcoder {
 
   private openObject(depth: number, openedAt: number): void {
     const table = this.keysAtDepth[depth];
-    if (table === undefined) this.keysAtDepth[depth] = new KeyTable(this.work);
-    else table.reset();
-    if (this.mergeDuplicateKeys) {
+    if (table === undefined) {
+      this.keysAtDepth[depth] = new KeyTable(this.work);
       this.membersAtDepth[depth] = [];
-      this.objectStartAtDepth[depth] = openedAt;
-      this.pendingFromAtDepth[depth] = this.pending.length;
+    } else {
+      table.reset();
+      (this.membersAtDepth[depth] as number[]).length = 0;
     }
+    this.objectStartAtDepth[depth] = openedAt;
+    this.pendingFromAtDepth[depth] = this.pending.length;
   }
 
   /**
    * Transcodes `"key" :` (whitespace allowed around the colon) to `"key": ` and leaves the
-   * position at the value. In the fast pass, also checks the key against its object's earlier
-   * keys; in merging mode, records the member.
+   * position at the value; records the member and which earlier key, if any, it repeats.
    */
-  private writeMemberKey(depth: number): true | undefined | typeof NEEDS_MERGING {
+  private writeMemberKey(depth: number): boolean {
     const { text } = this;
-    if (text.charCodeAt(this.position) !== QUOTE) return undefined;
+    if (text.charCodeAt(this.position) !== QUOTE) return false;
     const keyStart = this.written;
-    if (!this.writeString()) return undefined;
+    if (!this.writeString()) return false;
     // The key's canonical text, quotes excluded: equal keys give equal text, split pairs aside.
     const textStart = keyStart + 1;
     const textEnd = this.written - 1;
 
     const colon = skipWhitespace(text, this.position);
-    if (text.charCodeAt(colon) !== COLON) return undefined;
+    if (text.charCodeAt(colon) !== COLON) return false;
     this.position = skipWhitespace(text, colon + 1);
     const output = this.reserve(2);
     output[this.written++] = COLON;
     output[this.written++] = SPACE;
 
     const table = this.keysAtDepth[depth] as KeyTable;
-    if (!this.mergeDuplicateKeys) {
-      if (this.splitPairs !== '') return NEEDS_MERGING;
-      return table.findOrAdd(output, textStart, textEnd, '') < 0 ? true : NEEDS_MERGING;
-    }
     const earlier = table.findOrAdd(output, textStart, textEnd, this.splitPairs);
     const slot = earlier < 0 ? table.size() - 1 : earlier;
     (this.membersAtDepth[depth] as number[]).push(keyStart, this.written, this.written, slot);
@@ -855,10 +844,7 @@ class Transcoder {
 
 function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork | undefined): string | undefined {
   try {
-    const fast = new Transcoder(text, charsAreUtf8Bytes, false, work).run();
-    if (fast !== NEEDS_MERGING) return fast;
-    const merged = new Transcoder(text, charsAreUtf8Bytes, true, work).run();
-    return merged === NEEDS_MERGING ? undefined : merged;
+    return new Transcoder(text, charsAreUtf8Bytes, work).run();
   } catch (error) {
     // Only a failed allocation of the output buffer can throw here (hundreds of MiB).
     if (error instanceof RangeError) return undefined;
