@@ -128,11 +128,21 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
     return reject(401, auth.reason, answers.unauthorized.body.message);
   }
 
+  // What the event carries is exactly what was authenticated. When only the canonical form
+  // matched, that is the canonical text, never the raw body: a re-sent genuine delivery with a
+  // smuggled duplicate key or extra float digits verifies through the same canonical form, and
+  // consumers (which may keep the first of two duplicate keys) would otherwise read the attacker's
+  // bytes. The canonical text is ASCII JSON without duplicate keys, numbers as Python wrote them.
+  const signedCanonical = auth.form === 'python-json' ? canonical?.value : undefined;
   let text: string;
-  try {
-    text = UTF8.decode(body);
-  } catch {
-    return reject(400, 'invalid-encoding', 'Body is not valid UTF-8');
+  if (signedCanonical !== undefined) {
+    text = signedCanonical;
+  } else {
+    try {
+      text = UTF8.decode(body);
+    } catch {
+      return reject(400, 'invalid-encoding', 'Body is not valid UTF-8');
+    }
   }
   const parsed = parseDeliveryBody(text);
   if (!parsed.ok) return reject(400, 'not-json-object', 'Body must be a JSON object');
@@ -141,7 +151,7 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   // Without an id of its own, a delivery is named by the bytes its signature covers: Amani's
   // retries keep their id, and so does a re-serialised copy of a genuine delivery (it verifies
   // through the same canonical form), which consumers' deduplication would otherwise miss.
-  const signedSha256 = auth.form === 'python-json' && canonical?.value !== undefined ? sha256Hex(Buffer.from(canonical.value, 'latin1')) : bodySha256;
+  const signedSha256 = signedCanonical !== undefined ? sha256Hex(Buffer.from(signedCanonical, 'latin1')) : bodySha256;
   const deliveryId = deliveryIdOf(parsed.body, config.deliveryIdPaths, signedSha256);
   const eventName = eventNameOf(parsed.body, config.eventNamePaths);
   const metadata: DeliveryMetadata = {
@@ -163,7 +173,8 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   const deliveryFields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
   if (auth.generation === 'previous') metrics.addMetric('PreviousTokenUsed', MetricUnit.Count, 1);
 
-  const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, body.length);
+  const signedBytes = signedCanonical !== undefined ? signedCanonical.length : body.length;
+  const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, signedBytes);
   const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) : entryBytesAtMost;
   if (entryBytes > config.maxEventBytes) {
     return reject(413, 'event-too-large', 'Payload too large for an event', { ...deliveryFields, entryBytes });

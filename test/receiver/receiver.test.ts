@@ -411,3 +411,77 @@ describe('delivery id of a re-serialised delivery', () => {
     expect(new Set(metadata.map((m) => m.bodySha256)).size).toBe(3);
   });
 });
+
+describe('what reaches the bus is what was signed', () => {
+  beforeEach(() => {
+    h = receiverHarness({ secret: { token: TOKEN } });
+  });
+
+  const pythonDumps = (text: string): string => {
+    const python = spawnSync('python3', ['-c', 'import sys,json;sys.stdout.write(json.dumps(json.loads(sys.stdin.read())))'], {
+      input: text,
+      encoding: 'utf8',
+    });
+    expect(python.status).toBe(0);
+    return python.stdout;
+  };
+  /** The text of `data` inside the published Detail, exactly as consumers receive it. */
+  const publishedDataText = (): string => {
+    const detail = h.publishedEntries().at(-1)!.Detail!;
+    const prefix = detail.indexOf(',"data":');
+    expect(prefix).toBeGreaterThan(0);
+    return detail.slice(prefix + ',"data":'.length, -1);
+  };
+
+  it('publishes the signed json.dumps text, not a captured body re-sent with a smuggled duplicate key', async () => {
+    const genuine = JSON.stringify({ event: 'profile_status_change', delivery_id: 'dlv-dup', profile: { status: 'REJECTED' } });
+    const signedText = pythonDumps(genuine);
+    const signature = amaniSignature(TOKEN, signedText);
+    // Python keeps the last "status", so the canonical form (and the signature) still match;
+    // a consumer that keeps the first would read APPROVED from the raw bytes.
+    const smuggled = '{"event":"profile_status_change","delivery_id":"dlv-dup","profile":{"status":"APPROVED","status":"REJECTED"}}';
+    expect(pythonDumps(smuggled)).toBe(signedText);
+    const result = await h.invoke(webhookEvent({ body: smuggled, headers: { 'Webhook-Signature': signature } }));
+    expect(result.statusCode).toBe(200);
+    expect(publishedDataText()).toBe(signedText);
+    expect(h.publishedEntries().at(-1)!.Detail).not.toContain('APPROVED');
+    const detail = JSON.parse(h.publishedEntries().at(-1)!.Detail!);
+    expect(detail.metadata).toMatchObject({ signatureForm: 'python-json', bodySha256: createHash('sha256').update(smuggled).digest('hex') });
+  });
+
+  it('publishes numbers as Python signed them, not extra digits an attacker appended', async () => {
+    const signedText = pythonDumps('{"event": "profile_update", "score": 0.1, "big": 1e16, "tiny": 1e-7}');
+    expect(signedText).toBe('{"event": "profile_update", "score": 0.1, "big": 1e+16, "tiny": 1e-07}');
+    const padded = '{"event":"profile_update","score":0.1000000000000000055511151231257827,"big":10000000000000000.0,"tiny":0.000000100}';
+    expect(pythonDumps(padded)).toBe(signedText);
+    const result = await h.invoke(webhookEvent({ body: padded, headers: { 'Webhook-Signature': amaniSignature(TOKEN, signedText) } }));
+    expect(result.statusCode).toBe(200);
+    expect(publishedDataText()).toBe(signedText);
+    expect(JSON.parse(publishedDataText())).toEqual({ event: 'profile_update', score: 0.1, big: 1e16, tiny: 1e-7 });
+  });
+
+  it('publishes the signed text of a non-ASCII body (ensure_ascii escapes), still valid JSON', async () => {
+    const wire = JSON.stringify({ event: 'profile_update', name: 'Zoë 😀 Đorđević' });
+    const signedText = pythonDumps(wire);
+    const result = await h.invoke(webhookEvent({ body: wire, headers: { 'Webhook-Signature': amaniSignature(TOKEN, signedText) } }));
+    expect(result.statusCode).toBe(200);
+    expect(publishedDataText()).toBe(signedText);
+    expect(JSON.parse(publishedDataText()).name).toBe('Zoë 😀 Đorđević');
+  });
+
+  it('keeps the raw bytes when the raw body itself was signed', async () => {
+    const wire = '{"event":"profile_update","score":0.10,"name":"Zoë"}';
+    const result = await h.invoke(webhookEvent({ body: wire, headers: { 'Webhook-Signature': amaniSignature(TOKEN, wire) } }));
+    expect(result.statusCode).toBe(200);
+    expect(publishedDataText()).toBe(wire);
+    expect(JSON.parse(h.publishedEntries().at(-1)!.Detail!).metadata.signatureForm).toBe('raw');
+  });
+
+  it('refuses (400) a canonical form Python signed with NaN, which JSON and EventBridge cannot carry', async () => {
+    const wire = '{"event":"profile_update","score":NaN}';
+    const signedText = pythonDumps(wire);
+    const result = await h.invoke(webhookEvent({ body: wire, headers: { 'Webhook-Signature': amaniSignature(TOKEN, signedText) } }));
+    expect(result.statusCode).toBe(400);
+    expect(h.publishedEntries()).toHaveLength(0);
+  });
+});
