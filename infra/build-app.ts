@@ -14,6 +14,7 @@ export function buildApp(app: App): { stack: AmaniWebhooksStack; config: AppConf
   const stack = new AmaniWebhooksStack(app, `AmaniWebhooks-${config.stage}`, {
     config,
     description: `Amani KYC webhooks (${config.stage}): API Gateway -> Lambda -> EventBridge, token rotation (amani-webhooks)`,
+    terminationProtection: config.production,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { stack, config };

@@ -18,6 +18,9 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/** The stage name that is always a production stage (`production` context key). */
+export const PRODUCTION_STAGE = 'prod';
+
 /** Added to the rotation interval before "rotation overdue" alarms (daily sync granularity + retries). */
 export const ROTATION_OVERDUE_SLACK_HOURS = 48;
 
@@ -182,6 +185,8 @@ export const contextSchema = z
     previousTokenGraceMinutes: withDefault(integer('from 0 to 10080 (7 days)', 0, 10080), 60),
 
     // --- additions (docs/deployment.md) ---
+    // Unset: true exactly for stage "prod" (derived in parseContext).
+    production: optional(boolean()),
     credentialsSecret: optional(
       text(
         'the name or ARN of an existing Secrets Manager secret',
@@ -242,6 +247,22 @@ export const contextSchema = z
         message: `must be shorter than the rotation interval (${schedule.intervalHours * 60} minutes for ${config.rotationSchedule})`,
       });
     }
+    const production = config.production ?? config.stage === PRODUCTION_STAGE;
+    if (config.stage === PRODUCTION_STAGE && config.production === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['production'],
+        message: `stage "${PRODUCTION_STAGE}" is always a production stage (its data is retained); use another stage name for a disposable stack`,
+      });
+    }
+    if (production && !config.alarmTopicArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmTopicArn'],
+        message:
+          'is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic>',
+      });
+    }
     if (config.credentialsSecretKmsKeyArn && !config.credentialsSecret) {
       ctx.addIssue({
         code: 'custom',
@@ -255,8 +276,10 @@ export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof typeof co
 
 type ParsedContext = z.output<typeof contextSchema>;
 
-export interface AppConfig extends Omit<ParsedContext, 'metricsNamespace' | 'rotationOverdueAfterHours' | 'events'> {
+export interface AppConfig extends Omit<ParsedContext, 'metricsNamespace' | 'rotationOverdueAfterHours' | 'events' | 'production'> {
   readonly events: AmaniEventName[];
+  /** Retains the stack's data on delete, termination protection on, alarms must notify a topic. */
+  readonly production: boolean;
   readonly metricsNamespace: string;
   /** Longest expected gap between rotations (exact for rate(), an upper bound for cron()). */
   readonly rotationIntervalHours: number;
@@ -295,6 +318,7 @@ export function parseContext(raw: Readonly<Record<string, unknown>>): AppConfig 
   return {
     ...parsed,
     events: parsed.events as AmaniEventName[],
+    production: parsed.production ?? parsed.stage === PRODUCTION_STAGE,
     metricsNamespace: parsed.metricsNamespace ?? `AmaniWebhooks/${parsed.stage}`,
     rotationIntervalHours: schedule.intervalHours,
     rotationOverdueAfterHours: parsed.rotationOverdueAfterHours ?? Math.ceil(schedule.intervalHours + ROTATION_OVERDUE_SLACK_HOURS),

@@ -6,6 +6,11 @@ import { Construct } from 'constructs';
 
 export interface FallbackQueueProps {
   readonly key: kms.IKey;
+  /**
+   * RETAIN in production: the queue holds deliveries Amani was told succeeded. Its TLS-only
+   * policy is retained with it.
+   */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -35,8 +40,11 @@ export class FallbackQueue extends Construct {
       retentionPeriod: Duration.days(14),
       visibilityTimeout: Duration.minutes(2),
       enforceSSL: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
+    for (const child of this.queue.node.findAll()) {
+      if (child instanceof sqs.CfnQueuePolicy) child.applyRemovalPolicy(props.removalPolicy);
+    }
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -115,6 +115,13 @@ export class Monitoring extends Construct {
       },
     );
 
+    alarm(
+      'TokenChangedElsewhere',
+      "A sync found at Amani a webhook token this stack never stored: another stage uses the same Amani account, someone rotated it in Amani's dashboard, or this stack's rotator died between Amani's rotation and storing it (then RotationFailed fired too). Deliveries were refused (401) until the sync stored it",
+      rotatorMetric('TokenChangedElsewhere'),
+      { threshold: 1 },
+    );
+
     if (props.alarmTopicArn) {
       const topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
       for (const created of Object.values(this.alarms)) {
@@ -180,7 +187,9 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Rotation runs',
-        ['RotationSucceeded', 'TokenRotated', 'RotationSkipped', 'Reconciled', 'Bootstrapped', 'RotationFailed'].map((name) => rotatorMetric(name, 'Sum', Duration.hours(1))),
+        ['RotationSucceeded', 'TokenRotated', 'RotationSkipped', 'Reconciled', 'TokenChangedElsewhere', 'Bootstrapped', 'RotationFailed'].map((name) =>
+          rotatorMetric(name, 'Sum', Duration.hours(1)),
+        ),
         [],
         16,
       ),

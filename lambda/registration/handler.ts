@@ -8,7 +8,8 @@ import { registerWebhook, unregisterWebhook, type RegistrationDependencies, type
  *   contract: return `{PhysicalResourceId, Data}`, throw to fail with the message as the
  *   CloudFormation reason);
  * - `{"action":"register"}` by an operator once the credentials secret is filled (and
- *   `{"action":"unregister"}` to disable every event by hand).
+ *   `{"action":"unregister"}` to disable every event by hand, when this stack owns the Amani
+ *   account; the claim is kept, the stack still uses the account).
  */
 
 /**
@@ -28,13 +29,13 @@ export function createRegistrationHandler(deps: RegistrationDependencies) {
   return async (event: CloudFormationCustomResourceEvent | ManualAction): Promise<ProviderResponse | RegistrationResult> => {
     if (isManual(event)) {
       deps.logger.info('manual invocation', { action: event.action });
-      return event.action === 'register' ? registerWebhook(deps) : unregisterWebhook(deps);
+      return event.action === 'register' ? registerWebhook(deps) : unregisterWebhook(deps, 'operator');
     }
     if (!event || typeof event !== 'object' || !('RequestType' in event)) {
       throw new Error('Unsupported invocation: expected a CloudFormation custom resource event, {"action":"register"} or {"action":"unregister"}');
     }
     logWithRequest(deps.logger, event);
-    const result = event.RequestType === 'Delete' ? await unregisterWebhook(deps) : await registerWebhook(deps);
+    const result = event.RequestType === 'Delete' ? await unregisterWebhook(deps, 'stack-deleted') : await registerWebhook(deps);
     return {
       PhysicalResourceId: PHYSICAL_RESOURCE_ID,
       Data: { Registered: result.registered ? 'true' : 'false', Message: result.message, TokenSync: result.tokenSync ?? 'none' },

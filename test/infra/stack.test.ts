@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { STACK_OUTPUTS } from '../../local/deployed-stack';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
-import { DAILY_SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
+import { SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
 import { getAtt, logicalId, ref, resources, synthesize, stackResourceIds } from './stack-harness';
 
 const RUNTIME = 'nodejs24.x';
@@ -326,9 +326,9 @@ describe('the default stack', () => {
       cron.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 3 1 * ? *)', Target: Match.objectLike({ Input: '{"action":"rotate"}' }) });
     });
 
-    test('a daily {"action":"sync"} feeds the rotation-overdue alarm', () => {
+    test('{"action":"sync"} every 15 minutes reconciles the secret and feeds the rotation-overdue alarm', () => {
       expect(byPayload('{"action":"sync"}').Properties).toMatchObject({
-        ScheduleExpression: DAILY_SYNC_SCHEDULE,
+        ScheduleExpression: SYNC_SCHEDULE,
         Target: { Arn: getAtt(id.rotator), DeadLetterConfig: { Arn: getAtt(id.failures) } },
       });
       expect(schedules).toHaveLength(2);
