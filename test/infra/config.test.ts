@@ -36,8 +36,17 @@ describe('context defaults (contract)', () => {
       rotationOverdueAfterHours: 768,
       disableEventsOnDelete: true,
       tracing: false,
+      production: false,
     });
     expect(AMANI_EVENTS).toHaveLength(10);
+  });
+
+  test('production: true for stage prod, or any stage with production=true; it needs an alarm topic', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+    expect(parseContext({ stage: 'prod', alarmTopicArn: topic }).production).toBe(true);
+    expect(parseContext({ stage: 'live', production: 'true', alarmTopicArn: topic }).production).toBe(true);
+    expect(parseContext({ stage: 'staging', production: 'false' }).production).toBe(false);
+    expect(parseContext({ stage: 'production' }).production).toBe(false);
   });
 
   test('cdk.json writes the same defaults, amaniBaseUrl included', () => {
@@ -48,6 +57,7 @@ describe('context defaults (contract)', () => {
   test('-c values arrive as strings: numbers, booleans and lists are read from them', () => {
     const config = parseContext({
       stage: 'prod',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
       previousTokenGraceMinutes: '30',
       tracing: 'true',
       disableEventsOnDelete: 'false',
@@ -57,6 +67,7 @@ describe('context defaults (contract)', () => {
     });
     expect(config).toMatchObject({
       stage: 'prod',
+      production: true,
       previousTokenGraceMinutes: 30,
       tracing: true,
       disableEventsOnDelete: false,
@@ -109,6 +120,10 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ alarmTopicArn: 'ops-topic' }, '"alarmTopicArn": the ARN of an SNS topic'],
     [{ credentialsSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' }, '"credentialsSecretKmsKeyArn": is only meaningful together with credentialsSecret'],
     [{ metricsNamespace: 'AWS/Lambda' }, '"metricsNamespace"'],
+    [{ stage: 'prod' }, '"alarmTopicArn": is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic> (got nothing)'],
+    [{ stage: 'live', production: true }, '"alarmTopicArn": is required for a production stage'],
+    [{ stage: 'prod', production: 'false', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' }, '"production": stage "prod" is always a production stage'],
+    [{ production: 'yes' }, '"production": must be true or false'],
   ])('%j', (raw, expected) => {
     expect(problems(raw)).toContain(expected);
   });
@@ -123,6 +138,19 @@ describe('invalid context fails with a message naming the key and what is allowe
   test('a key that differs only in case is rejected, not ignored', () => {
     const app = new App({ context: { ...cdkJsonContext(), authmode: 'token', 'aws:cdk:bundling-stacks': [] } });
     expect(() => buildApp(app)).toThrow('"authmode": unknown key; did you mean "authMode"?');
+  });
+
+  test('cdk synth of a production stage without an alarm topic stops with the reason', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'amani-cdk-prod-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), stage: 'prod' }), CDK_OUTDIR: outdir },
+    });
+    rmSync(outdir, { recursive: true, force: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('"alarmTopicArn": is required for a production stage');
+    expect(result.stderr).toContain('production alarms must page someone');
   });
 
   test('the CDK app itself exits non-zero with the message, without a stack trace', () => {

@@ -187,6 +187,8 @@ describe('the default stack', () => {
         MIN_ROTATION_AGE_MINUTES: '60',
         AMANI_TIMEOUT_MS: '5000',
         STORE_RETRY_BUDGET_MS: '20000',
+        STACK_NAME: { Ref: 'AWS::StackName' },
+        STACK_ID: { Ref: 'AWS::StackId' },
         POWERTOOLS_SERVICE_NAME: 'amani-webhooks-rotator',
         POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/dev',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -203,6 +205,7 @@ describe('the default stack', () => {
         previousTokenGraceMinutes: 15,
         logLevel: 'debug',
         stage: 'prod',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
         amaniBaseUrl: 'https://ae.amani.ai',
       });
       const customAll = resources(custom.template);
@@ -348,6 +351,7 @@ describe('the default stack', () => {
         SignatureEnabled: 'true',
         EnabledEvents: 'profile_create,profile_update,profile_status_change,profile_level_update,document_upload,document_delete,document_update,document_status_change,zip_file_create,video_call_status_change',
         DisableEventsOnDelete: 'true',
+        AccountClaimPath: '/amani-webhooks/account-claims',
       });
       template.hasResourceProperties('Custom::AmaniWebhookRegistration', {
         WebhookUrl: { 'Fn::Join': ['', Match.arrayWith([ref(id.api), Match.stringLikeRegexp('/webhook$')])] },
@@ -363,6 +367,9 @@ describe('the default stack', () => {
         SIGNATURE_ENABLED: 'true',
         ENABLED_EVENTS: expect.stringContaining('profile_create'),
         DISABLE_EVENTS_ON_DELETE: 'true',
+        // The owner its Amani account claim names.
+        STACK_NAME: { Ref: 'AWS::StackName' },
+        STACK_ID: { Ref: 'AWS::StackId' },
       });
       expect(env(id.registration).WEBHOOK_URL).toEqual(all[id.registrationResource]!.Properties!.WebhookUrl);
     });
@@ -398,6 +405,7 @@ describe('the default stack', () => {
           'RotationFailed',
           'RotationInvocationsFailed',
           'RotationOverdue',
+          'TokenChangedElsewhere',
         ].map((name) => `amani-webhooks-dev-${name}`),
       );
     });
@@ -458,7 +466,7 @@ describe('the default stack', () => {
       const topic = 'arn:aws:sns:eu-west-1:123456789012:amani-oncall';
       const notified = synthesize({ alarmTopicArn: topic }).template;
       const withActions = Object.values(notified.findResources('AWS::CloudWatch::Alarm'));
-      expect(withActions).toHaveLength(8);
+      expect(withActions).toHaveLength(9);
       for (const a of withActions) {
         expect(a.Properties.AlarmActions).toEqual([topic]);
         expect(a.Properties.OKActions).toEqual([topic]);
@@ -475,3 +483,41 @@ describe('the default stack', () => {
     });
   });
 });
+
+describe('production stages keep their data', () => {
+  const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+  const kept = (template: ReturnType<typeof synthesize>['template']) => {
+    const id = stackResourceIds(template);
+    const all = resources(template) as Record<string, { DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+    const queuePolicy = logicalId(template, 'AWS::SQS::QueuePolicy', 'FallbackQueuePolicy');
+    const archive = logicalId(template, 'AWS::Events::Archive', 'EventsArchive');
+    const data = [id.key, id.tokenSecret, id.credentials, id.bus, archive, id.fallback, queuePolicy];
+    return { all, data, id };
+  };
+
+  test.each([
+    ['stage=prod', { stage: 'prod', alarmTopicArn: TOPIC }],
+    ['production=true on another stage', { stage: 'eu-live', production: 'true', alarmTopicArn: TOPIC }],
+  ])('%s: key, both secrets, bus, archive, fallback queue (and its TLS policy) are retained; termination protection on', (_name, context) => {
+    const { stack, template } = synthesize(context);
+    const { all, data, id } = kept(template);
+    for (const logical of data) expect({ logical, ...all[logical] }).toMatchObject({ logical, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(stack.terminationProtection).toBe(true);
+    // What can be recreated stays cheap to delete.
+    for (const logical of [id.receiver, id.rotator, id.failures, id.api]) expect(all[logical]!.DeletionPolicy ?? 'Delete').toBe('Delete');
+  });
+
+  test('a non-production stage deletes them with the stack, without termination protection', () => {
+    const { stack, template } = synthesize({ stage: 'dev' });
+    const { all, data } = kept(template);
+    for (const logical of data) expect(all[logical]!.DeletionPolicy ?? 'Delete').toBe('Delete');
+    expect(stack.terminationProtection).toBe(false);
+  });
+
+  test('the termination protection reaches the cloud assembly (what cdk deploy applies)', () => {
+    const { app } = synthesize({ stage: 'prod', alarmTopicArn: TOPIC });
+    const artifact = app.synth().getStackByName('AmaniWebhooks-prod');
+    expect(artifact.terminationProtection).toBe(true);
+  });
+});
+
