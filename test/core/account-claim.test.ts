@@ -139,12 +139,14 @@ describe('claiming and releasing', () => {
           // Each round runs concurrently, as deploys of several stages would.
           const results = await Promise.all(
             round.map(async ({ stack, account, release }) =>
-              release ? ({ stack, account, released: await releaseClaims(store, stacks[stack]!) } as const) : ({ stack, account, result: await claimAccount(store, account, stacks[stack]!, NOW) } as const),
+              release
+                ? { kind: 'release' as const, stack, account, released: await releaseClaims(store, stacks[stack]!) }
+                : { kind: 'claim' as const, stack, account, result: await claimAccount(store, account, stacks[stack]!, NOW) },
             ),
           );
           for (const account of ['k1', 'k2'] as const) {
-            const granted = new Set(results.filter((r) => 'result' in r && r.account === account && r.result.ok).map((r) => r.stack));
-            const releasedBy = new Set(results.filter((r) => 'released' in r && r.released.includes(account)).map((r) => r.stack));
+            const granted = new Set(results.flatMap((r) => (r.kind === 'claim' && r.account === account && r.result.ok ? [r.stack] : [])));
+            const releasedBy = new Set(results.flatMap((r) => (r.kind === 'release' && r.released.includes(account) ? [r.stack] : [])));
             const previous = before[account];
             // A holder that did not let go keeps the account: nobody else is granted it.
             if (previous >= 0 && !releasedBy.has(previous)) expect([...granted].filter((s) => s !== previous)).toEqual([]);
