@@ -32,8 +32,12 @@ const ASSUMED = {
   amaniRoundTripMs: 150,
   /** A new TLS connection to Amani per cold container (login, then GET reuses it). */
   amaniTlsHandshakeMs: 100,
-  /** The rotator's INIT (bundle parse, SDK clients) at 256 MB; with 15 minutes between runs most runs are cold. */
-  initMs: 400,
+  /**
+   * The rotator's INIT at 256 MB: the receiver's measured cold start (docs/cost.md, ~133 ms on
+   * one core here) scaled to 256 MB's vCPU share (0.145), rounded up. With 15 minutes between
+   * runs, assume every run is cold.
+   */
+  initMs: 1000,
   coldShare: 1,
   logBytesPerRun: 2000,
   kmsPer10kRequests: 0.03,
@@ -131,7 +135,7 @@ async function main() {
     `Calls per sync (measured): Secrets Manager GetSecretValue ${perRun('GetSecretValue')}, PutSecretValue ${perRun('PutSecretValue')}; Amani ${amaniPerRun} (login + GET token).`,
     `Runs per 30-day month: ${RUNS_PER_MONTH}; Amani calls per month: ${RUNS_PER_MONTH * amaniPerRun}.`,
     '',
-    `Billed per run (estimate): ${billedMs.toFixed(0)} ms at ${MEMORY_MB} MB = INIT ${ASSUMED.initMs} ms (every run cold) + CPU ${cold.cpuMs.toFixed(1)} ms / ${vcpuShare.toFixed(3)} vCPU + 2 x ${ASSUMED.secretsManagerRoundTripMs} ms Secrets Manager + 2 x ${ASSUMED.amaniRoundTripMs} ms Amani + ${ASSUMED.amaniTlsHandshakeMs} ms TLS (assumed).`,
+    `Billed per run (estimate): ${billedMs.toFixed(0)} ms at ${MEMORY_MB} MB = INIT ${ASSUMED.initMs} ms (assumed, every run cold) + CPU ${cold.cpuMs.toFixed(1)} ms / ${vcpuShare.toFixed(3)} vCPU + 2 x ${ASSUMED.secretsManagerRoundTripMs} ms Secrets Manager + 2 x ${ASSUMED.amaniRoundTripMs} ms Amani + ${ASSUMED.amaniTlsHandshakeMs} ms TLS (assumed).`,
     '',
     `| per month, one stage | USD |`,
     `| --- | ---: |`,
