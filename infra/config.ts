@@ -21,7 +21,7 @@ export const LOG_RETENTION_DAYS = [
 /** The stage name that is always a production stage (`production` context key). */
 export const PRODUCTION_STAGE = 'prod';
 
-/** Added to the rotation interval before "rotation overdue" alarms (daily sync granularity + retries). */
+/** Added to the rotation interval before "rotation overdue" alarms (the alarm's daily periods + retries). */
 export const ROTATION_OVERDUE_SLACK_HOURS = 48;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
