@@ -140,6 +140,14 @@ describe('invalid context fails with a message naming the key and what is allowe
     expect(() => buildApp(app)).toThrow('"authmode": unknown key; did you mean "authMode"?');
   });
 
+  test('a near miss of a key is rejected (a misspelled production would silently deploy without retained data)', () => {
+    const app = new App({ context: { ...cdkJsonContext(), prodution: 'true', alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } });
+    expect(() => buildApp(app)).toThrow('"prodution": unknown key; did you mean "production"?');
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "alarmTopicArn"?');
+    // Context of CDK itself and unrelated keys are not ours to judge.
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), 'acknowledged-issue-numbers': [1], 'aws:cdk:bundling-stacks': [] } }))).not.toThrow();
+  });
+
   test('cdk synth of a production stage without an alarm topic stops with the reason', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'amani-cdk-prod-'));
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
