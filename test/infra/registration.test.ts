@@ -19,6 +19,7 @@ import { AMANI_EVENTS } from '../../lambda/core/amani-events';
 import { loadRegistrationConfig, type RegistrationConfig } from '../../lambda/registration/config';
 import { createRegistrationHandler, PHYSICAL_RESOURCE_ID } from '../../lambda/registration/handler';
 import { captureOutput, type CapturedOutput } from '../helpers/capture-output';
+import { registrationEvent } from '../helpers/custom-resource-events';
 
 const USER = { username: 'ops@example.com', password: 'correct horse battery staple' };
 const WEBHOOK_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1/webhook';
@@ -77,18 +78,7 @@ function handler(config: Partial<RegistrationConfig> = {}, baseUrl?: string) {
 }
 
 function cfnEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
-    StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/AmaniWebhooks-dev/1',
-    RequestId: 'request-1',
-    LogicalResourceId: 'AmaniRegistration3973FAEC',
-    ResourceType: 'Custom::AmaniWebhookRegistration',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider', WebhookUrl: WEBHOOK_URL },
-  };
-  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: PHYSICAL_RESOURCE_ID, OldResourceProperties: base.ResourceProperties };
-  return { ...base, RequestType: 'Delete', PhysicalResourceId: PHYSICAL_RESOURCE_ID };
+  return registrationEvent(requestType, { stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/AmaniWebhooks-dev/1', webhookUrl: WEBHOOK_URL });
 }
 
 /** Nothing Amani or the credentials secret holds may appear in logs or in a CloudFormation reason. */

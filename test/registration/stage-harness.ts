@@ -13,7 +13,6 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { SsmAccountClaimStore } from '../../lambda/adapters/account-claim-store';
 import { createAmaniClient } from '../../lambda/adapters/amani-client';
 import { clientOptions } from '../../lambda/adapters/aws-clients';
@@ -22,13 +21,14 @@ import type { RetryEnvironment } from '../../lambda/core/retry';
 import type { RotationSummary } from '../../lambda/core/rotation';
 import { parseTokenSecret, type TokenSecret } from '../../lambda/core/token-secret';
 import { loadRegistrationConfig } from '../../lambda/registration/config';
-import { createRegistrationHandler, PHYSICAL_RESOURCE_ID, type ProviderResponse } from '../../lambda/registration/handler';
+import { createRegistrationHandler, type ProviderResponse } from '../../lambda/registration/handler';
 import type { RegistrationResult } from '../../lambda/registration/register';
 import { buildRotator, createRotatorClients } from '../../lambda/rotator/build-rotator';
 import { loadRotatorConfig } from '../../lambda/rotator/config';
 import type { AmaniSimulator } from '../../local/amani-simulator';
 import type { AwsEmulator } from '../../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../../local/local-stack';
+import { registrationEvent } from '../helpers/custom-resource-events';
 
 const FAST_RETRIES: RetryEnvironment = { now: () => Date.now(), sleep: () => new Promise((resolve) => setImmediate(resolve)), random: () => 0.5 };
 
@@ -100,21 +100,8 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
     functionName: `${stackName}-registration`,
   });
 
-  const event = (requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent => {
-    const base = {
-      ServiceToken: `arn:aws:lambda:eu-west-1:000000000000:function:${stackName}-provider`,
-      ResponseURL: 'https://cloudformation-custom-resource-response.example/',
-      StackId: stackId,
-      RequestId: randomUUID(),
-      LogicalResourceId: 'AmaniRegistration3973FAEC',
-      ResourceType: 'Custom::AmaniWebhookRegistration',
-      ResourceProperties: { ServiceToken: 'provider', WebhookUrl: webhookUrl },
-    };
-    if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-    if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: PHYSICAL_RESOURCE_ID, OldResourceProperties: base.ResourceProperties };
-    return { ...base, RequestType: 'Delete', PhysicalResourceId: PHYSICAL_RESOURCE_ID };
-  };
-  const custom = (requestType: 'Create' | 'Update' | 'Delete') => registration(event(requestType)) as Promise<ProviderResponse>;
+  const custom = (requestType: 'Create' | 'Update' | 'Delete') =>
+    registration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() })) as Promise<ProviderResponse>;
 
   return {
     stage,
