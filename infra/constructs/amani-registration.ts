@@ -4,7 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import { ACCOUNT_CLAIM_PATH } from '../../lambda/core/account-claim';
+import { ACCOUNT_CLAIM_PATH, ACCOUNT_CLAIM_PROPERTY } from '../../lambda/core/account-claim';
 import type { AmaniEventName } from '../config';
 import { grantAccountClaims } from './account-claims';
 import { AppFunction, logicalIdOf } from './lambda-function';
@@ -117,8 +117,8 @@ export class AmaniRegistration extends Construct {
         EnabledEvents: configuration.ENABLED_EVENTS,
         DisableEventsOnDelete: configuration.DISABLE_EVENTS_ON_DELETE,
         // Also makes a stack deployed before account claims existed re-run the registration once,
-        // which takes its claim.
-        AccountClaimPath: ACCOUNT_CLAIM_PATH,
+        // which takes its claim; its absence tells the handler a rollback of that upgrade.
+        [ACCOUNT_CLAIM_PROPERTY]: ACCOUNT_CLAIM_PATH,
       },
     });
     for (const dependency of props.dependsOn) this.resource.node.addDependency(dependency);

@@ -15,6 +15,12 @@ import { z } from 'zod';
 /** Where claims live (SSM parameter hierarchy); IAM grants name exactly this path. */
 export const ACCOUNT_CLAIM_PATH = '/amani-webhooks/account-claims';
 
+/**
+ * The registration custom resource's property that carries ACCOUNT_CLAIM_PATH: every template
+ * with account claims has it, so an Update without it is a rollback to an older template.
+ */
+export const ACCOUNT_CLAIM_PROPERTY = 'AccountClaimPath';
+
 /** What identifies an Amani account: the user the credentials secret logs in as, or its user token. */
 export interface AmaniAccountIdentity {
   readonly username?: string;

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { ACCOUNT_CLAIM_PROPERTY } from '../core/account-claim';
 import { registerWebhook, unregisterWebhook, type RegistrationDependencies, type RegistrationResult } from './register';
 
 /**
@@ -35,6 +36,16 @@ export function createRegistrationHandler(deps: RegistrationDependencies) {
       throw new Error('Unsupported invocation: expected a CloudFormation custom resource event, {"action":"register"} or {"action":"unregister"}');
     }
     logWithRequest(deps.logger, event);
+    if (event.RequestType === 'Update' && !Object.hasOwn(event.ResourceProperties ?? {}, ACCOUNT_CLAIM_PROPERTY)) {
+      // Properties without the claim path come from a template older than account claims: this is
+      // CloudFormation rolling back the upgrade that introduced them (typically because another
+      // stage owns the account). Failing here too would leave the stack in UPDATE_ROLLBACK_FAILED.
+      deps.logger.warn('rollback to a configuration from before account claims: Amani left as it is', { outcome: 'rollback-skipped' });
+      return {
+        PhysicalResourceId: PHYSICAL_RESOURCE_ID,
+        Data: { Registered: 'false', TokenSync: 'none', Message: 'Rolled back to a configuration from before Amani account claims: nothing was changed at Amani.' },
+      };
+    }
     const result = event.RequestType === 'Delete' ? await unregisterWebhook(deps, 'stack-deleted') : await registerWebhook(deps);
     return {
       PhysicalResourceId: PHYSICAL_RESOURCE_ID,

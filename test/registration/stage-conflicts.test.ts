@@ -172,6 +172,22 @@ describe('one Amani account per stage', () => {
     expect((await stage('staging').deploy()).Data.Registered).toBe('true');
   });
 
+  it('upgrading two stages that already shared an account: the second is refused, and its rollback changes nothing', async () => {
+    // Both registered before claims existed: Amani points at whichever registered last.
+    const dev = stage('dev');
+    const staging = stage('staging');
+    expect((await dev.update()).Data.Registered).toBe('true');
+    const refused = await failureOf(staging.update());
+    expect(refused.message).toContain('already used by stack AmaniWebhooks-dev');
+    const puts = amani.requestsTo('registerWebhook').length;
+    // CloudFormation rolls the custom resource back with the old template's properties: failing
+    // again would leave the stack in UPDATE_ROLLBACK_FAILED.
+    const rollback = await staging.rollbackToPreClaimTemplate();
+    expect(rollback.Data).toEqual({ Registered: 'false', TokenSync: 'none', Message: 'Rolled back to a configuration from before Amani account claims: nothing was changed at Amani.' });
+    expect(amani.requestsTo('registerWebhook')).toHaveLength(puts);
+    expect(amani.registration()?.url).toBe(dev.webhookUrl);
+  });
+
   it('two stages deploying at the same time: exactly one gets the account', async () => {
     const [a, b] = [stage('blue'), stage('green')];
     const results = await Promise.allSettled([a.deploy(), b.deploy()]);

@@ -100,8 +100,8 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
     functionName: `${stackName}-registration`,
   });
 
-  const custom = (requestType: 'Create' | 'Update' | 'Delete') =>
-    registration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() })) as Promise<ProviderResponse>;
+  const custom = (requestType: 'Create' | 'Update' | 'Delete', preClaimProperties = false) =>
+    registration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() }, { preClaimProperties })) as Promise<ProviderResponse>;
 
   return {
     stage,
@@ -113,6 +113,8 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
     /** CloudFormation creating the stack: the custom resource's Create. */
     deploy: () => custom('Create'),
     update: () => custom('Update'),
+    /** CloudFormation rolling an Update back to a template from before account claims. */
+    rollbackToPreClaimTemplate: () => custom('Update', true),
     /** CloudFormation deleting the stack (or rolling back a failed create). */
     destroy: () => custom('Delete'),
     register: () => registration({ action: 'register' }) as Promise<RegistrationResult>,
