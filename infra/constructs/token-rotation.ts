@@ -20,8 +20,8 @@ export const SYNC_PAYLOAD = { action: 'sync' } as const;
  * rotation, a rotation elsewhere) is repaired within 15 minutes plus one run. A run that
  * coincides with a rotation waits for it (reserved concurrency 1). Cost: docs/reliability.md.
  */
-export const SYNC_SCHEDULE = 'rate(15 minutes)';
 export const SYNC_INTERVAL_MINUTES = 15;
+export const SYNC_SCHEDULE = `rate(${SYNC_INTERVAL_MINUTES} minutes)`;
 
 /**
  * A scheduled rotation is skipped when the token is younger than this (duplicate or retried

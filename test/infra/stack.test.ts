@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { STACK_OUTPUTS } from '../../local/deployed-stack';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
-import { SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
+import { SYNC_INTERVAL_MINUTES, SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
+import { SCHEDULED_SYNC_MINUTES } from '../../cli/rotation-outcome';
 import { getAtt, logicalId, ref, resources, synthesize, stackResourceIds } from './stack-harness';
 
 const RUNTIME = 'nodejs24.x';
@@ -331,10 +332,13 @@ describe('the default stack', () => {
 
     test('{"action":"sync"} every 15 minutes reconciles the secret and feeds the rotation-overdue alarm', () => {
       expect(byPayload('{"action":"sync"}').Properties).toMatchObject({
-        ScheduleExpression: SYNC_SCHEDULE,
+        ScheduleExpression: 'rate(15 minutes)',
         Target: { Arn: getAtt(id.rotator), DeadLetterConfig: { Arn: getAtt(id.failures) } },
       });
       expect(schedules).toHaveLength(2);
+      expect(SYNC_SCHEDULE).toBe('rate(15 minutes)');
+      // What the CLI tells an operator about when a failed rotation heals by itself.
+      expect(SCHEDULED_SYNC_MINUTES).toBe(SYNC_INTERVAL_MINUTES);
     });
 
     test('the failure queue is encrypted and TLS-only', () => {
