@@ -21,6 +21,9 @@ export const LOG_RETENTION_DAYS = [
 /** The stage name that is always a production stage (`production` context key). */
 export const PRODUCTION_STAGE = 'prod';
 
+/** Longest `noTrafficAlarmHours`: one-hour periods, and CloudWatch evaluates at most 7 days of them. */
+export const NO_TRAFFIC_ALARM_MAX_HOURS = 168;
+
 /** Added to the rotation interval before "rotation overdue" alarms (the alarm's daily periods + retries). */
 export const ROTATION_OVERDUE_SLACK_HOURS = 48;
 
@@ -223,6 +226,13 @@ export const contextSchema = z
     authFailureAlarmThreshold: withDefault(integer('from 1 to 100000 (failures per 5 minutes)', 1, 100000), 10),
     disableEventsOnDelete: withDefault(boolean(), true),
     rotationOverdueAfterHours: optional(integer('from 1 to 87840 (hours)', 1, 87840)),
+    noTrafficAlarmHours: optional(
+      integer(
+        `from 1 to ${NO_TRAFFIC_ALARM_MAX_HOURS} (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm`,
+        1,
+        NO_TRAFFIC_ALARM_MAX_HOURS,
+      ),
+    ),
     metricsNamespace: optional(
       text('1 to 255 characters of letters, digits and . _ / # : - (not starting with AWS/)', /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/),
     ),

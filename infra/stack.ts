@@ -147,6 +147,7 @@ export class AmaniWebhooksStack extends Stack {
       rotationFailureQueue: rotation.failureQueue,
       authFailureAlarmThreshold: config.authFailureAlarmThreshold,
       rotationOverdueAfterHours: config.rotationOverdueAfterHours,
+      noTrafficAlarmHours: config.noTrafficAlarmHours,
       alarmTopicArn: config.alarmTopicArn,
     });
 

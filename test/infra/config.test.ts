@@ -38,6 +38,7 @@ describe('context defaults (contract)', () => {
       tracing: false,
       production: false,
     });
+    expect(config.noTrafficAlarmHours).toBeUndefined();
     expect(AMANI_EVENTS).toHaveLength(10);
   });
 
@@ -64,6 +65,7 @@ describe('context defaults (contract)', () => {
       events: 'profile_status_change, document_upload',
       eventNamePaths: '["event","data.type"]',
       amaniBaseUrl: 'https://tr.amani.ai/',
+      noTrafficAlarmHours: '24',
     });
     expect(config).toMatchObject({
       stage: 'prod',
@@ -75,7 +77,14 @@ describe('context defaults (contract)', () => {
       eventNamePaths: ['event', 'data.type'],
       amaniBaseUrl: 'https://tr.amani.ai',
       metricsNamespace: 'AmaniWebhooks/prod',
+      noTrafficAlarmHours: 24,
     });
+  });
+
+  test('noTrafficAlarmHours: off unless set, 1 to 168 hours; empty turns it off again', () => {
+    expect(parseContext({ noTrafficAlarmHours: 1 }).noTrafficAlarmHours).toBe(1);
+    expect(parseContext({ noTrafficAlarmHours: '168' }).noTrafficAlarmHours).toBe(168);
+    expect(parseContext({ noTrafficAlarmHours: '' }).noTrafficAlarmHours).toBeUndefined();
   });
 
   test('a loopback amaniBaseUrl may use http (local runs and tests)', () => {
@@ -124,6 +133,10 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ stage: 'live', production: true }, '"alarmTopicArn": is required for a production stage'],
     [{ stage: 'prod', production: 'false', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' }, '"production": stage "prod" is always a production stage'],
     [{ production: 'yes' }, '"production": must be true or false'],
+    [{ noTrafficAlarmHours: 0 }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm (got 0)'],
+    [{ noTrafficAlarmHours: '169' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours'],
+    [{ noTrafficAlarmHours: '2.5' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
+    [{ noTrafficAlarmHours: 'true' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
   ])('%j', (raw, expected) => {
     expect(problems(raw)).toContain(expected);
   });
