@@ -21,6 +21,7 @@ import { AMANI_EVENTS, eventSwitches } from '../lambda/core/amani-events';
 import { prepareDelivery, samplePayload, sendDelivery, type WireFormat } from '../local/amani-sender';
 import { buildLocalRotator, invokeLocally } from '../local/local-stack';
 import { redrive } from './redrive';
+import { describeFailedRotation, type SyncAfterFailure } from './rotation-outcome';
 import { resolveTarget, TargetNotFoundError, type Target } from './target';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, targetNotFound: 3, partial: 4 } as const;
@@ -31,10 +32,11 @@ Commands:
   events                          list the events Amani offers
   register [--url U] [--events a,b|all] [--auth-mode signature|token]
                                   register the webhook with Amani (PUT /api/v2/webhook)
-  status                          token state (rotatedAt, grace end, in sync with Amani) and fallback queue depth;
-                                  never prints a token
+  status                          token state (rotatedAt, grace end, in sync with Amani, changed elsewhere) and
+                                  fallback queue depth; never prints a token
   rotate [--force] [--revoke-previous]
-                                  rotate the webhook token now (local rotator, or invoke the deployed one)
+                                  rotate the webhook token now (local rotator, or invoke the deployed one);
+                                  a failed rotation runs a sync and says what state the token is in
   sync                            reconcile the stored token with Amani only (also bootstraps)
   send <event> [--url U] [--tamper] [--wire python|compact]
                                   send a correctly signed sample delivery, as Amani would (--tamper: see a 401)
@@ -183,6 +185,9 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
       previousTokenInGrace: Boolean(secret.previousToken && graceEnd && Date.parse(graceEnd) > now),
       // Compared by hash in memory; neither token is printed.
       inSyncWithAmani: amaniToken === undefined ? null : sha256(amaniToken) === sha256(secret.token ?? ''),
+      // Amani holds a token this stack never stored: another stage on the account, or Amani's dashboard.
+      changedElsewhere: amaniToken === undefined || !secret.token ? null : ![secret.token, secret.previousToken].some((stored) => stored !== undefined && sha256(stored) === sha256(amaniToken)),
+      tokenChangedElsewhereAt: secret.tokenChangedElsewhereAt ?? null,
       amaniError: amaniError ?? null,
       fallbackQueueDepth: depth,
     };
@@ -194,6 +199,10 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
         `rotated at        ${state.rotatedAt ?? '-'}${state.tokenAgeHours !== null ? ` (${state.tokenAgeHours} h ago)` : ''}`,
         `previous token    ${state.previousTokenInGrace ? `accepted until ${graceEnd}` : graceEnd ? `expired at ${graceEnd}` : 'none'}`,
         `in sync w/ Amani  ${state.inSyncWithAmani === null ? `unknown (${amaniError})` : state.inSyncWithAmani ? 'yes' : 'NO - run sync'}`,
+        ...(state.changedElsewhere
+          ? ["                  Amani's token is neither stored token: it was changed elsewhere (another stage on this Amani account, or Amani's dashboard)"]
+          : []),
+        `changed elsewhere ${state.tokenChangedElsewhereAt ? `last found by a sync at ${state.tokenChangedElsewhereAt} (alarm TokenChangedElsewhere)` : 'never found by a sync'}`,
         `fallback queue    ${depth} deliveries${depth > 0 ? ' - run redrive' : ''}`,
         'registration      Amani documents no read of the webhook registration; re-run register to set it',
       ].join('\n'),
@@ -204,7 +213,11 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
 
   async rotate({ target, values, print, progress }) {
     const payload = values['revoke-previous'] ? { action: 'rotate', revokePrevious: true } : { action: 'rotate', force: Boolean(values.force) };
-    return runRotator(target, payload, print, progress);
+    try {
+      return await runRotator(target, payload, print, progress);
+    } catch (error) {
+      return reportFailedRotation(target, Boolean(values['revoke-previous']), error as Error, print, progress);
+    }
   },
 
   async sync({ target, print, progress }) {
@@ -269,6 +282,32 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
 
 async function runRotator(target: Target, payload: Record<string, unknown>, print: CommandContext['print'], progress: CommandContext['progress']): Promise<number> {
   progress(`${payload.action} on ${target.label}...`);
+  const summary = await invokeRotator(target, payload);
+  const s = summary as { outcome?: string; rotatedAt?: string; previousTokenValidUntil?: string; reconciled?: boolean };
+  print(
+    `${s.outcome ?? 'done'}${s.reconciled ? ' (repaired a secret that disagreed with Amani)' : ''}; rotatedAt ${s.rotatedAt ?? '-'}; previous token accepted until ${s.previousTokenValidUntil ?? '-'}`,
+    { ok: true, ...(summary as object) },
+  );
+  return EXIT.ok;
+}
+
+/** A failed rotation may have left Amani ahead of the secret: sync, then say what state the token is in. */
+async function reportFailedRotation(target: Target, revokePrevious: boolean, error: Error, print: CommandContext['print'], progress: CommandContext['progress']): Promise<number> {
+  progress(`rotate failed: ${error.message}`);
+  progress('running sync to find out what state the token is in...');
+  let sync: SyncAfterFailure;
+  try {
+    sync = { ok: true, summary: (await invokeRotator(target, { action: 'sync' })) as SyncAfterFailure['summary'] };
+  } catch (syncError) {
+    sync = { ok: false, error: (syncError as Error).message };
+  }
+  const report = describeFailedRotation({ revokePrevious }, sync);
+  print(report.lines.join('\n'), { ok: false, error: { name: error.name, message: error.message }, tokenState: report.tokenState, sync });
+  return EXIT.failed;
+}
+
+/** Runs the rotator (in process for the local mode, the deployed function otherwise); a failed run throws. */
+async function invokeRotator(target: Target, payload: Record<string, unknown>): Promise<unknown> {
   let summary: unknown;
   if (!target.rotatorFunctionName) {
     const rotator = buildLocalRotator({
@@ -290,12 +329,7 @@ async function runRotator(target: Target, payload: Record<string, unknown>, prin
     }
     summary = safeJson(text);
   }
-  const s = summary as { outcome?: string; rotatedAt?: string; previousTokenValidUntil?: string; reconciled?: boolean };
-  print(
-    `${s.outcome ?? 'done'}${s.reconciled ? ' (repaired a secret that disagreed with Amani)' : ''}; rotatedAt ${s.rotatedAt ?? '-'}; previous token accepted until ${s.previousTokenValidUntil ?? '-'}`,
-    { ok: true, ...(summary as object) },
-  );
-  return EXIT.ok;
+  return summary;
 }
 
 function secretsManager(target: Target): SecretsManagerClient {

@@ -18,7 +18,13 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-/** Added to the rotation interval before "rotation overdue" alarms (daily sync granularity + retries). */
+/** The stage name that is always a production stage (`production` context key). */
+export const PRODUCTION_STAGE = 'prod';
+
+/** Longest `noTrafficAlarmHours`: one-hour periods, and CloudWatch evaluates at most 7 days of them. */
+export const NO_TRAFFIC_ALARM_MAX_HOURS = 168;
+
+/** Added to the rotation interval before "rotation overdue" alarms (the alarm's daily periods + retries). */
 export const ROTATION_OVERDUE_SLACK_HOURS = 48;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -182,6 +188,8 @@ export const contextSchema = z
     previousTokenGraceMinutes: withDefault(integer('from 0 to 10080 (7 days)', 0, 10080), 60),
 
     // --- additions (docs/deployment.md) ---
+    // Unset: true exactly for stage "prod" (derived in parseContext).
+    production: optional(boolean()),
     credentialsSecret: optional(
       text(
         'the name or ARN of an existing Secrets Manager secret',
@@ -218,6 +226,13 @@ export const contextSchema = z
     authFailureAlarmThreshold: withDefault(integer('from 1 to 100000 (failures per 5 minutes)', 1, 100000), 10),
     disableEventsOnDelete: withDefault(boolean(), true),
     rotationOverdueAfterHours: optional(integer('from 1 to 87840 (hours)', 1, 87840)),
+    noTrafficAlarmHours: optional(
+      integer(
+        `from 1 to ${NO_TRAFFIC_ALARM_MAX_HOURS} (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm`,
+        1,
+        NO_TRAFFIC_ALARM_MAX_HOURS,
+      ),
+    ),
     metricsNamespace: optional(
       text('1 to 255 characters of letters, digits and . _ / # : - (not starting with AWS/)', /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/),
     ),
@@ -242,6 +257,22 @@ export const contextSchema = z
         message: `must be shorter than the rotation interval (${schedule.intervalHours * 60} minutes for ${config.rotationSchedule})`,
       });
     }
+    const production = config.production ?? config.stage === PRODUCTION_STAGE;
+    if (config.stage === PRODUCTION_STAGE && config.production === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['production'],
+        message: `stage "${PRODUCTION_STAGE}" is always a production stage (its data is retained); use another stage name for a disposable stack`,
+      });
+    }
+    if (production && !config.alarmTopicArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmTopicArn'],
+        message:
+          'is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic>',
+      });
+    }
     if (config.credentialsSecretKmsKeyArn && !config.credentialsSecret) {
       ctx.addIssue({
         code: 'custom',
@@ -255,8 +286,10 @@ export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof typeof co
 
 type ParsedContext = z.output<typeof contextSchema>;
 
-export interface AppConfig extends Omit<ParsedContext, 'metricsNamespace' | 'rotationOverdueAfterHours' | 'events'> {
+export interface AppConfig extends Omit<ParsedContext, 'metricsNamespace' | 'rotationOverdueAfterHours' | 'events' | 'production'> {
   readonly events: AmaniEventName[];
+  /** Retains the stack's data on delete, termination protection on, alarms must notify a topic. */
+  readonly production: boolean;
   readonly metricsNamespace: string;
   /** Longest expected gap between rotations (exact for rate(), an upper bound for cron()). */
   readonly rotationIntervalHours: number;
@@ -295,6 +328,7 @@ export function parseContext(raw: Readonly<Record<string, unknown>>): AppConfig 
   return {
     ...parsed,
     events: parsed.events as AmaniEventName[],
+    production: parsed.production ?? parsed.stage === PRODUCTION_STAGE,
     metricsNamespace: parsed.metricsNamespace ?? `AmaniWebhooks/${parsed.stage}`,
     rotationIntervalHours: schedule.intervalHours,
     rotationOverdueAfterHours: parsed.rotationOverdueAfterHours ?? Math.ceil(schedule.intervalHours + ROTATION_OVERDUE_SLACK_HOURS),

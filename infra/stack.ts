@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { AppConfig } from './config';
 import { AmaniRegistration } from './constructs/amani-registration';
@@ -50,20 +50,25 @@ export class AmaniWebhooksStack extends Stack {
     const logRetention = retentionDays(config.logRetentionDays);
     Tags.of(this).add('project', 'amani-webhooks');
     Tags.of(this).add('stage', config.stage);
+    // Production keeps what cannot be recreated: parked deliveries, the bus and its archive, both
+    // secrets and the key they are encrypted with. Everything else is cheap to tear down.
+    const dataRemoval = config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    const key = new EncryptionKey(this, 'Encryption', { stage: config.stage }).key;
+    const key = new EncryptionKey(this, 'Encryption', { stage: config.stage, removalPolicy: dataRemoval }).key;
     const secrets = new TokenSecrets(this, 'Secrets', {
       stage: config.stage,
       key,
       credentialsSecret: config.credentialsSecret,
       credentialsSecretKmsKeyArn: config.credentialsSecretKmsKeyArn,
+      removalPolicy: dataRemoval,
     });
     const events = new WebhookEventBus(this, 'Events', {
       stage: config.stage,
       eventSource: config.eventSource,
       archiveRetentionDays: config.archiveRetentionDays,
+      removalPolicy: dataRemoval,
     });
-    const fallback = new FallbackQueue(this, 'Fallback', { key });
+    const fallback = new FallbackQueue(this, 'Fallback', { key, removalPolicy: dataRemoval });
 
     const receiver = new AppFunction(this, 'Receiver', {
       entry: 'lambda/receiver/index.ts',
@@ -142,6 +147,7 @@ export class AmaniWebhooksStack extends Stack {
       rotationFailureQueue: rotation.failureQueue,
       authFailureAlarmThreshold: config.authFailureAlarmThreshold,
       rotationOverdueAfterHours: config.rotationOverdueAfterHours,
+      noTrafficAlarmHours: config.noTrafficAlarmHours,
       alarmTopicArn: config.alarmTopicArn,
     });
 

@@ -8,6 +8,10 @@
  * - EventBridge: PutEvents (per-entry results; the events are kept, and appended to a JSONL file)
  * - SQS: SendMessage, ReceiveMessage, DeleteMessage, DeleteMessageBatch, GetQueueAttributes,
  *   ChangeMessageVisibility (visibility timeouts, so a redrive that crashes loses nothing)
+ * - SSM Parameter Store: PutParameter (`Overwrite: false` is create-if-absent), GetParameter,
+ *   DeleteParameter, GetParametersByPath (one level, pages of at most 10)
+ * - Lambda: Invoke (REST, `RequestResponse` and `Event`) of functions registered in process
+ *   with `registerFunction`; a thrown error answers like Lambda (`X-Amz-Function-Error`)
  *
  * It backs `npm start` (state in files under `.local/`) and the reliability tests (in memory),
  * with fault injection per operation: throttling, 500s, slow answers, connection resets,
@@ -36,7 +40,12 @@ export type Operation =
   | 'DeleteMessage'
   | 'DeleteMessageBatch'
   | 'GetQueueAttributes'
-  | 'ChangeMessageVisibility';
+  | 'ChangeMessageVisibility'
+  | 'PutParameter'
+  | 'GetParameter'
+  | 'DeleteParameter'
+  | 'GetParametersByPath'
+  | 'Invoke';
 
 export type Fault =
   | { readonly kind: 'throttle' }
@@ -80,6 +89,16 @@ interface SecretVersion {
   stages: string[];
   readonly createdAt: number;
 }
+
+interface StoredParameter {
+  readonly Value: string;
+  readonly Type: string;
+  readonly Version: number;
+  readonly LastModifiedDate: number;
+}
+
+/** An in-process Lambda function: the payload as parsed JSON in, its result (JSON-serialisable) out. */
+export type EmulatedFunction = (payload: unknown) => Promise<unknown>;
 
 interface PendingFault {
   fault: Fault;
@@ -126,6 +145,11 @@ export interface AwsEmulator {
   createQueue(name: string): string;
   putSecret(name: string, secretString: string): void;
   secretString(name: string): string | undefined;
+  /** The value of an SSM parameter, if it exists. */
+  parameter(name: string): string | undefined;
+  putParameter(name: string, value: string): void;
+  /** Makes `Invoke` of `name` (or an ARN ending in `:function:<name>`) call `handler`. */
+  registerFunction(name: string, handler: EmulatedFunction): void;
   events(): readonly BusEvent[];
   queueMessages(name: string): readonly QueueMessage[];
   injectFault(operation: Operation, fault: Fault, schedule?: FaultSchedule): void;
@@ -150,17 +174,32 @@ class AwsError extends Error {
   }
 }
 
-const SERVICE_TARGETS: Record<string, 'secretsmanager' | 'events' | 'sqs'> = {
+const SERVICE_TARGETS: Record<string, 'secretsmanager' | 'events' | 'sqs' | 'ssm'> = {
   secretsmanager: 'secretsmanager',
   AWSEvents: 'events',
   AmazonSQS: 'sqs',
+  AmazonSSM: 'ssm',
 };
+
+/** Lambda's REST route for Invoke; every other Lambda operation is not emulated. */
+const LAMBDA_INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/** What a handler answers when the response is not the JSON protocol's (Lambda Invoke). */
+class RawAnswer {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}
 
 export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
   const files = options.dataDir ? persistence(options.dataDir) : undefined;
   const secrets = new Map<string, SecretVersion[]>(files?.loadSecrets() ?? []);
   const events: BusEvent[] = files?.loadEvents() ?? [];
   const queues = new Map<string, QueueMessage[]>(files?.loadQueues() ?? []);
+  const parameters = new Map<string, StoredParameter>(files?.loadParameters() ?? []);
+  const functions = new Map<string, EmulatedFunction>();
   const faults = new Map<string, PendingFault[]>();
   const calls: Record<string, number> = {};
   let callHook: CallHook | undefined;
@@ -177,6 +216,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   };
   const saveSecrets = () => files?.saveSecrets(secrets);
   const saveQueues = () => files?.saveQueues(queues);
+  const saveParameters = () => files?.saveParameters(parameters);
+  const parameterArn = (name: string) => `arn:aws:ssm:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+  const parameterNotFound = () => new AwsError(400, 'ParameterNotFound', 'The parameter could not be found.');
+  const functionName = (id: string) => {
+    const match = /:function:([^:]+)/.exec(id);
+    return match ? match[1]! : id;
+  };
 
   const putSecretVersion = (name: string, secretString: string, token = randomUUID()) => {
     const versions = secrets.get(name) ?? [];
@@ -197,7 +243,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     return version;
   };
 
-  const handlers: Record<string, (input: Record<string, any>, fault: Fault | undefined) => unknown> = {
+  const handlers: Record<string, (input: Record<string, any>, fault: Fault | undefined) => unknown | Promise<unknown>> = {
     CreateSecret: (input) => {
       const name = String(input.Name);
       if (secrets.has(name)) throw new AwsError(400, 'ResourceExistsException', 'The secret already exists.');
@@ -317,6 +363,76 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       saveQueues();
       return {};
     },
+    PutParameter: (input) => {
+      const name = String(input.Name ?? '');
+      // SSM's naming rules, as far as a claim store needs them.
+      if (!/^[A-Za-z0-9_.\-/]{1,1011}$/.test(name) || (name.includes('/') && !name.startsWith('/'))) {
+        throw new AwsError(400, 'ValidationException', 'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it must be fully qualified.');
+      }
+      const value = String(input.Value ?? '');
+      if (value.length === 0 || Buffer.byteLength(value) > 4096) throw new AwsError(400, 'ValidationException', 'Value must be 1 to 4096 bytes (standard tier).');
+      const existing = parameters.get(name);
+      if (existing && input.Overwrite !== true) throw new AwsError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+      const version = (existing?.Version ?? 0) + 1;
+      parameters.set(name, { Value: value, Type: String(input.Type ?? existing?.Type ?? 'String'), Version: version, LastModifiedDate: Date.now() });
+      saveParameters();
+      return { Version: version, Tier: 'Standard' };
+    },
+    GetParameter: (input) => {
+      const name = String(input.Name ?? '');
+      const stored = parameters.get(name);
+      if (!stored) throw parameterNotFound();
+      return { Parameter: { Name: name, Type: stored.Type, Value: stored.Value, Version: stored.Version, LastModifiedDate: stored.LastModifiedDate / 1000, ARN: parameterArn(name), DataType: 'text' } };
+    },
+    DeleteParameter: (input) => {
+      const name = String(input.Name ?? '');
+      if (!parameters.delete(name)) throw parameterNotFound();
+      saveParameters();
+      return {};
+    },
+    GetParametersByPath: (input) => {
+      const path = String(input.Path ?? '').replace(/\/+$/, '');
+      if (!path.startsWith('/')) throw new AwsError(400, 'ValidationException', 'The path must start with a forward slash (/).');
+      const max = Math.min(10, Number(input.MaxResults ?? 10));
+      const names = [...parameters.keys()]
+        .filter((name) => name.startsWith(`${path}/`) && (input.Recursive === true || !name.slice(path.length + 1).includes('/')))
+        .sort();
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const page = names.slice(start, start + max);
+      return {
+        Parameters: page.map((name) => {
+          const stored = parameters.get(name)!;
+          return { Name: name, Type: stored.Type, Value: stored.Value, Version: stored.Version, LastModifiedDate: stored.LastModifiedDate / 1000, ARN: parameterArn(name), DataType: 'text' };
+        }),
+        ...(start + max < names.length ? { NextToken: String(start + max) } : {}),
+      };
+    },
+    Invoke: async (input) => {
+      const name = functionName(String(input.FunctionName));
+      const fn = functions.get(name);
+      if (!fn) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${name}`);
+      let payload: unknown = null;
+      if (String(input.Payload ?? '').length > 0) {
+        try {
+          payload = JSON.parse(String(input.Payload));
+        } catch {
+          throw new AwsError(400, 'InvalidRequestContentException', 'Could not parse request body into json.');
+        }
+      }
+      if (input.InvocationType === 'Event') {
+        // Asynchronous: accepted at once; the platform's retries are not emulated.
+        void fn(payload).catch(() => undefined);
+        return new RawAnswer(202, '');
+      }
+      try {
+        const result = await fn(payload);
+        return new RawAnswer(200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST' });
+      } catch (error) {
+        const failure = error as { name?: unknown; message?: unknown };
+        const body = { errorType: typeof failure?.name === 'string' ? failure.name : 'Error', errorMessage: typeof failure?.message === 'string' ? failure.message : String(error), trace: [] };
+        return new RawAnswer(200, JSON.stringify(body), { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' });
+      }
+    },
     GetQueueAttributes: (input) => {
       const name = queueName(String(input.QueueUrl));
       const now = Date.now();
@@ -368,16 +484,24 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       return;
     }
     const target = String(request.headers['x-amz-target'] ?? '');
-    const [prefix, operation = ''] = target.split('.');
-    const service = Object.hasOwn(SERVICE_TARGETS, prefix ?? '') ? SERVICE_TARGETS[prefix ?? ''] : undefined;
+    const invoke = request.method === 'POST' ? LAMBDA_INVOKE_PATH.exec((request.url ?? '').split('?')[0] ?? '') : null;
+    const [prefix, targetOperation = ''] = target.split('.');
+    const service = invoke ? 'lambda' : Object.hasOwn(SERVICE_TARGETS, prefix ?? '') ? SERVICE_TARGETS[prefix ?? ''] : undefined;
+    const operation = invoke ? 'Invoke' : targetOperation;
     const isQueryCompatible = service === 'sqs';
     calls[operation] = (calls[operation] ?? 0) + 1;
     let input: Record<string, any> | undefined;
-    try {
-      input = body.length ? (JSON.parse(body) as Record<string, any>) : {};
-    } catch {
-      input = undefined;
+    if (invoke) {
+      const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+      input = { FunctionName: decodeURIComponent(invoke[1]!), InvocationType: invocationType, Payload: body };
+    } else {
+      try {
+        input = body.length ? (JSON.parse(body) as Record<string, any>) : {};
+      } catch {
+        input = undefined;
+      }
     }
+    const jsonVersion = service === 'sqs' ? '1.0' : '1.1';
     let call: EmulatorCall | undefined;
     let applied = false;
     try {
@@ -400,14 +524,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       if (fault?.kind === 'access-denied') throw new AwsError(400, 'AccessDeniedException', 'Injected access denied');
       if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
       if (input === undefined) throw new AwsError(400, 'SerializationException', 'The request body is not JSON.');
-      const output = handlers[operation]!(input, fault);
+      const output = await handlers[operation]!(input, fault);
       applied = true;
       if (fault?.kind === 'lost-answer' || response.destroyed || request.socket.destroyed) {
         request.socket.destroy();
         callObserver?.(call, 'answer-lost');
         return;
       }
-      respond(response, 200, output, service === 'sqs' ? '1.0' : '1.1');
+      if (output instanceof RawAnswer) respondRaw(response, output);
+      else respond(response, 200, output, jsonVersion);
       callObserver?.(call, 'answered');
     } catch (error) {
       if (call) callObserver?.(call, applied ? 'answer-lost' : 'refused');
@@ -415,7 +540,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const awsError = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', 'Emulator error');
       response.setHeader('x-amzn-errortype', awsError.type);
       if (awsError.queryCode) response.setHeader('x-amzn-query-error', awsError.queryCode);
-      respond(response, awsError.status, { __type: awsError.type, message: awsError.message }, service === 'sqs' ? '1.0' : '1.1');
+      respond(response, awsError.status, { __type: awsError.type, message: awsError.message }, jsonVersion);
     }
   }
 
@@ -442,6 +567,14 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       putSecretVersion(name, secretString);
     },
     secretString: (name) => secrets.get(name)?.find((v) => v.stages.includes('AWSCURRENT'))?.SecretString,
+    parameter: (name) => parameters.get(name)?.Value,
+    putParameter: (name, value) => {
+      parameters.set(name, { Value: value, Type: 'String', Version: (parameters.get(name)?.Version ?? 0) + 1, LastModifiedDate: Date.now() });
+      saveParameters();
+    },
+    registerFunction: (name, handler) => {
+      functions.set(name, handler);
+    },
     events: () => events,
     queueMessages: (name) => queues.get(name) ?? [],
     injectFault: (operation, fault, schedule) => {
@@ -487,6 +620,16 @@ function respond(response: ServerResponse, status: number, payload: unknown, jso
   response.end(text);
 }
 
+function respondRaw(response: ServerResponse, answer: RawAnswer) {
+  response.writeHead(answer.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(answer.body),
+    'x-amzn-requestid': randomUUID(),
+    ...answer.headers,
+  });
+  response.end(answer.body);
+}
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -514,12 +657,13 @@ function eventLine(event: BusEvent, detailText: string): string {
   }
 }
 
-/** File layout of the local mode: `.local/secrets.json`, `.local/events.jsonl`, `.local/queues.json`. */
+/** File layout of the local mode: `.local/secrets.json`, `.local/events.jsonl`, `.local/queues.json`, `.local/parameters.json`. */
 function persistence(dir: string) {
   mkdirSync(dir, { recursive: true });
   const secretsFile = join(dir, 'secrets.json');
   const eventsFile = join(dir, 'events.jsonl');
   const queuesFile = join(dir, 'queues.json');
+  const parametersFile = join(dir, 'parameters.json');
   const readJson = <T>(file: string, fallback: T): T => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as T) : fallback);
   return {
     loadSecrets: () => Object.entries(readJson<Record<string, SecretVersion[]>>(secretsFile, {})),
@@ -535,5 +679,7 @@ function persistence(dir: string) {
     appendEvent: (event: BusEvent, detailText: string) => appendFileSync(eventsFile, `${eventLine(event, detailText)}\n`),
     loadQueues: () => Object.entries(readJson<Record<string, QueueMessage[]>>(queuesFile, {})),
     saveQueues: (queues: Map<string, QueueMessage[]>) => writeFileSync(queuesFile, JSON.stringify(Object.fromEntries(queues), null, 2)),
+    loadParameters: () => Object.entries(readJson<Record<string, StoredParameter>>(parametersFile, {})),
+    saveParameters: (parameters: Map<string, StoredParameter>) => writeFileSync(parametersFile, JSON.stringify(Object.fromEntries(parameters), null, 2)),
   };
 }

@@ -1,10 +1,12 @@
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
+import { ACCOUNT_CLAIM_PATH, ACCOUNT_CLAIM_PROPERTY } from '../../lambda/core/account-claim';
 import type { AmaniEventName } from '../config';
+import { grantAccountClaims } from './account-claims';
 import { AppFunction, logicalIdOf } from './lambda-function';
 import type { TokenSecrets } from './token-secrets';
 
@@ -29,7 +31,12 @@ export interface AmaniRegistrationProps {
  * authMode and the chosen events, then the rotator's sync bootstraps the token secret. Without
  * credentials yet it succeeds as "not registered" (attribute `Message`, stack output
  * RegistrationStatus) and the operator registers later with `{"action":"register"}`.
- * Deletion disables every event (disableEventsOnDelete) and never fails.
+ *
+ * One Amani account per stage: before registering, the function claims the Amani account for
+ * this stack (an SSM parameter under ACCOUNT_CLAIM_PATH, shared by every stack of the AWS
+ * account and region) and fails, naming the owner, when another stack holds it. Deletion
+ * disables every event (disableEventsOnDelete) only when this stack owns the claim, then
+ * releases the claim, and never fails.
  *
  * The function reads its configuration from its environment (so the operator's direct
  * invocation uses exactly what was deployed); the resource properties carry the same values so
@@ -53,6 +60,8 @@ export class AmaniRegistration extends Construct {
       ENABLED_EVENTS: props.events.join(','),
       DISABLE_EVENTS_ON_DELETE: String(props.disableEventsOnDelete),
       AMANI_TIMEOUT_MS: '5000',
+      STACK_NAME: Aws.STACK_NAME,
+      STACK_ID: Aws.STACK_ID,
     };
 
     this.handler = new AppFunction(this, 'Handler', {
@@ -70,6 +79,7 @@ export class AmaniRegistration extends Construct {
       },
     });
     props.secrets.grantReadCredentials(this.handler.role);
+    grantAccountClaims(this.handler.role, ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], true);
     // The rotator's unqualified ARN only (no versions/aliases exist): no wildcard.
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'InvokeRotatorSync', actions: ['lambda:InvokeFunction'], resources: [props.rotator.functionArn] }),
@@ -106,6 +116,9 @@ export class AmaniRegistration extends Construct {
         SignatureEnabled: configuration.SIGNATURE_ENABLED,
         EnabledEvents: configuration.ENABLED_EVENTS,
         DisableEventsOnDelete: configuration.DISABLE_EVENTS_ON_DELETE,
+        // Also makes a stack deployed before account claims existed re-run the registration once,
+        // which takes its claim; its absence tells the handler a rollback of that upgrade.
+        [ACCOUNT_CLAIM_PROPERTY]: ACCOUNT_CLAIM_PATH,
       },
     });
     for (const dependency of props.dependsOn) this.resource.node.addDependency(dependency);

@@ -12,14 +12,15 @@ import { Construct } from 'constructs';
 export class EncryptionKey extends Construct {
   readonly key: kms.Key;
 
-  constructor(scope: Construct, id: string, props: { readonly stage: string }) {
+  constructor(scope: Construct, id: string, props: { readonly stage: string; readonly removalPolicy: RemovalPolicy }) {
     super(scope, id);
     this.key = new kms.Key(this, 'Key', {
       description: `amani-webhooks ${props.stage}: webhook token secret, Amani credentials, fallback queue`,
       enableKeyRotation: true,
-      // Deleting the stack schedules the key for deletion; the waiting period leaves time to
-      // cancel it (and to restore secrets still in their recovery window).
-      removalPolicy: RemovalPolicy.DESTROY,
+      // Production retains the key with the secrets and the queue it encrypts. Otherwise deleting
+      // the stack schedules it for deletion after the waiting period (cancel with
+      // `aws kms cancel-key-deletion`; the secrets themselves are gone at once).
+      removalPolicy: props.removalPolicy,
       pendingWindow: Duration.days(30),
     });
   }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -8,6 +8,8 @@ export interface WebhookEventBusProps {
   readonly eventSource: string;
   /** 0 keeps archived events forever. */
   readonly archiveRetentionDays: number;
+  /** RETAIN in production: the bus and the archive outlive the stack. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -35,6 +37,8 @@ export class WebhookEventBus extends Construct {
       eventPattern: { source: [props.eventSource] },
       retention: props.archiveRetentionDays > 0 ? Duration.days(props.archiveRetentionDays) : undefined,
     });
+    this.bus.applyRemovalPolicy(props.removalPolicy);
+    this.archive.applyRemovalPolicy(props.removalPolicy);
   }
 
   /** events:PutEvents on this bus only. */

@@ -4,16 +4,24 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** How long a parked delivery is kept (the SQS maximum); the monitoring alarms well before it ends. */
+export const FALLBACK_RETENTION = Duration.days(14);
+
 export interface FallbackQueueProps {
   readonly key: kms.IKey;
+  /**
+   * RETAIN in production: the queue holds deliveries Amani was told succeeded. Its TLS-only
+   * policy is retained with it.
+   */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * Where the receiver parks an authentic delivery the bus refused after its retries, so that it
  * can still answer 2xx (contract: "durably handed on"). Operators redrive it to the bus later
  * (the CLI's redrive, docs/deployment.md). It holds complete deliveries, i.e. personal data:
- * encrypted with the stack key, TLS-only, 14 days (the SQS maximum) to notice and redrive, and
- * alarmed as soon as it is not empty (monitoring).
+ * encrypted with the stack key, TLS-only, 14 days (the SQS maximum) to notice and redrive,
+ * alarmed as soon as it is not empty and again days before a delivery could expire (monitoring).
  *
  * No dead-letter queue of its own: this queue already is the dead-letter store of the pipeline.
  * Its only consumer is the operator's redrive; a redrive policy would move a delivery that was
@@ -32,11 +40,14 @@ export class FallbackQueue extends Construct {
       encryptionMasterKey: props.key,
       // Fewer KMS calls when several deliveries are parked in a burst.
       dataKeyReuse: Duration.minutes(15),
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: FALLBACK_RETENTION,
       visibilityTimeout: Duration.minutes(2),
       enforceSSL: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
+    for (const child of this.queue.node.findAll()) {
+      if (child instanceof sqs.CfnQueuePolicy) child.applyRemovalPolicy(props.removalPolicy);
+    }
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FALLBACK_RETENTION } from './fallback-queue';
 
 /** Powertools `service` dimension of each function (set through POWERTOOLS_SERVICE_NAME). */
 export const RECEIVER_SERVICE = 'amani-webhooks-receiver';
@@ -22,10 +23,36 @@ export interface MonitoringProps {
   readonly authFailureAlarmThreshold: number;
   /** TokenAgeHours above this (rotation interval + slack) means the rotation is overdue. */
   readonly rotationOverdueAfterHours: number;
+  /** Hours without an accepted delivery before NoDeliveries fires; no such alarm when unset. */
+  readonly noTrafficAlarmHours?: number;
   readonly alarmTopicArn?: string;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+const ONE_HOUR = Duration.hours(1);
+
+/**
+ * ApiServerErrors: 5xx in at least 2 of the last 6 five-minute windows. One isolated 5xx (a cold
+ * start that timed out, an API Gateway hiccup) or a burst inside one window that heals is retried
+ * by Amani and does not page; a failure that lasts 10 minutes, or comes back within half an hour
+ * (a delivery failing again on Amani's retry, whose interval is undocumented), does. Counts, not
+ * a rate: a rate would hide behind a high volume the few deliveries that fail on every retry.
+ */
+export const API_SERVER_ERRORS = { period: FIVE_MINUTES, datapointsToAlarm: 2, evaluationPeriods: 6 } as const;
+
+/**
+ * The fallback queue deletes a delivery FALLBACK_RETENTION (14 days) after it was parked, and
+ * FallbackQueueNotEmpty notifies only once, on entering ALARM. These page again with 10 days or
+ * more left to redrive: FallbackQueueAging on the oldest delivery's age; FallbackQueueNotDrained
+ * when the queue held a delivery in every hour, because SQS leaves a message received three times
+ * (dry runs, redrives the bus refused) out of the age metric - a delivery the bus keeps refusing
+ * is exactly the one that would otherwise expire unseen.
+ */
+export const FALLBACK_AGING_AFTER = Duration.days(3);
+export const FALLBACK_NOT_DRAINED_AFTER = Duration.days(4);
+if (Math.max(FALLBACK_AGING_AFTER.toHours(), FALLBACK_NOT_DRAINED_AFTER.toHours()) > FALLBACK_RETENTION.toHours() - 10 * 24) {
+  throw new Error('The fallback queue alarms must leave at least 10 days to redrive before a delivery expires');
+}
 
 /**
  * Alarms (each notifies the optional SNS topic on ALARM and OK) and one dashboard. What to do
@@ -58,9 +85,13 @@ export class Monitoring extends Construct {
     };
 
     // --- receiver ---
-    alarm('ApiServerErrors', 'API Gateway answered 5xx to Amani (receiver failure, timeout or throttling); Amani retries', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), {
-      threshold: 1,
-    });
+    alarm(
+      'ApiServerErrors',
+      'API Gateway answered 5xx to Amani in at least 2 of the last 6 five-minute windows (receiver failure, timeout or throttling that lasts or recurs); Amani retries',
+      props.api.metricServerError({ period: API_SERVER_ERRORS.period, statistic: 'Sum' }),
+      // No request, no datapoint: a quiet period is not a failing one.
+      { threshold: 1, evaluationPeriods: API_SERVER_ERRORS.evaluationPeriods, datapointsToAlarm: API_SERVER_ERRORS.datapointsToAlarm },
+    );
     alarm('DeliveryFailed', 'The receiver could not hand an authentic delivery on (secret unreadable, or bus and fallback both failed): it answered 5xx', receiverMetric('DeliveryFailed'), {
       threshold: 1,
     });
@@ -79,6 +110,36 @@ export class Monitoring extends Construct {
       props.fallbackQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
       { threshold: 1 },
     );
+    // SQS publishes nothing for an empty queue nobody touched for six hours, and always reports a
+    // queue that holds messages: missing data means empty, hence not breaching for both.
+    alarm(
+      'FallbackQueueAging',
+      `The oldest delivery in the fallback queue was parked ${FALLBACK_AGING_AFTER.toDays()} days ago; SQS deletes it ${FALLBACK_RETENTION.toDays()} days after it was parked: redrive it`,
+      props.fallbackQueue.metricApproximateAgeOfOldestMessage({ period: ONE_HOUR, statistic: 'Maximum' }),
+      { threshold: FALLBACK_AGING_AFTER.toSeconds() },
+    );
+    const notDrainedHours = FALLBACK_NOT_DRAINED_AFTER.toHours();
+    alarm(
+      'FallbackQueueNotDrained',
+      `The fallback queue held a delivery in every hour for ${FALLBACK_NOT_DRAINED_AFTER.toDays()} days (deliveries keep being parked, or one the bus refuses stays behind; SQS deletes a delivery ${FALLBACK_RETENTION.toDays()} days after it was parked)`,
+      props.fallbackQueue.metricApproximateNumberOfMessagesVisible({ period: ONE_HOUR, statistic: 'Maximum' }),
+      { threshold: 1, evaluationPeriods: notDrainedHours, datapointsToAlarm: notDrainedHours },
+    );
+    if (props.noTrafficAlarmHours !== undefined) {
+      alarm(
+        'NoDeliveries',
+        `No delivery from Amani was accepted for ${props.noTrafficAlarmHours} hours (webhook unregistered or events disabled at Amani, URL re-pointed, Amani not sending, or every delivery refused)`,
+        receiverMetric('DeliveryAccepted', 'Sum', ONE_HOUR),
+        {
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: props.noTrafficAlarmHours,
+          datapointsToAlarm: props.noTrafficAlarmHours,
+          // DeliveryAccepted is only emitted when a delivery is accepted: its absence is the signal.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        },
+      );
+    }
 
     // --- rotation ---
     alarm(
@@ -113,6 +174,13 @@ export class Monitoring extends Construct {
         datapointsToAlarm: 2,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       },
+    );
+
+    alarm(
+      'TokenChangedElsewhere',
+      "A sync found at Amani a webhook token this stack never stored: another stage uses the same Amani account, someone rotated it in Amani's dashboard, or this stack's rotator died between Amani's rotation and storing it (then RotationFailed fired too). Deliveries were refused (401) until the sync stored it",
+      rotatorMetric('TokenChangedElsewhere'),
+      { threshold: 1 },
     );
 
     if (props.alarmTopicArn) {
@@ -157,6 +225,8 @@ export class Monitoring extends Construct {
       graph('Fallback and rotation failure queues', [
         props.fallbackQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'fallback queue' }),
         props.rotationFailureQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'rotation failures' }),
+      ], [
+        props.fallbackQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'oldest parked delivery (s)' }),
       ]),
       graph('Token use', [receiverMetric('PreviousTokenUsed'), receiverMetric('SecretRefreshes')]),
     );
@@ -180,7 +250,9 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Rotation runs',
-        ['RotationSucceeded', 'TokenRotated', 'RotationSkipped', 'Reconciled', 'Bootstrapped', 'RotationFailed'].map((name) => rotatorMetric(name, 'Sum', Duration.hours(1))),
+        ['RotationSucceeded', 'TokenRotated', 'RotationSkipped', 'Reconciled', 'TokenChangedElsewhere', 'Bootstrapped', 'RotationFailed'].map((name) =>
+          rotatorMetric(name, 'Sum', Duration.hours(1)),
+        ),
         [],
         16,
       ),

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -6,6 +6,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { grantAccountClaims } from './account-claims';
 import { AppFunction, logicalIdOf } from './lambda-function';
 import type { TokenSecrets } from './token-secrets';
 
@@ -14,10 +15,13 @@ export const ROTATE_PAYLOAD = { action: 'rotate' } as const;
 export const SYNC_PAYLOAD = { action: 'sync' } as const;
 
 /**
- * The daily reconcile run: a fixed time of day (not a rate) so it does not fire in the same
- * minute as a rate()-based rotation created by the same deployment.
+ * The reconcile run: every 15 minutes, so that whatever leaves the stored token different from
+ * Amani's (a rotator that died after Amani's PATCH, Amani or Secrets Manager down during a
+ * rotation, a rotation elsewhere) is repaired within 15 minutes plus one run. A run that
+ * coincides with a rotation waits for it (reserved concurrency 1). Cost: docs/reliability.md.
  */
-export const DAILY_SYNC_SCHEDULE = 'cron(17 4 * * ? *)';
+export const SYNC_INTERVAL_MINUTES = 15;
+export const SYNC_SCHEDULE = `rate(${SYNC_INTERVAL_MINUTES} minutes)`;
 
 /**
  * A scheduled rotation is skipped when the token is younger than this (duplicate or retried
@@ -50,9 +54,9 @@ export interface TokenRotationProps {
  *
  * - `rotationSchedule` (context) invokes `{"action":"rotate"}` (a scheduled rotation; the
  *   rotator skips it if the token was rotated very recently).
- * - A daily `{"action":"sync"}` reconciles the secret with Amani (and bootstraps it) without
- *   rotating; every successful run reports `TokenAgeHours`, which the "rotation overdue" alarm
- *   watches (a rotator that stops running alarms too).
+ * - `{"action":"sync"}` every 15 minutes reconciles the secret with Amani (and bootstraps it)
+ *   without rotating; every successful run reports `TokenAgeHours`, which the "rotation
+ *   overdue" alarm watches (a rotator that stops running alarms too).
  * - Reserved concurrency 1: two runs must never rotate concurrently (a second one waits: Lambda
  *   retries throttled asynchronous events).
  * - Delivery failures of the scheduler (after its retry policy) and failed asynchronous runs (after
@@ -98,6 +102,8 @@ export class TokenRotation extends Construct {
         MIN_ROTATION_AGE_MINUTES: String(minRotationAgeMinutes(props.rotationIntervalHours)),
         AMANI_TIMEOUT_MS: '5000',
         STORE_RETRY_BUDGET_MS: '20000',
+        STACK_NAME: Aws.STACK_NAME,
+        STACK_ID: Aws.STACK_ID,
         POWERTOOLS_SERVICE_NAME: 'amani-webhooks-rotator',
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
@@ -110,6 +116,8 @@ export class TokenRotation extends Construct {
     });
     props.secrets.grantReadWriteToken(this.rotator.role);
     props.secrets.grantReadCredentials(this.rotator.role);
+    // A rotation checks that no other stack holds the Amani account's claim (read only).
+    grantAccountClaims(this.rotator.role, ['ssm:GetParameter'], false);
 
     // One role for both schedules; the targets add lambda:InvokeFunction on the rotator and
     // sqs:SendMessage on the failure queue to it.
@@ -146,10 +154,10 @@ export class TokenRotation extends Construct {
       description: 'Rotates the Amani webhook token (amani-webhooks)',
       timeWindow: scheduler.TimeWindow.off(),
     });
-    this.syncSchedule = new scheduler.Schedule(this, 'DailySync', {
-      schedule: scheduler.ScheduleExpression.expression(DAILY_SYNC_SCHEDULE),
+    this.syncSchedule = new scheduler.Schedule(this, 'SyncSchedule', {
+      schedule: scheduler.ScheduleExpression.expression(SYNC_SCHEDULE),
       target: target(SYNC_PAYLOAD),
-      description: 'Daily reconcile of the Amani webhook token secret; feeds the rotation-overdue alarm (amani-webhooks)',
+      description: 'Reconciles the Amani webhook token secret with Amani every 15 minutes; feeds the rotation-overdue alarm (amani-webhooks)',
       timeWindow: scheduler.TimeWindow.off(),
     });
   }

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,6 +11,8 @@ export interface TokenSecretsProps {
   readonly credentialsSecret?: string;
   /** KMS key of that existing secret, when it is not the AWS managed `aws/secretsmanager` key. */
   readonly credentialsSecretKmsKeyArn?: string;
+  /** RETAIN in production; CloudFormation deletes a secret without a recovery window otherwise. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /** A secret's identity for IAM: the ARN pattern policies name, and the id the functions call with. */
@@ -54,7 +56,7 @@ export class TokenSecrets extends Construct {
       description: `amani-webhooks ${props.stage}: Amani webhook token (written by the rotator; JSON {"token","previousToken","previousTokenValidUntil","rotatedAt"})`,
       encryptionKey: props.key,
       generateSecretString: placeholder(),
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
     Validations.of(this.tokenSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
@@ -69,7 +71,7 @@ export class TokenSecrets extends Construct {
         description: `amani-webhooks ${props.stage}: Amani API credentials, fill with {"username","password"} or {"userToken"}`,
         encryptionKey: props.key,
         generateSecretString: placeholder(),
-        removalPolicy: RemovalPolicy.DESTROY,
+        removalPolicy: props.removalPolicy,
       });
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-SMG4',

@@ -12,7 +12,11 @@
  *    token (GET), and stop; nothing is rotated.
  * 2. Reconcile first: when Amani's token differs from the stored one (a run that crashed
  *    between PATCH and store, an out-of-band rotation), store Amani's as `token` and the stored
- *    one as `previousToken` with the grace window. The `sync` action stops here.
+ *    one as `previousToken` with the grace window. A token that is neither of the two stored
+ *    ones was changed elsewhere (another stage on the same Amani account, Amani's dashboard, or
+ *    this stack's own run that died between PATCH and store): the summary says so
+ *    (`changedElsewhere`) and the secret keeps the time (`tokenChangedElsewhereAt`). The `sync`
+ *    action stops here.
  * 3. A rotation that is not forced is skipped while the last one is younger than the minimum
  *    age, so duplicate scheduler invocations (and the retry of a run that reconciled) do not
  *    rotate twice.
@@ -98,6 +102,8 @@ export interface RotationSummary {
   readonly outcome: RotationOutcome;
   /** Whether this run repaired a secret that disagreed with Amani. */
   readonly reconciled: boolean;
+  /** Set when the token found at Amani was neither stored token: someone else changed it. */
+  readonly changedElsewhere?: true;
   readonly rotatedAt?: string;
   readonly previousTokenValidUntil?: string;
 }
@@ -105,6 +111,8 @@ export interface RotationSummary {
 export type RotationStep =
   /** Before the core runs: the Lambda could not read the Amani API credentials. */
   | 'read-credentials'
+  /** Before the core runs: another stack holds the Amani account's claim; no rotation. */
+  | 'check-claim'
   | 'read-secret'
   | 'get-token'
   | 'store-bootstrap'
@@ -218,16 +226,21 @@ export async function runRotation(
     }
   };
 
+  let changedElsewhere = false;
   const summary = (outcome: RotationOutcome, secret: TokenSecret, reconciled: boolean): RotationSummary => ({
     action: request.action,
     outcome,
     reconciled,
+    ...(changedElsewhere ? { changedElsewhere: true as const } : {}),
     ...(secret.rotatedAt ? { rotatedAt: secret.rotatedAt } : {}),
     ...(secret.previousToken && secret.previousTokenValidUntil ? { previousTokenValidUntil: secret.previousTokenValidUntil } : {}),
   });
 
-  /** The secret after `token` became current at `now`, `replaced` (if any) kept for the grace window. */
-  const successor = (token: string, replaced: string | undefined): TokenSecret => {
+  /**
+   * The secret after `token` became current at `now`, `replaced` (if any) kept for the grace
+   * window; the last "changed elsewhere" time is carried along.
+   */
+  const successor = (token: string, replaced: string | undefined, changedElsewhereAt: string | undefined): TokenSecret => {
     const now = env.now();
     const keepPrevious = replaced !== undefined && replaced !== token && !request.revokePrevious && settings.previousTokenGraceMs > 0;
     return {
@@ -236,6 +249,7 @@ export async function runRotation(
         ? { previousToken: replaced, previousTokenValidUntil: new Date(now.getTime() + settings.previousTokenGraceMs).toISOString() }
         : {}),
       rotatedAt: now.toISOString(),
+      ...(changedElsewhereAt ? { tokenChangedElsewhereAt: changedElsewhereAt } : {}),
     };
   };
 
@@ -243,7 +257,7 @@ export async function runRotation(
   const stored = await readSecret('read-secret');
   const current = await amaniToken('get-token');
   if (!stored.token) {
-    const bootstrapped = successor(current, undefined);
+    const bootstrapped = successor(current, undefined, undefined);
     await writeSecret('store-bootstrap', bootstrapped, true);
     await confirm(bootstrapped);
     return summary('bootstrapped', bootstrapped, false);
@@ -253,7 +267,8 @@ export async function runRotation(
   let secret = stored;
   let reconciled = false;
   if (current !== stored.token) {
-    secret = successor(current, stored.token);
+    changedElsewhere = current !== stored.previousToken;
+    secret = successor(current, stored.token, changedElsewhere ? env.now().toISOString() : stored.tokenChangedElsewhereAt);
     await writeSecret('store-reconciled', secret, true);
     reconciled = true;
   }
@@ -303,7 +318,7 @@ export async function runRotation(
   }
   if (newToken === oldToken) throw fail('rotate-token', 'Amani answered the rotation with the token it already had: not rotated');
 
-  const rotated = successor(newToken, oldToken);
+  const rotated = successor(newToken, oldToken, secret.tokenChangedElsewhereAt);
   await writeSecret('store-rotated', rotated, true);
   await confirm(rotated);
   return summary('rotated', rotated, reconciled);

@@ -9,6 +9,8 @@ export const tokenSecretSchema = z.object({
   previousToken: z.string().min(1).optional(),
   previousTokenValidUntil: z.iso.datetime({ offset: true }).optional(),
   rotatedAt: z.iso.datetime({ offset: true }).optional(),
+  /** When a reconcile last found at Amani a token this stack had never stored (see rotation.ts). */
+  tokenChangedElsewhereAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 export type TokenSecret = z.infer<typeof tokenSecretSchema>;

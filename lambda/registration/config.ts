@@ -27,6 +27,9 @@ const registrationEnvironment = z.object({
   ),
   DISABLE_EVENTS_ON_DELETE: flag(true),
   AMANI_TIMEOUT_MS: env.integer(5000, 100, 60_000),
+  // The owner named in the Amani account claim (CloudFormation's AWS::StackName / AWS::StackId).
+  STACK_NAME: env.required('name of the stack this function belongs to'),
+  STACK_ID: env.required('CloudFormation StackId of that stack'),
 });
 
 export interface RegistrationConfig {
@@ -38,6 +41,7 @@ export interface RegistrationConfig {
   readonly enabledEvents: readonly AmaniEventName[];
   readonly disableEventsOnDelete: boolean;
   readonly amaniTimeoutMs: number;
+  readonly stack: { readonly stackName: string; readonly stackId: string };
 }
 
 export function loadRegistrationConfig(source: Record<string, string | undefined> = process.env): RegistrationConfig {
@@ -51,5 +55,6 @@ export function loadRegistrationConfig(source: Record<string, string | undefined
     enabledEvents: e.ENABLED_EVENTS,
     disableEventsOnDelete: e.DISABLE_EVENTS_ON_DELETE,
     amaniTimeoutMs: e.AMANI_TIMEOUT_MS,
+    stack: { stackName: e.STACK_NAME, stackId: e.STACK_ID },
   };
 }

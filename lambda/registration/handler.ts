@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { ACCOUNT_CLAIM_PROPERTY } from '../core/account-claim';
 import { registerWebhook, unregisterWebhook, type RegistrationDependencies, type RegistrationResult } from './register';
 
 /**
@@ -8,7 +9,8 @@ import { registerWebhook, unregisterWebhook, type RegistrationDependencies, type
  *   contract: return `{PhysicalResourceId, Data}`, throw to fail with the message as the
  *   CloudFormation reason);
  * - `{"action":"register"}` by an operator once the credentials secret is filled (and
- *   `{"action":"unregister"}` to disable every event by hand).
+ *   `{"action":"unregister"}` to disable every event by hand, when this stack owns the Amani
+ *   account; the claim is kept, the stack still uses the account).
  */
 
 /**
@@ -28,13 +30,23 @@ export function createRegistrationHandler(deps: RegistrationDependencies) {
   return async (event: CloudFormationCustomResourceEvent | ManualAction): Promise<ProviderResponse | RegistrationResult> => {
     if (isManual(event)) {
       deps.logger.info('manual invocation', { action: event.action });
-      return event.action === 'register' ? registerWebhook(deps) : unregisterWebhook(deps);
+      return event.action === 'register' ? registerWebhook(deps) : unregisterWebhook(deps, 'operator');
     }
     if (!event || typeof event !== 'object' || !('RequestType' in event)) {
       throw new Error('Unsupported invocation: expected a CloudFormation custom resource event, {"action":"register"} or {"action":"unregister"}');
     }
     logWithRequest(deps.logger, event);
-    const result = event.RequestType === 'Delete' ? await unregisterWebhook(deps) : await registerWebhook(deps);
+    if (event.RequestType === 'Update' && !Object.hasOwn(event.ResourceProperties ?? {}, ACCOUNT_CLAIM_PROPERTY)) {
+      // Properties without the claim path come from a template older than account claims: this is
+      // CloudFormation rolling back the upgrade that introduced them (typically because another
+      // stage owns the account). Failing here too would leave the stack in UPDATE_ROLLBACK_FAILED.
+      deps.logger.warn('rollback to a configuration from before account claims: Amani left as it is', { outcome: 'rollback-skipped' });
+      return {
+        PhysicalResourceId: PHYSICAL_RESOURCE_ID,
+        Data: { Registered: 'false', TokenSync: 'none', Message: 'Rolled back to a configuration from before Amani account claims: nothing was changed at Amani.' },
+      };
+    }
+    const result = event.RequestType === 'Delete' ? await unregisterWebhook(deps, 'stack-deleted') : await registerWebhook(deps);
     return {
       PhysicalResourceId: PHYSICAL_RESOURCE_ID,
       Data: { Registered: result.registered ? 'true' : 'false', Message: result.message, TokenSync: result.tokenSync ?? 'none' },

@@ -6,7 +6,9 @@
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SsmAccountClaimStore } from '../adapters/account-claim-store';
 import { clientOptions } from '../adapters/aws-clients';
 import { loadRegistrationConfig } from './config';
 import { createRegistrationHandler } from './handler';
@@ -17,6 +19,7 @@ export const handler = createRegistrationHandler({
   // The rotator runs for up to 2 minutes; its reserved concurrency of 1 can throttle this call
   // while a scheduled run is in progress, which the SDK's retries (throttling included) absorb.
   lambda: new LambdaClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 150_000, maxAttempts: 6 })),
+  claims: new SsmAccountClaimStore(new SSMClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 4 }))),
   logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'amani-webhooks-registration' }),
   functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
 });

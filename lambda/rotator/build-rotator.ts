@@ -6,25 +6,32 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SsmAccountClaimStore } from '../adapters/account-claim-store';
 import { createAmaniClient } from '../adapters/amani-client';
 import { readAmaniCredentials } from '../adapters/amani-credentials';
 import { clientOptions } from '../adapters/aws-clients';
 import { SecretUnavailableError, SecretsManagerTokenStore } from '../adapters/token-secret-store';
 import { realRetryEnvironment, retryWithinBudget, type RetryEnvironment } from '../core/retry';
-import type { AmaniTokenApi } from '../core/rotation';
+import { amaniAccountKey } from '../core/account-claim';
 import type { RotatorConfig } from './config';
 import { createRotatorHandler } from './handler';
-import { isRetryableSecretError } from './rotate-token';
+import { isRetryableSecretError, type AmaniConnection } from './rotate-token';
 
 export interface RotatorClients {
   readonly secretsManager: SecretsManagerClient;
+  /** Reads the Amani account claim (only when the configuration names the stack). */
+  readonly ssm?: SSMClient;
 }
 
 export function createRotatorClients(): RotatorClients {
-  // One SDK attempt per call: the rotation runs its own retry loop (one idempotency key per write).
-  return { secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 3000, maxAttempts: 1 })) };
+  return {
+    // One SDK attempt per call: the rotation runs its own retry loop (one idempotency key per write).
+    secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 3000, maxAttempts: 1 })),
+    ssm: new SSMClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 3000, maxAttempts: 3 })),
+  };
 }
 
 export interface RotatorOptions {
@@ -45,7 +52,7 @@ export function buildRotator(config: RotatorConfig, clients: RotatorClients, opt
   const retryEnvironment = options.retryEnvironment ?? realRetryEnvironment;
   const store = new SecretsManagerTokenStore(clients.secretsManager, config.tokenSecretId);
 
-  const connectAmani = async (): Promise<AmaniTokenApi> => {
+  const connectAmani = async (): Promise<AmaniConnection> => {
     const read = await retryWithinBudget(
       {
         budgetMs: Math.min(config.storeRetryBudgetMs, 10_000),
@@ -63,19 +70,21 @@ export function buildRotator(config: RotatorConfig, clients: RotatorClients, opt
       retryEnvironment,
     );
     if (!read.ok) throw read.error;
-    return createAmaniClient({
+    const api = createAmaniClient({
       baseUrl: config.amaniBaseUrl,
       credentials: read.value,
       timeoutMs: config.amaniTimeoutMs,
       retryEnvironment,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+    return { api, accountKey: amaniAccountKey(config.amaniBaseUrl, read.value) };
   };
 
   return createRotatorHandler({
     config,
     store,
     connectAmani,
+    ...(config.stack && clients.ssm ? { accountClaim: { holder: config.stack, store: new SsmAccountClaimStore(clients.ssm) } } : {}),
     logger,
     metrics,
     now: options.now ?? (() => new Date()),

@@ -21,6 +21,13 @@ const rotatorEnvironment = z.object({
   MIN_ROTATION_AGE_MINUTES: env.integer(60, 0, 365 * 24 * 60),
   AMANI_TIMEOUT_MS: env.integer(5000, 100, 60_000),
   STORE_RETRY_BUDGET_MS: env.integer(20_000, 100, 300_000),
+  // Set by the stack: a rotation is refused while another stack holds the Amani account's claim.
+  // Absent (local mode, tests): no claim is checked.
+  STACK_NAME: z.string().trim().min(1).optional(),
+  STACK_ID: z.string().trim().min(1).optional(),
+}).refine((e) => (e.STACK_NAME === undefined) === (e.STACK_ID === undefined), {
+  path: ['STACK_ID'],
+  message: 'STACK_NAME and STACK_ID are set together or not at all',
 });
 
 export interface RotatorConfig {
@@ -31,6 +38,8 @@ export interface RotatorConfig {
   readonly minRotationAgeMs: number;
   readonly amaniTimeoutMs: number;
   readonly storeRetryBudgetMs: number;
+  /** The stack this rotator belongs to; set, rotations check the Amani account claim. */
+  readonly stack?: { readonly stackName: string; readonly stackId: string };
 }
 
 export function loadRotatorConfig(source: Record<string, string | undefined> = process.env): RotatorConfig {
@@ -46,5 +55,6 @@ export function loadRotatorConfig(source: Record<string, string | undefined> = p
     minRotationAgeMs: e.MIN_ROTATION_AGE_MINUTES * 60_000,
     amaniTimeoutMs: e.AMANI_TIMEOUT_MS,
     storeRetryBudgetMs: e.STORE_RETRY_BUDGET_MS,
+    ...(e.STACK_NAME && e.STACK_ID ? { stack: { stackName: e.STACK_NAME, stackId: e.STACK_ID } } : {}),
   };
 }

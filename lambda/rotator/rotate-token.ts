@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretUnavailableError, type TokenSecretReader, type TokenSecretWriter } from '../adapters/token-secret-store';
+import { describeOwner, ownershipOf, type AccountClaimReader, type ClaimHolder } from '../core/account-claim';
 import type { RetryEnvironment } from '../core/retry';
 import {
   RotationError,
@@ -18,11 +19,19 @@ import type { RotatorConfig } from './config';
  * invariant) with its logs and metrics. Success and failure each produce exactly one structured
  * log line; a failure is re-thrown, free of secrets, so that the platform retries and alarms fire.
  */
+/** Amani's token API for the account the credentials name, and that account's claim key. */
+export interface AmaniConnection {
+  readonly api: AmaniTokenApi;
+  readonly accountKey: string;
+}
+
 export interface RotatorDependencies {
   readonly config: RotatorConfig;
   readonly store: TokenSecretReader & TokenSecretWriter;
   /** Reads the Amani API credentials and returns a client logged in on first use. */
-  readonly connectAmani: () => Promise<AmaniTokenApi>;
+  readonly connectAmani: () => Promise<AmaniConnection>;
+  /** Deployed stacks: rotations are refused while another stack holds the account's claim. */
+  readonly accountClaim?: { readonly holder: ClaimHolder; readonly store: AccountClaimReader };
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now: () => Date;
@@ -75,12 +84,14 @@ export async function rotateToken(request: RotationRequest, deps: RotatorDepende
   const startedAt = Date.now();
   const context = { action: request.action, force: request.force, revokePrevious: request.revokePrevious };
   try {
-    let amani: AmaniTokenApi;
+    let connection: AmaniConnection;
     try {
-      amani = await deps.connectAmani();
+      connection = await deps.connectAmani();
     } catch (error) {
       throw new RotationError('read-credentials', `the Amani API credentials are not usable: ${safeMessage(error)}; nothing was changed`, false);
     }
+    if (request.action === 'rotate') await refuseIfClaimedByAnotherStack(connection.accountKey, deps);
+    const amani = connection.api;
     const summary = await runRotation(request, { secret: deps.store, amani }, rotationSettings(deps.config), {
       now: deps.now,
       newIdempotencyKey: deps.newIdempotencyKey,
@@ -104,6 +115,13 @@ export async function rotateToken(request: RotationRequest, deps: RotatorDepende
     if (summary.outcome === 'skipped') metrics.addMetric('RotationSkipped', MetricUnit.Count, 1);
     if (summary.outcome === 'rotated') metrics.addMetric('TokenRotated', MetricUnit.Count, 1);
     if (summary.reconciled) metrics.addMetric('Reconciled', MetricUnit.Count, 1);
+    if (summary.changedElsewhere) {
+      metrics.addMetric('TokenChangedElsewhere', MetricUnit.Count, 1);
+      logger.warn("Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it", {
+        ...context,
+        outcome: 'token-changed-elsewhere',
+      });
+    }
     if (tokenAgeHours !== undefined) metrics.addMetric('TokenAgeHours', MetricUnit.NoUnit, tokenAgeHours);
     logger.info('token rotation run succeeded', {
       ...context,
@@ -131,10 +149,33 @@ export async function rotateToken(request: RotationRequest, deps: RotatorDepende
   }
 }
 
+/**
+ * One Amani account per stage: a stack whose credentials name an account another stack has
+ * claimed must not replace that account's token (the other stack's receiver would refuse every
+ * delivery until its next sync). A claim that cannot be read does not block a rotation: the
+ * check guards against a misconfiguration, and an emergency rotation must not depend on SSM.
+ */
+async function refuseIfClaimedByAnotherStack(accountKey: string, deps: RotatorDependencies): Promise<void> {
+  if (!deps.accountClaim) return;
+  let stored;
+  try {
+    stored = await deps.accountClaim.store.read(accountKey);
+  } catch (error) {
+    deps.logger.warn('could not read the Amani account claim; rotating anyway', { step: 'check-claim', reason: safeMessage(error) });
+    return;
+  }
+  if (!stored || ownershipOf(stored.claim, deps.accountClaim.holder) !== 'other') return;
+  throw new RotationError(
+    'check-claim',
+    `the Amani account of the credentials secret is claimed by ${describeOwner(stored.claim)}: one Amani account serves one stage, so this stack does not rotate its token; give this stage its own Amani account; nothing was changed`,
+    false,
+  );
+}
+
 /** Messages of our own error types are secret-free; anything else is named only. */
 function safeMessage(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown error';
-  return ['AmaniCredentialsMissingError', 'SecretUnavailableError', 'AmaniApiError'].includes(error.name) ? error.message : error.name;
+  return ['AmaniCredentialsMissingError', 'SecretUnavailableError', 'AmaniApiError', 'ClaimStoreUnavailableError'].includes(error.name) ? error.message : error.name;
 }
 
 function ageInHours(rotatedAt: string | undefined, now: Date): number | undefined {

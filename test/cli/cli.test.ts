@@ -76,15 +76,19 @@ describe('amani-webhooks CLI', () => {
     const ok = await cli('status', '--json');
     expect(ok.code).toBe(EXIT.ok);
     expect(ok.json()).toMatchObject({ bootstrapped: true, inSyncWithAmani: true });
+    expect(ok.json()).toMatchObject({ changedElsewhere: false, tokenChangedElsewhereAt: null });
     stack.amani.rotateOutOfBand();
     const drift = await cli('status');
     expect(drift.code).toBe(EXIT.failed);
     expect(drift.stdout).toMatch(/NO - run sync/);
+    expect(drift.stdout).toContain("Amani's token is neither stored token: it was changed elsewhere (another stage on this Amani account, or Amani's dashboard)");
     const sync = await cli('sync', '--json');
     expect(sync.code).toBe(EXIT.ok);
-    expect(sync.json()).toMatchObject({ outcome: 'reconciled', reconciled: true });
-    expect((await cli('status', '--json')).json().inSyncWithAmani).toBe(true);
-    const everything = [ok, drift, sync].map((r) => r.stdout + r.stderr).join('\n');
+    expect(sync.json()).toMatchObject({ outcome: 'reconciled', reconciled: true, changedElsewhere: true });
+    const after = await cli('status', '--json');
+    expect(after.json()).toMatchObject({ inSyncWithAmani: true, changedElsewhere: false, tokenChangedElsewhereAt: expect.any(String) });
+    expect((await cli('status')).stdout).toMatch(/changed elsewhere last found by a sync at \S+ \(alarm TokenChangedElsewhere\)/);
+    const everything = [ok, drift, sync, after].map((r) => r.stdout + r.stderr).join('\n');
     for (const secret of stack.amani.sensitiveValues()) expect(everything).not.toContain(secret);
   });
 
@@ -99,13 +103,47 @@ describe('amani-webhooks CLI', () => {
     expect((await cli('send', 'profile_update')).code).toBe(EXIT.ok);
   });
 
-  it('reports a rotation failure with exit 1 and a secret-free message', async () => {
+  it('a failed rotation whose sync fails too: exit 1, token state unknown, how it heals', async () => {
     stack.amani.injectFault('login', { kind: 'fail-before', status: 401 }, { times: 10 });
     const result = await cli('rotate', '--force');
     stack.amani.clearFaults();
     expect(result.code).toBe(EXIT.failed);
     expect(result.stderr).toMatch(/rotate failed: .*credential/i);
-    for (const secret of stack.amani.sensitiveValues()) expect(result.stderr).not.toContain(secret);
+    expect(result.stderr).toContain('running sync to find out what state the token is in...');
+    expect(result.stdout).toMatch(/^token state {7}UNKNOWN: the sync after the failure failed too \(Token rotation failed at get-token: .*HTTP 401/);
+    expect(result.stdout).toContain('the scheduled sync retries every 15 minutes. Fix the cause, then run: npx amani-webhooks sync');
+    for (const secret of stack.amani.sensitiveValues()) expect(result.stderr + result.stdout).not.toContain(secret);
+  });
+
+  it('a rotation Amani refused: the sync finds the token unchanged', async () => {
+    const before = stack.amani.currentToken();
+    stack.amani.injectFault('rotateToken', { kind: 'fail-before', status: 403 });
+    const result = await cli('rotate', '--force', '--json');
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.json()).toMatchObject({
+      ok: false,
+      error: { name: 'RotationError', message: expect.stringContaining('at rotate-token') },
+      tokenState: 'unchanged',
+      sync: { ok: true, summary: { outcome: 'in-sync' } },
+    });
+    expect(stack.amani.currentToken()).toBe(before);
+  });
+
+  it('an emergency rotation that failed after Amani rotated: the sync stores the new token and says the old one was not revoked', async () => {
+    const leaked = stack.amani.currentToken()!;
+    // PATCH takes effect but its answer is lost, and Amani cannot be asked what happened: the run fails.
+    stack.amani.injectFault('rotateToken', { kind: 'fail-after', status: 500 });
+    stack.amani.injectFault('getToken', { kind: 'fail-before', status: 503 }, { skip: 1, times: 4 });
+    const result = await cli('rotate', '--revoke-previous');
+    stack.amani.clearFaults();
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.stderr).toMatch(/rotate failed: Token rotation failed at resolve-ambiguous/);
+    expect(result.stdout).toMatch(/^token state {7}ROTATED: Amani had a new token/);
+    expect(result.stdout).toMatch(/the previous token is accepted until \S+/);
+    expect(result.stdout).toContain('the previous token was NOT revoked: run `npx amani-webhooks rotate --revoke-previous` again to revoke it');
+    expect(stack.amani.currentToken()).not.toBe(leaked);
+    expect((await cli('status', '--json')).json().inSyncWithAmani).toBe(true);
+    expect((await cli('rotate', '--revoke-previous', '--json')).json().previousTokenValidUntil).toBeUndefined();
   });
 
   it('send exits 1 when the receiver does not accept, and --tamper exits 0 only on a 401', async () => {

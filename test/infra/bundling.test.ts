@@ -14,6 +14,8 @@ import { logicalId, resources, synthesize } from './stack-harness';
 const outdir = mkdtempSync(path.join(tmpdir(), 'amani-cdk-bundle-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
+const STACK = { STACK_NAME: 'AmaniWebhooks-dev', STACK_ID: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/AmaniWebhooks-dev/1' };
+
 /** Environments as the stack sets them, with CloudFormation references replaced by sample values. */
 const ENVIRONMENTS: Record<string, Record<string, string>> = {
   ReceiverFunction: {
@@ -24,11 +26,13 @@ const ENVIRONMENTS: Record<string, Record<string, string>> = {
   RotationRotatorFunction: {
     TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:token-AbCdEf',
     CREDENTIALS_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:credentials-AbCdEf',
+    ...STACK,
   },
   AmaniRegistrationHandlerFunction: {
     CREDENTIALS_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:credentials-AbCdEf',
     ROTATOR_FUNCTION_NAME: 'rotator',
     WEBHOOK_URL: 'https://abc.execute-api.eu-west-1.amazonaws.com/v1/webhook',
+    ...STACK,
   },
 };
 

@@ -36,8 +36,18 @@ describe('context defaults (contract)', () => {
       rotationOverdueAfterHours: 768,
       disableEventsOnDelete: true,
       tracing: false,
+      production: false,
     });
+    expect(config.noTrafficAlarmHours).toBeUndefined();
     expect(AMANI_EVENTS).toHaveLength(10);
+  });
+
+  test('production: true for stage prod, or any stage with production=true; it needs an alarm topic', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+    expect(parseContext({ stage: 'prod', alarmTopicArn: topic }).production).toBe(true);
+    expect(parseContext({ stage: 'live', production: 'true', alarmTopicArn: topic }).production).toBe(true);
+    expect(parseContext({ stage: 'staging', production: 'false' }).production).toBe(false);
+    expect(parseContext({ stage: 'production' }).production).toBe(false);
   });
 
   test('cdk.json writes the same defaults, amaniBaseUrl included', () => {
@@ -48,15 +58,18 @@ describe('context defaults (contract)', () => {
   test('-c values arrive as strings: numbers, booleans and lists are read from them', () => {
     const config = parseContext({
       stage: 'prod',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
       previousTokenGraceMinutes: '30',
       tracing: 'true',
       disableEventsOnDelete: 'false',
       events: 'profile_status_change, document_upload',
       eventNamePaths: '["event","data.type"]',
       amaniBaseUrl: 'https://tr.amani.ai/',
+      noTrafficAlarmHours: '24',
     });
     expect(config).toMatchObject({
       stage: 'prod',
+      production: true,
       previousTokenGraceMinutes: 30,
       tracing: true,
       disableEventsOnDelete: false,
@@ -64,7 +77,14 @@ describe('context defaults (contract)', () => {
       eventNamePaths: ['event', 'data.type'],
       amaniBaseUrl: 'https://tr.amani.ai',
       metricsNamespace: 'AmaniWebhooks/prod',
+      noTrafficAlarmHours: 24,
     });
+  });
+
+  test('noTrafficAlarmHours: off unless set, 1 to 168 hours; empty turns it off again', () => {
+    expect(parseContext({ noTrafficAlarmHours: 1 }).noTrafficAlarmHours).toBe(1);
+    expect(parseContext({ noTrafficAlarmHours: '168' }).noTrafficAlarmHours).toBe(168);
+    expect(parseContext({ noTrafficAlarmHours: '' }).noTrafficAlarmHours).toBeUndefined();
   });
 
   test('a loopback amaniBaseUrl may use http (local runs and tests)', () => {
@@ -109,6 +129,14 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ alarmTopicArn: 'ops-topic' }, '"alarmTopicArn": the ARN of an SNS topic'],
     [{ credentialsSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' }, '"credentialsSecretKmsKeyArn": is only meaningful together with credentialsSecret'],
     [{ metricsNamespace: 'AWS/Lambda' }, '"metricsNamespace"'],
+    [{ stage: 'prod' }, '"alarmTopicArn": is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic> (got nothing)'],
+    [{ stage: 'live', production: true }, '"alarmTopicArn": is required for a production stage'],
+    [{ stage: 'prod', production: 'false', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' }, '"production": stage "prod" is always a production stage'],
+    [{ production: 'yes' }, '"production": must be true or false'],
+    [{ noTrafficAlarmHours: 0 }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm (got 0)'],
+    [{ noTrafficAlarmHours: '169' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours'],
+    [{ noTrafficAlarmHours: '2.5' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
+    [{ noTrafficAlarmHours: 'true' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
   ])('%j', (raw, expected) => {
     expect(problems(raw)).toContain(expected);
   });
@@ -123,6 +151,27 @@ describe('invalid context fails with a message naming the key and what is allowe
   test('a key that differs only in case is rejected, not ignored', () => {
     const app = new App({ context: { ...cdkJsonContext(), authmode: 'token', 'aws:cdk:bundling-stacks': [] } });
     expect(() => buildApp(app)).toThrow('"authmode": unknown key; did you mean "authMode"?');
+  });
+
+  test('a near miss of a key is rejected (a misspelled production would silently deploy without retained data)', () => {
+    const app = new App({ context: { ...cdkJsonContext(), prodution: 'true', alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } });
+    expect(() => buildApp(app)).toThrow('"prodution": unknown key; did you mean "production"?');
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "alarmTopicArn"?');
+    // Context of CDK itself and unrelated keys are not ours to judge.
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), 'acknowledged-issue-numbers': [1], 'aws:cdk:bundling-stacks': [] } }))).not.toThrow();
+  });
+
+  test('cdk synth of a production stage without an alarm topic stops with the reason', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'amani-cdk-prod-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), stage: 'prod' }), CDK_OUTDIR: outdir },
+    });
+    rmSync(outdir, { recursive: true, force: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('"alarmTopicArn": is required for a production stage');
+    expect(result.stderr).toContain('production alarms must page someone');
   });
 
   test('the CDK app itself exits non-zero with the message, without a stack trace', () => {

@@ -27,6 +27,11 @@ function expectExactly(actual: NormalisedStatement[], expected: NormalisedStatem
   expect(normalise(actual)).toEqual(normalise(expected));
 }
 
+/** An SSM parameter ARN of this stack's account and region (`name` without the leading slash). */
+const parameterArn = (name: string) => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter/${name}`]],
+});
+
 const allow = (actions: string[], resource: unknown, condition?: unknown): NormalisedStatement => ({
   actions: [...actions].sort(),
   resources: [resource],
@@ -61,7 +66,7 @@ describe('least privilege (default configuration: credentials secret created by 
     ]);
   });
 
-  test('the rotator may only read/write the token secret and read the credentials secret (plus report its failed runs)', () => {
+  test('the rotator may only read/write the token secret, read the credentials secret and the account claims (plus report its failed runs)', () => {
     const grants = roleGrants(template, functionRole(template, id.rotator));
     expect(grants.managedPolicies).toEqual([]);
     expectExactly(grants.statements, [
@@ -72,10 +77,12 @@ describe('least privilege (default configuration: credentials secret created by 
       secretKms(['kms:Decrypt'], id.credentials),
       // The asynchronous on-failure destination: Lambda sends the failure record with this role.
       allow(['sqs:SendMessage'], getAtt(id.failures)),
+      // A rotation checks who claimed the Amani account; it never writes a claim.
+      allow(['ssm:GetParameter'], parameterArn('amani-webhooks/account-claims/*')),
     ]);
   });
 
-  test('the registration may only read the credentials secret and invoke the rotator', () => {
+  test('the registration may only read the credentials secret, invoke the rotator and manage the account claims', () => {
     const grants = roleGrants(template, functionRole(template, id.registration));
     expect(grants.managedPolicies).toEqual([]);
     expectExactly(grants.statements, [
@@ -83,6 +90,8 @@ describe('least privilege (default configuration: credentials secret created by 
       allow(['secretsmanager:GetSecretValue'], ref(id.credentials)),
       secretKms(['kms:Decrypt'], id.credentials),
       allow(['lambda:InvokeFunction'], getAtt(id.rotator)),
+      allow(['ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:PutParameter'], parameterArn('amani-webhooks/account-claims/*')),
+      allow(['ssm:GetParametersByPath'], parameterArn('amani-webhooks/account-claims')),
     ]);
   });
 

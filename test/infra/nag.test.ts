@@ -44,6 +44,7 @@ describe.each([
       credentialsSecret: 'amani/prod/api-credentials',
       credentialsSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
+      noTrafficAlarmHours: 24,
       webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/amani/abc',
       apiGatewayCloudWatchRole: false,
       authMode: 'token',

@@ -1,34 +1,43 @@
 /**
  * The registration custom resource's handler against the Amani simulator (real HTTP on
- * 127.0.0.1) with Secrets Manager and Lambda mocked at the SDK client level.
+ * 127.0.0.1) with Secrets Manager and Lambda mocked at the SDK client level, and the account
+ * claims in SSM through the local AWS emulator (test/registration/ covers the claims in depth).
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { SsmAccountClaimStore } from '../../lambda/adapters/account-claim-store';
+import { amaniAccountKey, claimName } from '../../lambda/core/account-claim';
+import { startAwsEmulator, type AwsEmulator } from '../../local/aws-emulator';
 import { startAmaniSimulator, type AmaniSimulator } from '../../local/amani-simulator';
 import { createAmaniClient } from '../../lambda/adapters/amani-client';
 import { AMANI_EVENTS } from '../../lambda/core/amani-events';
 import { loadRegistrationConfig, type RegistrationConfig } from '../../lambda/registration/config';
 import { createRegistrationHandler, PHYSICAL_RESOURCE_ID } from '../../lambda/registration/handler';
 import { captureOutput, type CapturedOutput } from '../helpers/capture-output';
+import { registrationEvent } from '../helpers/custom-resource-events';
 
 const USER = { username: 'ops@example.com', password: 'correct horse battery staple' };
 const WEBHOOK_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1/webhook';
 const ROTATOR = 'AmaniWebhooks-dev-RotationRotatorFunction-abc';
 const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-credentials-AbCdEf';
+const STACK = { stackName: 'AmaniWebhooks-dev', stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/AmaniWebhooks-dev/1' };
 
 const secretsManager = mockClient(SecretsManagerClient);
 const lambda = mockClient(LambdaClient);
 let amani: AmaniSimulator;
+let aws: AwsEmulator;
 let output: CapturedOutput;
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 beforeEach(async () => {
   amani = await startAmaniSimulator({ users: [USER], userTokens: ['static-user-token-123'] });
+  aws = await startAwsEmulator();
   secretsManager.reset();
   lambda.reset();
   secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(USER) });
@@ -39,6 +48,7 @@ beforeEach(async () => {
 afterEach(async () => {
   output.restore();
   await amani.close();
+  await aws.close();
 });
 
 function handler(config: Partial<RegistrationConfig> = {}, baseUrl?: string) {
@@ -51,12 +61,14 @@ function handler(config: Partial<RegistrationConfig> = {}, baseUrl?: string) {
     enabledEvents: [...AMANI_EVENTS],
     disableEventsOnDelete: true,
     amaniTimeoutMs: 1000,
+    stack: STACK,
     ...config,
   };
   return createRegistrationHandler({
     config: full,
     secretsManager: new SecretsManagerClient({ region: 'eu-west-1' }),
     lambda: new LambdaClient({ region: 'eu-west-1' }),
+    claims: new SsmAccountClaimStore(new SSMClient({ endpoint: aws.endpoint, region: 'eu-west-1', maxAttempts: 1 })),
     logger: new Logger({ serviceName: 'registration-test', logLevel: 'DEBUG' }),
     // The real client, with short waits so that failure cases stay fast.
     connectAmani: (credentials) =>
@@ -66,18 +78,7 @@ function handler(config: Partial<RegistrationConfig> = {}, baseUrl?: string) {
 }
 
 function cfnEvent(requestType: 'Create' | 'Update' | 'Delete'): CloudFormationCustomResourceEvent {
-  const base = {
-    ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider',
-    ResponseURL: 'https://cloudformation-custom-resource-response.example/',
-    StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/AmaniWebhooks-dev/1',
-    RequestId: 'request-1',
-    LogicalResourceId: 'AmaniRegistration3973FAEC',
-    ResourceType: 'Custom::AmaniWebhookRegistration',
-    ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:123456789012:function:provider', WebhookUrl: WEBHOOK_URL },
-  };
-  if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: PHYSICAL_RESOURCE_ID, OldResourceProperties: base.ResourceProperties };
-  return { ...base, RequestType: 'Delete', PhysicalResourceId: PHYSICAL_RESOURCE_ID };
+  return registrationEvent(requestType, { stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/AmaniWebhooks-dev/1', webhookUrl: WEBHOOK_URL });
 }
 
 /** Nothing Amani or the credentials secret holds may appear in logs or in a CloudFormation reason. */
@@ -227,13 +228,15 @@ describe('Delete', () => {
     const result = await handler()(cfnEvent('Delete'));
     expect(result).toEqual({
       PhysicalResourceId: PHYSICAL_RESOURCE_ID,
-      Data: { Registered: 'false', TokenSync: 'none', Message: 'Disabled every event of the Amani webhook.' },
+      Data: { Registered: 'false', TokenSync: 'none', Message: 'Disabled every event of the Amani webhook. Released the Amani account claim.' },
     });
     expect(Object.values(amani.registration()!.events).every((enabled) => enabled === false)).toBe(true);
     expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1); // the Create's sync only
+    expect(aws.calls.DeleteParameter).toBe(1);
   });
 
   test('never fails the stack deletion when Amani is unreachable or refuses', async () => {
+    await handler()(cfnEvent('Create'));
     amani.injectFault('registerWebhook', { kind: 'fail-before', status: 500 }, { times: Infinity });
     const refused = await handler()(cfnEvent('Delete'));
     expect(refused).toMatchObject({ Data: { Message: expect.stringContaining('Could not disable the Amani webhook events (Amani PUT /api/v2/webhook failed: HTTP 500)') } });
@@ -241,6 +244,8 @@ describe('Delete', () => {
     const closed = await startAmaniSimulator();
     const url = closed.url;
     await closed.close();
+    // This stack's claim on the account at that (now unreachable) URL.
+    aws.putParameter(claimName(amaniAccountKey(url, USER)), JSON.stringify({ version: 1, ...STACK, amaniBaseUrl: url, claimedAt: new Date().toISOString() }));
     const unreachable = await handler({}, url)(cfnEvent('Delete'));
     expect(unreachable).toMatchObject({ PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { Message: expect.stringContaining('disable them in Amani by hand') } });
 
@@ -282,6 +287,8 @@ describe('configuration (environment set by the stack)', () => {
     CREDENTIALS_SECRET_ID: SECRET_ID,
     ROTATOR_FUNCTION_NAME: ROTATOR,
     WEBHOOK_URL,
+    STACK_NAME: STACK.stackName,
+    STACK_ID: STACK.stackId,
   };
 
   test('defaults: signature on, every event, disable on delete', () => {
@@ -294,6 +301,7 @@ describe('configuration (environment set by the stack)', () => {
       enabledEvents: [...AMANI_EVENTS],
       disableEventsOnDelete: true,
       amaniTimeoutMs: 5000,
+      stack: STACK,
     });
     expect(loadRegistrationConfig({ ...base, SIGNATURE_ENABLED: 'false', ENABLED_EVENTS: 'zip_file_create', DISABLE_EVENTS_ON_DELETE: 'false' })).toMatchObject({
       signatureEnabled: false,
@@ -308,6 +316,7 @@ describe('configuration (environment set by the stack)', () => {
     [{ SIGNATURE_ENABLED: 'yes' }, "SIGNATURE_ENABLED: must be 'true' or 'false'"],
     [{ WEBHOOK_URL: 'not a url' }, 'WEBHOOK_URL: must be the webhook URL'],
     [{ ROTATOR_FUNCTION_NAME: undefined }, 'ROTATOR_FUNCTION_NAME: is required'],
+    [{ STACK_ID: undefined }, 'STACK_ID: is required'],
   ])('%j is refused, naming the variable', (change, expected) => {
     expect(() => loadRegistrationConfig({ ...base, ...change })).toThrow(expected);
   });

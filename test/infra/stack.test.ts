@@ -2,7 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import { STACK_OUTPUTS } from '../../local/deployed-stack';
 import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
-import { DAILY_SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
+import { SYNC_INTERVAL_MINUTES, SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
+import { SCHEDULED_SYNC_MINUTES } from '../../cli/rotation-outcome';
 import { getAtt, logicalId, ref, resources, synthesize, stackResourceIds } from './stack-harness';
 
 const RUNTIME = 'nodejs24.x';
@@ -187,6 +188,8 @@ describe('the default stack', () => {
         MIN_ROTATION_AGE_MINUTES: '60',
         AMANI_TIMEOUT_MS: '5000',
         STORE_RETRY_BUDGET_MS: '20000',
+        STACK_NAME: { Ref: 'AWS::StackName' },
+        STACK_ID: { Ref: 'AWS::StackId' },
         POWERTOOLS_SERVICE_NAME: 'amani-webhooks-rotator',
         POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/dev',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -203,6 +206,7 @@ describe('the default stack', () => {
         previousTokenGraceMinutes: 15,
         logLevel: 'debug',
         stage: 'prod',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
         amaniBaseUrl: 'https://ae.amani.ai',
       });
       const customAll = resources(custom.template);
@@ -326,12 +330,15 @@ describe('the default stack', () => {
       cron.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 3 1 * ? *)', Target: Match.objectLike({ Input: '{"action":"rotate"}' }) });
     });
 
-    test('a daily {"action":"sync"} feeds the rotation-overdue alarm', () => {
+    test('{"action":"sync"} every 15 minutes reconciles the secret and feeds the rotation-overdue alarm', () => {
       expect(byPayload('{"action":"sync"}').Properties).toMatchObject({
-        ScheduleExpression: DAILY_SYNC_SCHEDULE,
+        ScheduleExpression: 'rate(15 minutes)',
         Target: { Arn: getAtt(id.rotator), DeadLetterConfig: { Arn: getAtt(id.failures) } },
       });
       expect(schedules).toHaveLength(2);
+      expect(SYNC_SCHEDULE).toBe('rate(15 minutes)');
+      // What the CLI tells an operator about when a failed rotation heals by itself.
+      expect(SCHEDULED_SYNC_MINUTES).toBe(SYNC_INTERVAL_MINUTES);
     });
 
     test('the failure queue is encrypted and TLS-only', () => {
@@ -348,6 +355,7 @@ describe('the default stack', () => {
         SignatureEnabled: 'true',
         EnabledEvents: 'profile_create,profile_update,profile_status_change,profile_level_update,document_upload,document_delete,document_update,document_status_change,zip_file_create,video_call_status_change',
         DisableEventsOnDelete: 'true',
+        AccountClaimPath: '/amani-webhooks/account-claims',
       });
       template.hasResourceProperties('Custom::AmaniWebhookRegistration', {
         WebhookUrl: { 'Fn::Join': ['', Match.arrayWith([ref(id.api), Match.stringLikeRegexp('/webhook$')])] },
@@ -363,6 +371,9 @@ describe('the default stack', () => {
         SIGNATURE_ENABLED: 'true',
         ENABLED_EVENTS: expect.stringContaining('profile_create'),
         DISABLE_EVENTS_ON_DELETE: 'true',
+        // The owner its Amani account claim names.
+        STACK_NAME: { Ref: 'AWS::StackName' },
+        STACK_ID: { Ref: 'AWS::StackId' },
       });
       expect(env(id.registration).WEBHOOK_URL).toEqual(all[id.registrationResource]!.Properties!.WebhookUrl);
     });
@@ -382,96 +393,42 @@ describe('the default stack', () => {
       expect(provider[1].Properties!.Runtime).toBe(RUNTIME);
     });
   });
+});
 
-  describe('monitoring', () => {
-    const alarms = template.findResources('AWS::CloudWatch::Alarm');
-    const alarm = (name: string) => Object.values(alarms).find((a) => a.Properties.AlarmName === `amani-webhooks-dev-${name}`)!.Properties;
+describe('production stages keep their data', () => {
+  const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+  const kept = (template: ReturnType<typeof synthesize>['template']) => {
+    const id = stackResourceIds(template);
+    const all = resources(template) as Record<string, { DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+    const queuePolicy = logicalId(template, 'AWS::SQS::QueuePolicy', 'FallbackQueuePolicy');
+    const archive = logicalId(template, 'AWS::Events::Archive', 'EventsArchive');
+    const data = [id.key, id.tokenSecret, id.credentials, id.bus, archive, id.fallback, queuePolicy];
+    return { all, data, id };
+  };
 
-    test('one alarm per failure mode', () => {
-      expect(Object.values(alarms).map((a) => a.Properties.AlarmName).sort()).toEqual(
-        [
-          'ApiServerErrors',
-          'AuthenticationFailures',
-          'DeliveryFailed',
-          'FallbackQueueNotEmpty',
-          'PublishFailed',
-          'RotationFailed',
-          'RotationInvocationsFailed',
-          'RotationOverdue',
-        ].map((name) => `amani-webhooks-dev-${name}`),
-      );
-    });
+  test.each([
+    ['stage=prod', { stage: 'prod', alarmTopicArn: TOPIC }],
+    ['production=true on another stage', { stage: 'eu-live', production: 'true', alarmTopicArn: TOPIC }],
+  ])('%s: key, both secrets, bus, archive, fallback queue (and its TLS policy) are retained; termination protection on', (_name, context) => {
+    const { stack, template } = synthesize(context);
+    const { all, data, id } = kept(template);
+    for (const logical of data) expect({ logical, ...all[logical] }).toMatchObject({ logical, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(stack.terminationProtection).toBe(true);
+    // What can be recreated stays cheap to delete.
+    for (const logical of [id.receiver, id.rotator, id.failures, id.api]) expect(all[logical]!.DeletionPolicy ?? 'Delete').toBe('Delete');
+  });
 
-    test('receiver alarms watch its EMF metrics and API Gateway 5xx', () => {
-      expect(alarm('ApiServerErrors')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Threshold: 1 });
-      for (const [name, metric, threshold] of [
-        ['DeliveryFailed', 'DeliveryFailed', 1],
-        ['PublishFailed', 'PublishFailed', 1],
-        ['AuthenticationFailures', 'AuthenticationFailed', 10],
-      ] as const) {
-        expect(alarm(name)).toMatchObject({
-          Namespace: 'AmaniWebhooks/dev',
-          MetricName: metric,
-          Dimensions: [{ Name: 'service', Value: 'amani-webhooks-receiver' }],
-          Statistic: 'Sum',
-          Period: 300,
-          Threshold: threshold,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
-        });
-      }
-      expect(alarm('FallbackQueueNotEmpty')).toMatchObject({
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [{ Name: 'QueueName', Value: getAtt(id.fallback, 'QueueName') }],
-        Threshold: 1,
-      });
-    });
+  test('a non-production stage deletes them with the stack, without termination protection', () => {
+    const { stack, template } = synthesize({ stage: 'dev' });
+    const { all, data } = kept(template);
+    for (const logical of data) expect(all[logical]!.DeletionPolicy ?? 'Delete').toBe('Delete');
+    expect(stack.terminationProtection).toBe(false);
+  });
 
-    test('rotation failed: reported failures or function errors', () => {
-      const failed = alarm('RotationFailed');
-      const expressions = (failed.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string } } }[]);
-      expect(expressions.find((m) => m.Expression)!.Expression).toBe('FILL(reported, 0) + FILL(errors, 0)');
-      expect(expressions.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric.MetricName).sort()).toEqual(['Errors', 'RotationFailed']);
-    });
-
-    test('rotation overdue: token age above the interval plus slack, missing data breaching', () => {
-      expect(alarm('RotationOverdue')).toMatchObject({
-        Namespace: 'AmaniWebhooks/dev',
-        MetricName: 'TokenAgeHours',
-        Dimensions: [{ Name: 'service', Value: 'amani-webhooks-rotator' }],
-        Statistic: 'Maximum',
-        Period: 86400,
-        EvaluationPeriods: 2,
-        DatapointsToAlarm: 2,
-        Threshold: 720 + 48,
-        ComparisonOperator: 'GreaterThanThreshold',
-        TreatMissingData: 'breaching',
-      });
-      const weekly = synthesize({ rotationSchedule: 'rate(7 days)', authFailureAlarmThreshold: 3 }).template;
-      weekly.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'TokenAgeHours', Threshold: 168 + 48 });
-      weekly.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AuthenticationFailed', Threshold: 3 });
-    });
-
-    test('alarms notify the SNS topic named by context, on ALARM and on OK', () => {
-      for (const a of Object.values(alarms)) expect(a.Properties.AlarmActions).toBeUndefined();
-      const topic = 'arn:aws:sns:eu-west-1:123456789012:amani-oncall';
-      const notified = synthesize({ alarmTopicArn: topic }).template;
-      const withActions = Object.values(notified.findResources('AWS::CloudWatch::Alarm'));
-      expect(withActions).toHaveLength(8);
-      for (const a of withActions) {
-        expect(a.Properties.AlarmActions).toEqual([topic]);
-        expect(a.Properties.OKActions).toEqual([topic]);
-      }
-    });
-
-    test('a dashboard of the receiver and rotator metrics', () => {
-      const dashboard = Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]!;
-      expect(dashboard.Properties.DashboardName).toBe('amani-webhooks-dev');
-      const body = JSON.stringify(dashboard.Properties.DashboardBody);
-      for (const metric of ['DeliveryAccepted', 'DeliveryRejected', 'AuthenticationFailed', 'DeliveryLatency', 'PublishFailed', 'FallbackUsed', 'PreviousTokenUsed', 'RotationSucceeded', 'RotationFailed', 'TokenAgeHours', 'Bootstrapped', 'Reconciled', 'RotationSkipped']) {
-        expect(body).toContain(metric);
-      }
-    });
+  test('the termination protection reaches the cloud assembly (what cdk deploy applies)', () => {
+    const { app } = synthesize({ stage: 'prod', alarmTopicArn: TOPIC });
+    const artifact = app.synth().getStackByName('AmaniWebhooks-prod');
+    expect(artifact.terminationProtection).toBe(true);
   });
 });
+

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,7 +13,13 @@ let emulator: AwsEmulator;
 let dataDir: string;
 const clients = () => {
   const config = { endpoint: emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
-  return { sm: new SecretsManagerClient(config), eb: new EventBridgeClient(config), sqs: new SQSClient(config) };
+  return {
+    sm: new SecretsManagerClient(config),
+    eb: new EventBridgeClient(config),
+    sqs: new SQSClient(config),
+    ssm: new SSMClient(config),
+    lambda: new LambdaClient(config),
+  };
 };
 
 beforeAll(async () => {
@@ -73,5 +81,38 @@ describe('AWS emulator through the real SDK v3 clients', () => {
     expect(deleted.Successful).toEqual([{ Id: '1' }]);
     expect(emulator.queueMessages('fallback')).toHaveLength(0);
     await expect(sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl('nope'), MessageBody: 'x' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+  });
+
+  it('keeps SSM parameters (create-if-absent, versions) in parameters.json', async () => {
+    const { ssm } = clients();
+    await ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'one', Type: 'String' }));
+    await expect(ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'two', Type: 'String' }))).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
+    const overwritten = await ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'two', Type: 'String', Overwrite: true }));
+    expect(overwritten.Version).toBe(2);
+    expect((await ssm.send(new GetParameterCommand({ Name: '/x/claim' }))).Parameter).toMatchObject({ Value: 'two', Version: 2, ARN: 'arn:aws:ssm:eu-west-1:000000000000:parameter/x/claim' });
+    await expect(ssm.send(new GetParameterCommand({ Name: '/x/none' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    await expect(ssm.send(new PutParameterCommand({ Name: 'x/relative', Value: 'v', Type: 'String' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(JSON.parse(readFileSync(join(dataDir, 'parameters.json'), 'utf8'))['/x/claim']).toMatchObject({ Value: 'two' });
+  });
+
+  it('invokes in-process functions as Lambda does: result, function error, unknown function, asynchronous', async () => {
+    const { lambda } = clients();
+    const seen: unknown[] = [];
+    emulator.registerFunction('echo', async (payload) => {
+      seen.push(payload);
+      if ((payload as { fail?: boolean }).fail) throw Object.assign(new Error('told to fail'), { name: 'RotationError' });
+      return { got: payload };
+    });
+    const ok = await lambda.send(new InvokeCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:echo', Payload: Buffer.from('{"a":1}') }));
+    expect(ok.FunctionError).toBeUndefined();
+    expect(JSON.parse(Buffer.from(ok.Payload!).toString())).toEqual({ got: { a: 1 } });
+    const failed = await lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"fail":true}') }));
+    expect(failed.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(Buffer.from(failed.Payload!).toString())).toMatchObject({ errorType: 'RotationError', errorMessage: 'told to fail' });
+    await expect(lambda.send(new InvokeCommand({ FunctionName: 'nope' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    const queued = await lambda.send(new InvokeCommand({ FunctionName: 'echo', InvocationType: 'Event', Payload: Buffer.from('{"b":2}') }));
+    expect(queued.StatusCode).toBe(202);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([{ a: 1 }, { fail: true }, { b: 2 }]);
   });
 });

@@ -8,9 +8,13 @@
  * exchange with Amani), the run is repeated and "the process dies" right after that effect: the
  * call takes effect but its answer is lost (the fake's `lost-answer`; for Amani, the answer is
  * dropped by the fetch wrapper), and every later call fails as if nothing were there any more.
- * Then a new container runs the same payload, and the rotation invariant must hold:
+ * Then a new container runs the same payload, or the scheduled `{"action":"sync"}` (what the
+ * 15-minute schedule runs, so the stored token is never wrong for longer), and the rotation
+ * invariant must hold:
  * - the secret's `token` is Amani's current token, and the token Amani had just before is kept
- *   as `previousToken` (none after revokePrevious), so no delivery in flight is refused;
+ *   as `previousToken` (none after revokePrevious rerun as such; a sync repairing a crashed
+ *   revokePrevious keeps it for the grace window, which the CLI reports), so no delivery in
+ *   flight is refused; a repairing sync never rotates;
  * - the real receiver accepts the current token, the previous one (inside its grace window),
  *   and no other token Amani ever had;
  * - nothing secret was printed or thrown.
@@ -143,7 +147,12 @@ async function receiverVerdicts(world: RotationWorld, point: string): Promise<Re
   return verdicts;
 }
 
-describe.each(SCENARIOS)('crash points over the wire: $name', (scenario) => {
+const REPAIRS = [
+  { repair: 'the same payload again', sync: false },
+  { repair: 'the scheduled sync', sync: true },
+] as const;
+
+describe.each(REPAIRS.flatMap((repair) => SCENARIOS.map((scenario) => ({ ...repair, scenario, name: scenario.name }))))('crash points over the wire: $name, repaired by $repair', ({ scenario, sync }) => {
   it('after a crash following any effect, the next run restores the invariant and the receiver honours it', async () => {
     const reference = await newWorld(scenario);
     crash.arm(undefined, reference.tokenSecretId, reference.credentialsSecretId);
@@ -153,7 +162,7 @@ describe.each(SCENARIOS)('crash points over the wire: $name', (scenario) => {
     expect(undisturbed.ok).toBe(true);
     const effects = [...crash.effects];
     expect(effects.length).toBeGreaterThanOrEqual(4);
-    crashPoints.push({ scenario: scenario.name, effects });
+    if (!sync) crashPoints.push({ scenario: scenario.name, effects });
 
     for (let crashAt = 1; crashAt <= effects.length; crashAt++) {
       const point = `${scenario.name}: crash after effect ${crashAt}/${effects.length} (${effects[crashAt - 1]})`;
@@ -166,17 +175,16 @@ describe.each(SCENARIOS)('crash points over the wire: $name', (scenario) => {
         crash.arm(undefined);
         router.clear(world.tokenSecretId);
         world.sim.clearFaults();
-        const rerun = await world.run(scenario.payload);
+        const rotationsBefore = world.sim.tokenHistory().length;
+        const rerun = await world.run(sync ? { action: 'sync' } : scenario.payload);
         expect({ point, rerun: rerun.ok }).toEqual({ point, rerun: true });
+        if (sync) expect({ point, rotatedBySync: world.sim.tokenHistory().length > rotationsBefore }).toEqual({ point, rotatedBySync: false });
 
         const secret = world.secret();
         const history = world.sim.tokenHistory();
-        const expectedPrevious = scenario.revokes || history.length < 2 ? undefined : history.at(-2);
-        expect({ point, stored: secret.token === world.sim.currentToken(), previousIsTheOneBefore: secret.previousToken === expectedPrevious }).toEqual({
-          point,
-          stored: true,
-          previousIsTheOneBefore: true,
-        });
+        const expectedPrevious = history.length < 2 ? undefined : history.at(-2);
+        const previousIsTheOneBefore = scenario.revokes ? (sync ? [undefined, expectedPrevious].includes(secret.previousToken) : secret.previousToken === undefined) : secret.previousToken === expectedPrevious;
+        expect({ point, stored: secret.token === world.sim.currentToken(), previousIsTheOneBefore }).toEqual({ point, stored: true, previousIsTheOneBefore: true });
         const verdicts = await receiverVerdicts(world, point);
         const expected = Object.fromEntries(Object.keys(verdicts).map((role) => [role, role.startsWith('older') ? 401 : 200]));
         expect({ point, verdicts }).toEqual({ point, verdicts: expected });

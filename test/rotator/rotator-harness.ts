@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { RetryEnvironment } from '../../lambda/core/retry';
@@ -31,6 +32,8 @@ export interface RotatorHarnessOptions {
   readonly credentials?: string;
   readonly config?: Partial<RotatorConfig>;
   readonly simulator?: AmaniSimulatorOptions;
+  /** The SSM client the rotator reads account claims with (with `config.stack` set). */
+  readonly ssm?: SSMClient;
 }
 
 /**
@@ -75,7 +78,7 @@ export async function rotatorHarness(options: RotatorHarnessOptions = {}) {
   const metrics = new Metrics({ namespace: 'AmaniWebhooksTest', serviceName: 'rotator-test' });
   const handler = buildRotator(
     config,
-    { secretsManager: client },
+    { secretsManager: client, ...(options.ssm ? { ssm: options.ssm } : {}) },
     {
       logger,
       metrics,

@@ -181,6 +181,51 @@ describe('sync and reconciliation', () => {
   });
 });
 
+describe('a token changed elsewhere (another stage, Amani\'s dashboard)', () => {
+  it('a sync that finds neither stored token at Amani says so: summary, metric, warning, and the time in the secret', async () => {
+    await start();
+    const outOfBand = h.sim.rotateOutOfBand();
+    const summary = await h.invoke({ action: 'sync' });
+    expect(summary).toMatchObject({ outcome: 'reconciled', changedElsewhere: true });
+    expect(h.output.metric('TokenChangedElsewhere')).toBe(1);
+    expect(h.logs("Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it")).toHaveLength(1);
+    const secret = expectInvariant();
+    expect(secret.token).toBe(outOfBand);
+    within(secret.tokenChangedElsewhereAt, Date.now());
+  });
+
+  it('the time is kept through later syncs and rotations of this stack', async () => {
+    await start();
+    h.sim.rotateOutOfBand();
+    await h.invoke({ action: 'sync' });
+    const seen = h.secret().tokenChangedElsewhereAt;
+    expect(await h.invoke({ action: 'sync' })).not.toHaveProperty('changedElsewhere');
+    expect((await h.invoke({ action: 'rotate', force: true })).outcome).toBe('rotated');
+    expect(h.secret().tokenChangedElsewhereAt).toBe(seen);
+    expect(h.output.metric('TokenChangedElsewhere')).toBe(1);
+  });
+
+  it("Amani holding the stored previous token is not counted as a change elsewhere", async () => {
+    // The secret ran ahead of Amani (a token stored that Amani then lost): Amani has the previous one.
+    await start({ secret: { token: 'a-token-amani-never-confirmed', previousToken: INITIAL_TOKEN, previousTokenValidUntil: daysAgo(-1), rotatedAt: daysAgo(1) } });
+    const summary = await h.invoke({ action: 'sync' });
+    expect(summary).toMatchObject({ outcome: 'reconciled', reconciled: true });
+    expect(summary).not.toHaveProperty('changedElsewhere');
+    expect(h.output.metric('TokenChangedElsewhere')).toBe(0);
+    expect(h.secret().tokenChangedElsewhereAt).toBeUndefined();
+  });
+
+  it("this stack's own run that died between PATCH and store looks the same to the next sync (RotationFailed fired before)", async () => {
+    await start();
+    h.sim.injectFault('rotateToken', { kind: 'fail-after', status: 500 });
+    h.sim.injectFault('getToken', { kind: 'fail-before', status: 503 }, { skip: 1, times: Infinity });
+    await h.invokeFailing({});
+    h.sim.clearFaults();
+    expect(await h.invoke({ action: 'sync' })).toMatchObject({ outcome: 'reconciled', changedElsewhere: true });
+    expect(h.output.metric('RotationFailed')).toBe(1);
+  });
+});
+
 describe('Amani faults', () => {
   it('500 on PATCH before rotating: the run fails, nothing changes, the next run rotates', async () => {
     await start();

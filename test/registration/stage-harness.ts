@@ -1,0 +1,143 @@
+/**
+ * Stages (stacks) as the product deploys them, without CloudFormation: per stage a token secret
+ * and a credentials secret in the local AWS emulator, the real rotator registered there as a
+ * Lambda function (built as its entry builds it, with STACK_NAME/STACK_ID), and the real
+ * registration handler on real SDK clients (Secrets Manager, Lambda Invoke, SSM claims), all
+ * reaching the emulator through AWS_ENDPOINT_URL. Amani is the simulator over HTTP. What a stack
+ * deploy, update and delete send to the custom resource is what `deploy`, `update` and
+ * `destroy` send here.
+ */
+import { randomUUID } from 'node:crypto';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SsmAccountClaimStore } from '../../lambda/adapters/account-claim-store';
+import { createAmaniClient } from '../../lambda/adapters/amani-client';
+import { clientOptions } from '../../lambda/adapters/aws-clients';
+import { amaniAccountKey, claimName, parseAccountClaim, type AccountClaim } from '../../lambda/core/account-claim';
+import type { RetryEnvironment } from '../../lambda/core/retry';
+import type { RotationSummary } from '../../lambda/core/rotation';
+import { parseTokenSecret, type TokenSecret } from '../../lambda/core/token-secret';
+import { loadRegistrationConfig } from '../../lambda/registration/config';
+import { createRegistrationHandler, type ProviderResponse } from '../../lambda/registration/handler';
+import type { RegistrationResult } from '../../lambda/registration/register';
+import { buildRotator, createRotatorClients } from '../../lambda/rotator/build-rotator';
+import { loadRotatorConfig } from '../../lambda/rotator/config';
+import type { AmaniSimulator } from '../../local/amani-simulator';
+import type { AwsEmulator } from '../../local/aws-emulator';
+import { invokeLocally, localAwsEnvironment } from '../../local/local-stack';
+import { registrationEvent } from '../helpers/custom-resource-events';
+
+const FAST_RETRIES: RetryEnvironment = { now: () => Date.now(), sleep: () => new Promise((resolve) => setImmediate(resolve)), random: () => 0.5 };
+
+export type Credentials = { username: string; password: string } | { userToken: string };
+
+export interface StageOptions {
+  readonly credentials?: Credentials;
+  /** A later incarnation of a stack name gets a new StackId, as CloudFormation gives it. */
+  readonly stackId?: string;
+  readonly disableEventsOnDelete?: boolean;
+}
+
+/** Points every SDK client created from now on at the emulator (the product's clients included). */
+export function useEmulator(aws: AwsEmulator): void {
+  Object.assign(process.env, localAwsEnvironment(aws.endpoint));
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+}
+
+export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: string, options: StageOptions = {}) {
+  const stackName = `AmaniWebhooks-${stage}`;
+  const stackId = options.stackId ?? `arn:aws:cloudformation:eu-west-1:000000000000:stack/${stackName}/${randomUUID()}`;
+  const tokenSecretId = `${stackName}-webhook-token`;
+  const credentialsSecretId = `${stackName}-amani-credentials`;
+  const rotatorName = `${stackName}-rotator`;
+  const webhookUrl = `https://${stage}.execute-api.eu-west-1.amazonaws.com/v1/webhook`;
+  // What the stack creates: placeholders that parse to "not bootstrapped" / "no credentials".
+  if (aws.secretString(tokenSecretId) === undefined) aws.putSecret(tokenSecretId, JSON.stringify({ bootstrapPlaceholder: 'Zx81kP0qLm2Nf7Ty' }));
+  const placeholder = JSON.stringify({ bootstrapPlaceholder: 'Qm2Nf7TyZx81kP0q' });
+  aws.putSecret(credentialsSecretId, options.credentials ? JSON.stringify(options.credentials) : placeholder);
+
+  const stackEnvironment = { STACK_NAME: stackName, STACK_ID: stackId };
+  const rotator = buildRotator(
+    loadRotatorConfig({
+      TOKEN_SECRET_ID: tokenSecretId,
+      CREDENTIALS_SECRET_ID: credentialsSecretId,
+      AMANI_BASE_URL: amani.url,
+      AMANI_TIMEOUT_MS: '1000',
+      STORE_RETRY_BUDGET_MS: '2000',
+      ...stackEnvironment,
+    }),
+    createRotatorClients(),
+    {
+      logger: new Logger({ serviceName: 'amani-webhooks-rotator' }),
+      metrics: new Metrics({ namespace: `AmaniWebhooks/${stage}`, serviceName: 'amani-webhooks-rotator' }),
+      retryEnvironment: FAST_RETRIES,
+    },
+  );
+  const invokeRotator = (payload: unknown) => invokeLocally(rotator, payload, rotatorName, 120_000);
+  aws.registerFunction(rotatorName, invokeRotator);
+
+  const config = loadRegistrationConfig({
+    AMANI_BASE_URL: amani.url,
+    CREDENTIALS_SECRET_ID: credentialsSecretId,
+    ROTATOR_FUNCTION_NAME: rotatorName,
+    WEBHOOK_URL: webhookUrl,
+    AMANI_TIMEOUT_MS: '1000',
+    DISABLE_EVENTS_ON_DELETE: String(options.disableEventsOnDelete ?? true),
+    ...stackEnvironment,
+  });
+  const registration = createRegistrationHandler({
+    config,
+    // The entry's SDK settings (lambda/registration/index.ts), fewer attempts.
+    secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 2 })),
+    lambda: new LambdaClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 30_000, maxAttempts: 1 })),
+    claims: new SsmAccountClaimStore(new SSMClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 1 }))),
+    logger: new Logger({ serviceName: 'amani-webhooks-registration' }),
+    connectAmani: (credentials) =>
+      createAmaniClient({ baseUrl: amani.url, credentials, timeoutMs: 1000, baseDelayMs: 1, maxDelayMs: 5, retryBudgetMs: 2000, retryEnvironment: FAST_RETRIES }),
+    functionName: `${stackName}-registration`,
+  });
+
+  const custom = (requestType: 'Create' | 'Update' | 'Delete', preClaimProperties = false) =>
+    registration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() }, { preClaimProperties })) as Promise<ProviderResponse>;
+
+  return {
+    stage,
+    stackName,
+    stackId,
+    webhookUrl,
+    tokenSecretId,
+    credentialsSecretId,
+    /** CloudFormation creating the stack: the custom resource's Create. */
+    deploy: () => custom('Create'),
+    update: () => custom('Update'),
+    /** CloudFormation rolling an Update back to a template from before account claims. */
+    rollbackToPreClaimTemplate: () => custom('Update', true),
+    /** CloudFormation deleting the stack (or rolling back a failed create). */
+    destroy: () => custom('Delete'),
+    register: () => registration({ action: 'register' }) as Promise<RegistrationResult>,
+    rotator: (payload: unknown) => invokeRotator(payload) as Promise<RotationSummary>,
+    setCredentials: (credentials: Credentials) => aws.putSecret(credentialsSecretId, JSON.stringify(credentials)),
+    /** The operator emptied the credentials secret (back to the stack's placeholder). */
+    clearCredentials: () => aws.putSecret(credentialsSecretId, placeholder),
+    secret: (): TokenSecret => parseTokenSecret(aws.secretString(tokenSecretId)),
+  };
+}
+
+export type Stage = ReturnType<typeof createStage>;
+
+/** The claim on an account as stored in SSM (undefined: unclaimed). */
+export function claimOf(aws: AwsEmulator, amaniBaseUrl: string, credentials: Credentials): AccountClaim | undefined {
+  return parseAccountClaim(aws.parameter(claimName(amaniAccountKey(amaniBaseUrl, credentials))));
+}
+
+export async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
