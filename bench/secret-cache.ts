@@ -122,7 +122,7 @@ export async function runSecretCache(options: { sequential: number; concurrent: 
   }
 
   // Informative: forged deliveries force a re-read (a rotation may have happened), shared and
-  // rate-limited to one per SECRET_REFRESH_MIN_INTERVAL_SECONDS. Not "genuine deliveries".
+  // rate-limited to one per SECRET_REFRESH_MIN_INTERVAL_MS. Not "genuine deliveries".
   const minIntervalMs = 200;
   const box = container({ secretRefreshMinIntervalMs: minIntervalMs });
   await box.handler(raw.event, context()); // warm: the one initial load

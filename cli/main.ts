@@ -214,7 +214,7 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
   async rotate({ target, values, print, progress }) {
     const payload = values['revoke-previous'] ? { action: 'rotate', revokePrevious: true } : { action: 'rotate', force: Boolean(values.force) };
     try {
-      return await runRotator(target, payload, print, progress);
+      return await runRotator(target, payload, print, progress, values['revoke-previous'] ? revocationNote(target) : undefined);
     } catch (error) {
       return reportFailedRotation(target, Boolean(values['revoke-previous']), error as Error, print, progress);
     }
@@ -280,15 +280,30 @@ const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = {
   },
 };
 
-async function runRotator(target: Target, payload: Record<string, unknown>, print: CommandContext['print'], progress: CommandContext['progress']): Promise<number> {
+async function runRotator(
+  target: Target,
+  payload: Record<string, unknown>,
+  print: CommandContext['print'],
+  progress: CommandContext['progress'],
+  note?: { readonly text: string; readonly json: Record<string, unknown> },
+): Promise<number> {
   progress(`${payload.action} on ${target.label}...`);
   const summary = await invokeRotator(target, payload);
   const s = summary as { outcome?: string; rotatedAt?: string; previousTokenValidUntil?: string; reconciled?: boolean };
   print(
-    `${s.outcome ?? 'done'}${s.reconciled ? ' (repaired a secret that disagreed with Amani)' : ''}; rotatedAt ${s.rotatedAt ?? '-'}; previous token accepted until ${s.previousTokenValidUntil ?? '-'}`,
-    { ok: true, ...(summary as object) },
+    `${s.outcome ?? 'done'}${s.reconciled ? ' (repaired a secret that disagreed with Amani)' : ''}; rotatedAt ${s.rotatedAt ?? '-'}; previous token accepted until ${s.previousTokenValidUntil ?? '-'}${note ? `\n${note.text}` : ''}`,
+    { ok: true, ...(summary as object), ...note?.json },
   );
   return EXIT.ok;
+}
+
+/** What an emergency revocation really guarantees: warm receivers trust their cached secret for its TTL. */
+function revocationNote(target: Target): { text: string; json: Record<string, unknown> } {
+  const seconds = target.secretCacheTtlSeconds;
+  return {
+    text: `the old token is no longer stored; every receiver refuses it within ${seconds} s (its secret cache lifetime, secretCacheTtlSeconds), until then a warm receiver may still accept it`,
+    json: { oldTokenRefusedWithinSeconds: seconds },
+  };
 }
 
 /** A failed rotation may have left Amani ahead of the secret: sync, then say what state the token is in. */

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeDeployedStack, StackNotFoundError } from '../local/deployed-stack';
 import { runtimeFile, localAwsEnvironment, type LocalRuntime } from '../local/local-stack';
+import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/config';
 
 export interface Target {
   readonly kind: 'local' | 'aws';
@@ -21,6 +22,8 @@ export interface Target {
   readonly eventBusName: string;
   readonly fallbackQueueUrl: string;
   readonly previousTokenGraceMinutes?: number;
+  /** How long a warm receiver trusts its cached secret: the bound on revocation. */
+  readonly secretCacheTtlSeconds: number;
   /** Deployed stacks: the function `rotate`/`sync` invoke. */
   readonly rotatorFunctionName?: string;
   readonly region: string;
@@ -62,6 +65,7 @@ export function localTarget(dataDir: string): Target {
     eventBusName: runtime.eventBusName,
     fallbackQueueUrl: runtime.fallbackQueueUrl,
     previousTokenGraceMinutes: runtime.previousTokenGraceMinutes,
+    secretCacheTtlSeconds: runtime.secretCacheTtlSeconds,
     // A local endpoint on a deployed stack rotates through that stack's rotator, never from here.
     ...(runtime.stack ? { rotatorFunctionName: runtime.stack.rotatorFunctionName } : {}),
     region: runtime.region,
@@ -90,6 +94,8 @@ export async function deployedTarget(stage: string, region: string | undefined, 
     credentialsSecretId: outputs.CredentialsSecretArn,
     eventBusName: outputs.EventBusName,
     fallbackQueueUrl: outputs.FallbackQueueUrl,
+    // Stacks deployed before the output existed ran the receiver's default.
+    secretCacheTtlSeconds: Number(outputs.SecretCacheTtlSeconds) || DEFAULT_SECRET_CACHE_TTL_SECONDS,
     rotatorFunctionName: outputs.RotatorFunctionName,
     region: stack.region,
   };

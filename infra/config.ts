@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { AMANI_EVENTS, type AmaniEventName } from '../lambda/core/amani-events';
+import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/config';
 
 export { AMANI_EVENTS, type AmaniEventName };
 
@@ -186,6 +187,10 @@ export const contextSchema = z
     ),
     rotationSchedule: withDefault(text('rate(<n> minutes|hours|days) or cron(<6 fields>)'), 'rate(30 days)'),
     previousTokenGraceMinutes: withDefault(integer('from 0 to 10080 (7 days)', 0, 10080), 60),
+    secretCacheTtlSeconds: withDefault(
+      integer('from 1 to 300 (seconds a warm receiver trusts its copy of the token secret: the revocation bound)', 1, 300),
+      DEFAULT_SECRET_CACHE_TTL_SECONDS,
+    ),
 
     // --- additions (docs/deployment.md) ---
     // Unset: true exactly for stage "prod" (derived in parseContext).
@@ -255,6 +260,16 @@ export const contextSchema = z
         code: 'custom',
         path: ['previousTokenGraceMinutes'],
         message: `must be shorter than the rotation interval (${schedule.intervalHours * 60} minutes for ${config.rotationSchedule})`,
+      });
+    }
+    // A warm receiver may accept the old token for up to secretCacheTtlSeconds after a rotation,
+    // whatever the grace says: so a grace must be 0 (none) or at least that long to mean what it says.
+    const graceSeconds = config.previousTokenGraceMinutes * 60;
+    if (graceSeconds > 0 && graceSeconds < config.secretCacheTtlSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['previousTokenGraceMinutes'],
+        message: `must be 0 (no previous token; the old one is refused within secretCacheTtlSeconds) or at least secretCacheTtlSeconds (${config.secretCacheTtlSeconds} s): warm receivers keep accepting the old token that long after a rotation, so a shorter grace would not end when it says`,
       });
     }
     const production = config.production ?? config.stage === PRODUCTION_STAGE;

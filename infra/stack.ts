@@ -87,6 +87,7 @@ export class AmaniWebhooksStack extends Stack {
         EVENT_SOURCE: config.eventSource,
         ...(config.eventNamePaths ? { EVENT_NAME_PATHS: config.eventNamePaths.join(',') } : {}),
         ...(config.deliveryIdPaths ? { DELIVERY_ID_PATHS: config.deliveryIdPaths.join(',') } : {}),
+        SECRET_CACHE_TTL_SECONDS: String(config.secretCacheTtlSeconds),
         PUBLISH_BUDGET_MS: String(RECEIVER_PUBLISH_BUDGET_MS),
         FALLBACK_BUDGET_MS: String(RECEIVER_FALLBACK_BUDGET_MS),
         POWERTOOLS_SERVICE_NAME: RECEIVER_SERVICE,
@@ -176,5 +177,6 @@ export class AmaniWebhooksStack extends Stack {
     output('AuthMode', config.authMode, 'How deliveries authenticate: signature or token');
     output('SignatureHeader', config.signatureHeader, 'Header carrying the HMAC in signature mode');
     output('TokenHeader', config.tokenHeader, 'Header carrying the token in token mode');
+    output('SecretCacheTtlSeconds', String(config.secretCacheTtlSeconds), 'A replaced or revoked token is refused by every receiver within this many seconds');
   }
 }

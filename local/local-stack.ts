@@ -29,6 +29,9 @@ export const LOCAL_NAMES = {
   operator: 'local-operator',
 } as const;
 
+/** Locally a rotation or revocation shows up within seconds. */
+const LOCAL_SECRET_CACHE_TTL_SECONDS = 5;
+
 export interface LocalStackOptions {
   readonly dataDir?: string;
   readonly fresh?: boolean;
@@ -60,6 +63,8 @@ export interface LocalRuntime {
   readonly signatureHeader: string;
   readonly tokenHeader: string;
   readonly previousTokenGraceMinutes: number;
+  /** The local receiver's secret cache lifetime: a revoked token is refused within it. */
+  readonly secretCacheTtlSeconds: number;
   readonly eventsFile: string;
   /** Set when the endpoint uses a deployed stack's AWS services (`npm start -- --stage`). */
   readonly stack?: { readonly name: string; readonly rotatorFunctionName: string };
@@ -127,8 +132,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       FALLBACK_QUEUE_URL: fallbackQueueUrl,
       AUTH_MODE: authMode,
       // A rotation should show up at once locally.
-      SECRET_CACHE_TTL_SECONDS: '5',
-      SECRET_REFRESH_MIN_INTERVAL_SECONDS: '1',
+      SECRET_CACHE_TTL_SECONDS: String(LOCAL_SECRET_CACHE_TTL_SECONDS),
+      SECRET_REFRESH_MIN_INTERVAL_MS: '1000',
       ...options.receiverEnvironment,
     };
     const receiver = buildReceiver(loadReceiverConfig(receiverEnvironment), createReceiverClients()) as unknown as (
@@ -170,6 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       signatureHeader: 'Webhook-Signature',
       tokenHeader: 'Webhook-Token',
       previousTokenGraceMinutes: graceMinutes,
+      secretCacheTtlSeconds: Number(receiverEnvironment.SECRET_CACHE_TTL_SECONDS),
       eventsFile: join(dataDir, 'events.jsonl'),
     };
     const runtimePath = runtimeFile(dataDir);
@@ -224,17 +230,16 @@ export async function startDeployedStackEndpoint(options: {
   const stack = await describeDeployedStack(options.stage, options.region, options.cloudFormation);
   const { outputs } = stack;
   const authMode = outputs.AuthMode === 'token' ? 'token' : 'signature';
-  const receiver = buildReceiver(
-    loadReceiverConfig({
-      TOKEN_SECRET_ID: outputs.TokenSecretArn,
-      EVENT_BUS_NAME: outputs.EventBusName,
-      FALLBACK_QUEUE_URL: outputs.FallbackQueueUrl,
-      AUTH_MODE: authMode,
-      ...(outputs.SignatureHeader ? { SIGNATURE_HEADER: outputs.SignatureHeader } : {}),
-      ...(outputs.TokenHeader ? { TOKEN_HEADER: outputs.TokenHeader } : {}),
-    }),
-    createReceiverClients(),
-  ) as unknown as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+  const config = loadReceiverConfig({
+    TOKEN_SECRET_ID: outputs.TokenSecretArn,
+    EVENT_BUS_NAME: outputs.EventBusName,
+    FALLBACK_QUEUE_URL: outputs.FallbackQueueUrl,
+    AUTH_MODE: authMode,
+    ...(outputs.SignatureHeader ? { SIGNATURE_HEADER: outputs.SignatureHeader } : {}),
+    ...(outputs.TokenHeader ? { TOKEN_HEADER: outputs.TokenHeader } : {}),
+    ...(outputs.SecretCacheTtlSeconds ? { SECRET_CACHE_TTL_SECONDS: outputs.SecretCacheTtlSeconds } : {}),
+  });
+  const receiver = buildReceiver(config, createReceiverClients()) as unknown as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
   const endpoint = await startReceiverEndpoint({ handler: receiver, port: options.receiverPort ?? 0 });
   const runtime: LocalRuntime = {
     pid: process.pid,
@@ -251,6 +256,7 @@ export async function startDeployedStackEndpoint(options: {
     signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
     tokenHeader: outputs.TokenHeader || 'Webhook-Token',
     previousTokenGraceMinutes: 60,
+    secretCacheTtlSeconds: config.secretCacheTtlMs / 1000,
     eventsFile: '',
     stack: { name: stack.name, rotatorFunctionName: outputs.RotatorFunctionName },
   };

@@ -14,7 +14,9 @@ export interface WebhookRequest {
 export type RawBody =
   | { readonly kind: 'bytes'; readonly bytes: Buffer }
   | { readonly kind: 'too-large'; readonly declaredBytes: number }
-  | { readonly kind: 'invalid-base64' };
+  | { readonly kind: 'invalid-base64' }
+  /** Not a string at all: only a misconfigured integration sends that. */
+  | { readonly kind: 'not-text' };
 
 export interface WebhookResponse {
   readonly statusCode: number;
@@ -23,7 +25,8 @@ export interface WebhookResponse {
 
 /** Size checks come first, from lengths alone, so an oversized body is never decoded or hashed. */
 export function readRawBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>, maxBytes: number): RawBody {
-  const body = event.body ?? '';
+  const body: unknown = event.body ?? '';
+  if (typeof body !== 'string') return { kind: 'not-text' };
   if (event.isBase64Encoded) {
     const decodedBytes = Math.floor((body.length * 3) / 4);
     if (decodedBytes - 2 > maxBytes) return { kind: 'too-large', declaredBytes: decodedBytes };
@@ -46,12 +49,14 @@ export function toWebhookRequest(event: APIGatewayProxyEvent, maxBodyBytes: numb
     headerValues: (name) => {
       const wanted = name.toLowerCase();
       const values: string[] = [];
+      // Only strings count: a null (or any non-string) value is no value, so a credential header
+      // that carries one is "missing" (401), never a crash further on.
       for (const [key, list] of Object.entries(multi)) {
-        if (key.toLowerCase() === wanted && list) values.push(...list);
+        if (key.toLowerCase() === wanted && Array.isArray(list)) values.push(...list.filter(isString));
       }
       if (values.length === 0) {
         for (const [key, value] of Object.entries(single)) {
-          if (key.toLowerCase() === wanted && value !== undefined) values.push(value);
+          if (key.toLowerCase() === wanted && isString(value)) values.push(value);
         }
       }
       return values;
@@ -59,6 +64,10 @@ export function toWebhookRequest(event: APIGatewayProxyEvent, maxBodyBytes: numb
     body: readRawBody(event, maxBodyBytes),
     requestId: event.requestContext?.requestId,
   };
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
 }
 
 export function toProxyResult(response: WebhookResponse): APIGatewayProxyResult {

@@ -32,16 +32,29 @@ export function createReceiverClients(): ReceiverClients {
   };
 }
 
-export function buildReceiver(config: ReceiverConfig, clients: ReceiverClients, observability?: { logger: Logger; metrics: Metrics }) {
+/** What tests and the local mode may put in place of the defaults. */
+export interface ReceiverOverrides {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Milliseconds since the epoch: the secret cache's clock and the token-expiry clock. */
+  readonly clock?: () => number;
+  /** How the secret cache waits for its next allowed forced refresh. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export function buildReceiver(config: ReceiverConfig, clients: ReceiverClients, overrides: ReceiverOverrides = {}) {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'amani-webhooks-receiver';
-  const logger = observability?.logger ?? new Logger({ serviceName });
+  const logger = overrides.logger ?? new Logger({ serviceName });
   const metrics =
-    observability?.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AmaniWebhooks', serviceName });
+    overrides.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AmaniWebhooks', serviceName });
+  const clock = overrides.clock ?? Date.now;
   const store = new SecretsManagerTokenStore(clients.secretsManager, config.tokenSecretId);
   const tokens = new RefreshingCache<TokenSecret>({
     load: () => store.read(),
     ttlMs: config.secretCacheTtlMs,
     minForcedRefreshIntervalMs: config.secretRefreshMinIntervalMs,
+    now: clock,
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     onLoad: (kind) => {
       metrics.addMetric('SecretRefreshes', MetricUnit.Count, 1);
       logger.debug('loading token secret', { kind });
@@ -59,6 +72,6 @@ export function buildReceiver(config: ReceiverConfig, clients: ReceiverClients, 
     onRetry: (attempt, reason) => logger.debug('retrying PutEvents', { attempt, reason }),
   });
   const fallback = new SqsFallbackQueue(clients.sqs, config.fallbackQueueUrl);
-  return createReceiverHandler({ config, tokens, bus, fallback, logger, metrics });
+  return createReceiverHandler({ config, tokens, bus, fallback, logger, metrics, now: () => new Date(clock()) });
 }
 

@@ -2,6 +2,20 @@ import { z } from 'zod';
 import { env, parseEnvironment } from '../core/env-config';
 
 /**
+ * How long a warm container trusts its copy of the token secret. It is the revocation bound: a
+ * token replaced or removed in the secret is refused by every warm container within this time
+ * (the stack refuses a previous-token grace shorter than it, see infra/config.ts).
+ */
+export const DEFAULT_SECRET_CACHE_TTL_SECONDS = 60;
+
+/**
+ * After a failed verification the secret is re-read at most once per this interval; a failure
+ * inside it waits for the next read. It is therefore also the longest a forged delivery holds
+ * its invocation (see docs/reliability.md, "Forged floods").
+ */
+export const DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS = 250;
+
+/**
  * The receiver's configuration: environment variables set by the CDK stack (or by `npm start`),
  * validated once at cold start. Documented in README.md, "Configuration".
  */
@@ -19,8 +33,8 @@ const receiverEnvironment = z.object({
   DELIVERY_ID_PATHS: env.list(['delivery_id', 'event_id']),
   MAX_BODY_BYTES: env.integer(1024 * 1024, 1024, 10 * 1024 * 1024),
   MAX_EVENT_BYTES: env.integer(1024 * 1024, 1024, 1024 * 1024),
-  SECRET_CACHE_TTL_SECONDS: env.integer(300, 0, 3600),
-  SECRET_REFRESH_MIN_INTERVAL_SECONDS: env.integer(2, 1, 60),
+  SECRET_CACHE_TTL_SECONDS: env.integer(DEFAULT_SECRET_CACHE_TTL_SECONDS, 0, 3600),
+  SECRET_REFRESH_MIN_INTERVAL_MS: env.integer(DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS, 50, 10_000),
   PUBLISH_BUDGET_MS: env.integer(3000, 100, 20000),
   FALLBACK_BUDGET_MS: env.integer(2000, 100, 10000),
 });
@@ -60,7 +74,7 @@ export function loadReceiverConfig(source: Record<string, string | undefined> = 
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxEventBytes: e.MAX_EVENT_BYTES,
     secretCacheTtlMs: e.SECRET_CACHE_TTL_SECONDS * 1000,
-    secretRefreshMinIntervalMs: e.SECRET_REFRESH_MIN_INTERVAL_SECONDS * 1000,
+    secretRefreshMinIntervalMs: e.SECRET_REFRESH_MIN_INTERVAL_MS,
     publishBudgetMs: e.PUBLISH_BUDGET_MS,
     fallbackBudgetMs: e.FALLBACK_BUDGET_MS,
   };

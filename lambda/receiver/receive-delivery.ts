@@ -81,6 +81,7 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
 
   if (request.body.kind === 'too-large') return reject(413, 'body-too-large', 'Payload too large', { bodyBytes: request.body.declaredBytes });
   if (request.body.kind === 'invalid-base64') return reject(400, 'invalid-encoding', 'Body is not valid base64');
+  if (request.body.kind === 'not-text') return reject(400, 'invalid-encoding', 'Body is not text');
   const body = request.body.bytes;
 
   const credentialHeader = config.authMode === 'signature' ? config.signatureHeader : config.tokenHeader;
@@ -107,19 +108,18 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
       : verifyToken({ presented: presented[0], tokens, expiredToken });
   };
 
-  let auth: AuthResult;
-  try {
-    const generation = deps.tokens.generation();
-    const secret = await deps.tokens.get();
-    auth = authenticate(secret);
-    if (!auth.ok && mayBeFixedByNewerToken(auth.reason)) {
-      // A rotation may have happened since this secret was read: check against one read after
-      // the delivery arrived (shared and rate-limited, see RefreshingCache).
-      const fresh = await deps.tokens.refreshSince(generation);
-      if (fresh !== secret) auth = authenticate(fresh);
-    }
-  } catch (error) {
-    return fail('token-secret-unavailable', { error: errorName(error) });
+  // Only reading the secret is guarded here: a fault in verification itself is a bug (500),
+  // never reported as an unavailable secret.
+  const generation = deps.tokens.generation();
+  const secret = await settle(deps.tokens.get());
+  if (!secret.ok) return fail('token-secret-unavailable', { error: errorName(secret.error) });
+  let auth: AuthResult = authenticate(secret.value);
+  if (!auth.ok && mayBeFixedByNewerToken(auth.reason)) {
+    // A rotation may have happened since this secret was read: check against one read after the
+    // delivery arrived (shared and rate-limited, see RefreshingCache).
+    const fresh = await settle(deps.tokens.refreshSince(generation));
+    if (!fresh.ok) return fail('token-secret-unavailable', { error: errorName(fresh.error) });
+    if (fresh.value !== secret.value) auth = authenticate(fresh.value);
   }
   if (!auth.ok) {
     if (auth.reason === 'no-token-configured') return fail('token-secret-not-bootstrapped');
@@ -218,6 +218,14 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
     latencyMs: Date.now() - startedAt,
   });
   return { statusCode: 202, body: { deliveryId } };
+}
+
+async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  try {
+    return { ok: true, value: await promise };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 function mayBeFixedByNewerToken(reason: AuthFailureReason): boolean {

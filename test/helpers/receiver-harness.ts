@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { TokenSecret } from '../../lambda/core/token-secret';
 import type { ReceiverConfig } from '../../lambda/receiver/config';
-import { buildReceiver, createReceiverClients } from '../../lambda/receiver/build-receiver';
+import { buildReceiver, createReceiverClients, type ReceiverOverrides } from '../../lambda/receiver/build-receiver';
 import { captureOutput } from './capture-output';
 import { fakeLambdaContext } from './lambda-context';
 
@@ -33,7 +33,9 @@ export const TEST_CONFIG: ReceiverConfig = {
  * The real receiver (config, middy handler, adapters, real SDK v3 clients) with the three AWS
  * clients mocked at the client level, and stdout captured for log and metric assertions.
  */
-export function receiverHarness(options: { config?: Partial<ReceiverConfig>; secret?: TokenSecret } = {}) {
+export function receiverHarness(
+  options: { config?: Partial<ReceiverConfig>; secret?: TokenSecret } & Pick<ReceiverOverrides, 'clock' | 'sleep'> = {},
+) {
   const secretsManager = mockClient(SecretsManagerClient);
   const eventBridge = mockClient(EventBridgeClient);
   const sqs = mockClient(SQSClient);
@@ -46,7 +48,7 @@ export function receiverHarness(options: { config?: Partial<ReceiverConfig>; sec
   const config = { ...TEST_CONFIG, ...options.config };
   const logger = new Logger({ serviceName: 'receiver-test', logLevel: 'DEBUG' });
   const metrics = new Metrics({ namespace: 'AmaniWebhooksTest', serviceName: 'receiver-test' });
-  const handler = buildReceiver(config, createReceiverClients(), { logger, metrics });
+  const handler = buildReceiver(config, createReceiverClients(), { logger, metrics, clock: options.clock, sleep: options.sleep });
 
   return {
     config,

@@ -31,6 +31,7 @@ describe('context defaults (contract)', () => {
       eventSource: 'amani',
       rotationSchedule: 'rate(30 days)',
       previousTokenGraceMinutes: 60,
+      secretCacheTtlSeconds: 60,
       metricsNamespace: 'AmaniWebhooks/dev',
       rotationIntervalHours: 720,
       rotationOverdueAfterHours: 768,
@@ -119,6 +120,12 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ previousTokenGraceMinutes: '-5' }, '"previousTokenGraceMinutes": must be a whole number from 0 to 10080 (7 days) (got "-5")'],
     [{ previousTokenGraceMinutes: 1.5 }, '"previousTokenGraceMinutes": must be a whole number'],
     [{ rotationSchedule: 'rate(1 hour)', previousTokenGraceMinutes: 60 }, '"previousTokenGraceMinutes": must be shorter than the rotation interval (60 minutes'],
+    [{ secretCacheTtlSeconds: 0 }, '"secretCacheTtlSeconds": must be a whole number from 1 to 300'],
+    [{ secretCacheTtlSeconds: '301' }, '"secretCacheTtlSeconds": must be a whole number from 1 to 300'],
+    [
+      { secretCacheTtlSeconds: 120, previousTokenGraceMinutes: 1 },
+      '"previousTokenGraceMinutes": must be 0 (no previous token; the old one is refused within secretCacheTtlSeconds) or at least secretCacheTtlSeconds (120 s)',
+    ],
     [{ stage: 'prod env' }, '"stage": letters, digits and hyphens'],
     [{ signatureHeader: 'Webhook Signature' }, '"signatureHeader": a valid HTTP header name'],
     [{ eventSource: 'aws.amani' }, '"eventSource": 1 to 256 characters, not starting with "aws."'],
@@ -191,5 +198,13 @@ describe('invalid context fails with a message naming the key and what is allowe
     expect(result.stderr).toContain('"authMode": must be \'signature\' or \'token\'');
     expect(result.stderr).toContain('"amaniBaseUrl": must be an https:// base URL');
     expect(result.stderr).not.toContain('    at ');
+  });
+});
+
+describe('previous-token grace and the revocation bound', () => {
+  test('a grace of 0, or at least the secret cache lifetime, is accepted', () => {
+    expect(parseContext({ previousTokenGraceMinutes: 0, secretCacheTtlSeconds: 300 }).previousTokenGraceMinutes).toBe(0);
+    expect(parseContext({ previousTokenGraceMinutes: 2, secretCacheTtlSeconds: 120 }).secretCacheTtlSeconds).toBe(120);
+    expect(parseContext({ previousTokenGraceMinutes: 1 }).secretCacheTtlSeconds).toBe(60);
   });
 });

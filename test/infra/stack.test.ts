@@ -170,6 +170,7 @@ describe('the default stack', () => {
         SIGNATURE_HEADER: 'Webhook-Signature',
         TOKEN_HEADER: 'Webhook-Token',
         EVENT_SOURCE: 'amani',
+        SECRET_CACHE_TTL_SECONDS: '60',
         PUBLISH_BUDGET_MS: '3000',
         FALLBACK_BUDGET_MS: '2000',
         POWERTOOLS_SERVICE_NAME: 'amani-webhooks-receiver',

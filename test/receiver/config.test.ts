@@ -21,8 +21,8 @@ describe('receiver configuration', () => {
       deliveryIdPaths: ['delivery_id', 'event_id'],
       maxBodyBytes: 1048576,
       maxEventBytes: 1048576,
-      secretCacheTtlMs: 300000,
-      secretRefreshMinIntervalMs: 2000,
+      secretCacheTtlMs: 60000,
+      secretRefreshMinIntervalMs: 250,
       publishBudgetMs: 3000,
       fallbackBudgetMs: 2000,
     });

@@ -7,6 +7,10 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { amaniSignature } from '../helpers/amani-signing';
 import { webhookEvent } from '../helpers/api-gateway-events';
 import { receiverHarness, type ReceiverHarness } from '../helpers/receiver-harness';
+import { fakeLambdaContext } from '../helpers/lambda-context';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createReceiverHandler } from '../../lambda/receiver/handler';
 
 const TOKEN = 'current-token-0123456789';
 const OLD_TOKEN = 'previous-token-9876543210';
@@ -483,5 +487,57 @@ describe('what reaches the bus is what was signed', () => {
     const result = await h.invoke(webhookEvent({ body: wire, headers: { 'Webhook-Signature': amaniSignature(TOKEN, signedText) } }));
     expect(result.statusCode).toBe(400);
     expect(h.publishedEntries()).toHaveLength(0);
+  });
+});
+
+describe('malformed events from the integration', () => {
+  beforeEach(() => {
+    h = receiverHarness({ secret: { token: TOKEN } });
+  });
+
+  it.each([
+    ['a null value in headers', { headers: { 'Webhook-Signature': null }, multiValueHeaders: {} }],
+    ['a null entry in multiValueHeaders', { headers: {}, multiValueHeaders: { 'Webhook-Signature': [null] } }],
+    ['a non-string header value', { headers: { 'Webhook-Signature': 42 }, multiValueHeaders: { 'Webhook-Signature': [42] } }],
+    ['null header maps', { headers: null, multiValueHeaders: null }],
+  ])('treats %s as a missing credential: 401, never 503 or 500', async (_name, overrides) => {
+    const event = { ...signed(delivery()), ...overrides } as unknown as Parameters<ReceiverHarness['invoke']>[0];
+    const result = await h.invoke(event);
+    expect(result.statusCode).toBe(401);
+    expect(h.output.metric('DeliveryFailed')).toBe(0);
+    expect(h.publishedEntries()).toHaveLength(0);
+  });
+
+  it.each([
+    ['an object', { not: 'text' }],
+    ['a number', 12345],
+    ['an array', ['a']],
+  ])('answers 400 for a body that is %s, never 500', async (_name, body) => {
+    const event = { ...signed(delivery()), body } as unknown as Parameters<ReceiverHarness['invoke']>[0];
+    const result = await h.invoke(event);
+    expect(result.statusCode).toBe(400);
+    expect(h.output.metric('DeliveryFailed')).toBe(0);
+  });
+
+  it('answers 500 (not 503 "token-secret-unavailable") when verification itself throws', async () => {
+    // A bug inside verification must surface as one, not hide behind the secret's label.
+    const secretWithBug = Object.defineProperty({}, 'token', {
+      enumerable: true,
+      get: () => {
+        throw new Error('simulated bug in verification');
+      },
+    });
+    const handler = createReceiverHandler({
+      config: h.config,
+      tokens: { generation: () => 0, get: async () => secretWithBug, refreshSince: async () => secretWithBug },
+      bus: { publish: async () => ({ ok: true, eventId: 'event-1', attempts: 1 }) },
+      fallback: { park: async () => undefined },
+      logger: new Logger({ serviceName: 'receiver-test' }),
+      metrics: new Metrics({ namespace: 'AmaniWebhooksTest', serviceName: 'receiver-test' }),
+    });
+    const result = (await handler(signed(delivery()), fakeLambdaContext(10_000))) as { statusCode: number };
+    expect(result.statusCode).toBe(500);
+    expect(h.output.logs().some((line) => line.reason === 'token-secret-unavailable')).toBe(false);
+    expect(h.output.logs().some((line) => line.message === 'unexpected receiver error')).toBe(true);
   });
 });

@@ -84,7 +84,7 @@ const ROWS: readonly Row[] = [
     op: 'GetSecretValue',
     fault: { kind: 'server-error' },
     setup: 'rotated',
-    env: { SECRET_REFRESH_MIN_INTERVAL_SECONDS: '1' },
+    env: { SECRET_REFRESH_MIN_INTERVAL_MS: '1000' },
     expected: secretDown('503, never 401 (cannot tell new token from forged); accepted after'),
   },
   // EventBridge (client: 1 attempt, 1500 ms; the publisher retries up to 6 times within 3000 ms).
@@ -193,7 +193,7 @@ async function runRow(row: Row): Promise<Observed> {
     expect({ label, warmUp: warmUp.status }).toEqual({ label, warmUp: 200 });
     if (row.setup === 'rotated') {
       receiver.setSecret({ token, previousToken: oldToken, previousTokenValidUntil: new Date(Date.now() + 3_600_000).toISOString() });
-      await sleep(1000); // past SECRET_REFRESH_MIN_INTERVAL_SECONDS, so the failure is the fault's, not the rate limit's
+      await sleep(1000); // past SECRET_REFRESH_MIN_INTERVAL_MS, so the failure is the fault's, not the rate limit's
     }
   }
 
