@@ -6,6 +6,7 @@
  * Each generator returns a body of about `targetBytes` and, beside it, an ordinary body of the
  * same size, shape and key count, with distinct keys: the baseline it is measured against.
  */
+import { seededRandom } from './stats';
 
 /** A body and what it stands for. */
 export interface AdversarialBody {
@@ -24,17 +25,6 @@ const { floor, imul } = Math;
 const FNV_OFFSET_BASIS = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A small deterministic generator (mulberry32), so every run attacks with the same keys. */
-export function deterministicRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBlock(random: () => number, length: number): string {
   let block = '';
@@ -84,7 +74,7 @@ function blockText(block: number, blockLength: number): string {
 export function multicollisionBlocks(hash: IteratedHash, rounds: number, blockLength: number, seed = 1): [string, string][] {
   const pairs: [string, string][] = [];
   const blocks = KEY_ALPHABET.length ** blockLength;
-  const random = deterministicRandom(seed);
+  const random = seededRandom(seed);
   let state = hash.initial;
   for (let round = 0; round < rounds; round++) {
     const seen = new Map<number, number>();
@@ -196,7 +186,7 @@ function objectOfKeys(keys: readonly string[]): Buffer {
 
 /** Distinct random keys of the given length: the ordinary body an attack body is compared with. */
 export function ordinaryKeys(count: number, length: number, seed = 7): string[] {
-  const random = deterministicRandom(seed);
+  const random = seededRandom(seed);
   const keys = new Set<string>();
   while (keys.size < count) keys.add(randomBlock(random, length));
   return [...keys];

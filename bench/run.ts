@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildBusEntry, busEntrySize, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
+import { runAdversarial } from './adversarial';
 import { runBreakdown } from './breakdown';
 import { bundleFunction, readStackBundling, type BundleResult } from './bundle';
 import { renderChart, type ChartSeries } from './chart';
@@ -109,6 +110,9 @@ async function main(): Promise<void> {
     ),
   );
   const cache = await phase('secret cache', () => runSecretCache({ sequential: 10_000, concurrent: 100 }));
+  const adversarial = await phase('adversarial bodies', () =>
+    runAdversarial({ targetBytes: 256 * 1024, samples: Math.round(150 * scale) + 10, batch: 5 }),
+  );
 
   const bundling = readStackBundling(REPO_ROOT);
   const bundles = await phase('bundling', async () => {
@@ -179,6 +183,7 @@ async function main(): Promise<void> {
     hotSettings,
     breakdown,
     cache,
+    adversarial,
     bundling,
     bundles,
     cold,
