@@ -38,7 +38,7 @@ const ONE_HOUR = Duration.hours(1);
  * (a delivery failing again on Amani's retry, whose interval is undocumented), does. Counts, not
  * a rate: a rate would hide behind a high volume the few deliveries that fail on every retry.
  */
-export const API_SERVER_ERRORS = { period: FIVE_MINUTES, datapointsToAlarm: 2, evaluationPeriods: 6 } as const;
+const API_SERVER_ERRORS = { period: FIVE_MINUTES, datapointsToAlarm: 2, evaluationPeriods: 6 } as const;
 
 /**
  * The fallback queue deletes a delivery FALLBACK_RETENTION (14 days) after it was parked, and
@@ -48,8 +48,8 @@ export const API_SERVER_ERRORS = { period: FIVE_MINUTES, datapointsToAlarm: 2, e
  * (dry runs, redrives the bus refused) out of the age metric - a delivery the bus keeps refusing
  * is exactly the one that would otherwise expire unseen.
  */
-export const FALLBACK_AGING_AFTER = Duration.days(3);
-export const FALLBACK_NOT_DRAINED_AFTER = Duration.days(4);
+const FALLBACK_AGING_AFTER = Duration.days(3);
+const FALLBACK_NOT_DRAINED_AFTER = Duration.days(4);
 if (Math.max(FALLBACK_AGING_AFTER.toHours(), FALLBACK_NOT_DRAINED_AFTER.toHours()) > FALLBACK_RETENTION.toHours() - 10 * 24) {
   throw new Error('The fallback queue alarms must leave at least 10 days to redrive before a delivery expires');
 }
@@ -89,7 +89,7 @@ export class Monitoring extends Construct {
       'ApiServerErrors',
       'API Gateway answered 5xx to Amani in at least 2 of the last 6 five-minute windows (receiver failure, timeout or throttling that lasts or recurs); Amani retries',
       props.api.metricServerError({ period: API_SERVER_ERRORS.period, statistic: 'Sum' }),
-      // No request, no datapoint: a quiet period is not a failing one.
+      // No request means no datapoint, left not breaching: a quiet period is not a failing one.
       { threshold: 1, evaluationPeriods: API_SERVER_ERRORS.evaluationPeriods, datapointsToAlarm: API_SERVER_ERRORS.datapointsToAlarm },
     );
     alarm('DeliveryFailed', 'The receiver could not hand an authentic delivery on (secret unreadable, or bus and fallback both failed): it answered 5xx', receiverMetric('DeliveryFailed'), {

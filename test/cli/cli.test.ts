@@ -20,13 +20,20 @@ async function cli(...args: string[]) {
   return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
 }
 
+const logLevelBefore = process.env.POWERTOOLS_LOG_LEVEL;
+
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  // The failure paths below make the local rotator log errors; the CLI's own output is asserted.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   dataDir = mkdtempSync(join(tmpdir(), 'amani-cli-'));
   stack = await startLocalStack({ dataDir, fresh: true, receiverEnvironment: { PUBLISH_BUDGET_MS: '200', FALLBACK_BUDGET_MS: '1000' } });
 });
-afterAll(() => stack.close());
+afterAll(() => {
+  if (logLevelBefore === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;
+  else process.env.POWERTOOLS_LOG_LEVEL = logLevelBefore;
+  return stack.close();
+});
 
 describe('amani-webhooks CLI', () => {
   it('prints help and refuses unknown commands and options with exit code 2', async () => {

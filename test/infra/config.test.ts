@@ -164,6 +164,8 @@ describe('invalid context fails with a message naming the key and what is allowe
     const app = new App({ context: { ...cdkJsonContext(), prodution: 'true', alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } });
     expect(() => buildApp(app)).toThrow('"prodution": unknown key; did you mean "production"?');
     expect(() => buildApp(new App({ context: { ...cdkJsonContext(), alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "alarmTopicArn"?');
+    // A misspelled alarm setting would otherwise leave production without the alarm it asked for.
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), noTrafficAlarmHour: '24', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "noTrafficAlarmHours"?');
     // Context of CDK itself and unrelated keys are not ours to judge.
     expect(() => buildApp(new App({ context: { ...cdkJsonContext(), 'acknowledged-issue-numbers': [1], 'aws:cdk:bundling-stacks': [] } }))).not.toThrow();
   });

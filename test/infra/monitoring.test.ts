@@ -3,9 +3,11 @@
  * threshold, periods, missing-data treatment, actions), and that the chosen settings behave as
  * docs/deployment.md says on timelines run through a model of CloudWatch's evaluation.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { Template } from 'aws-cdk-lib/assertions';
-import { getAtt, synthesize, stackResourceIds } from './stack-harness';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { getAtt, REPO_ROOT, synthesize, stackResourceIds } from './stack-harness';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:amani-oncall';
 const HOUR = 3600;
@@ -117,9 +119,12 @@ describe('the default stack', () => {
     ]);
   });
 
-  test('every alarm names its runbook entry', () => {
-    for (const [name, alarm] of Object.entries(alarms)) {
+  test('every alarm names its runbook entry, and docs/deployment.md has it', () => {
+    const runbook = readFileSync(path.join(REPO_ROOT, 'docs', 'deployment.md'), 'utf8');
+    const withNoDeliveries = alarmsOf(synthesize({ noTrafficAlarmHours: 6 }).template);
+    for (const [name, alarm] of Object.entries(withNoDeliveries)) {
       expect(alarm.AlarmDescription).toContain(`(runbook: docs/deployment.md, "Alarms", ${name})`);
+      expect(runbook).toMatch(new RegExp(`^\\| \`${name}\` [^|]*\\| .+ \\| .+ \\|$`, 'm'));
     }
   });
 
