@@ -110,6 +110,16 @@ export function isJsonObjectBody(body: Buffer): boolean {
   }
 }
 
+/**
+ * The text the receiver publishes as `data` for a signed message: the signed `json.dumps` text
+ * when only that matched, else the raw body (the raw HMAC is tried first, so a body that is its
+ * own canonical form counts as raw).
+ */
+export function publishedText(body: Buffer, signed: { form: 'raw' | 'python-json'; message: Uint8Array | string }): Buffer {
+  const message = Buffer.from(signed.message);
+  return signed.form === 'python-json' && !message.equals(body) ? message : body;
+}
+
 /** The message a genuine signer may have signed: the raw body, or its CPython json.dumps form. */
 export function signedMessages(body: Buffer): Array<{ form: 'raw' | 'python-json'; message: Uint8Array | string }> {
   const forms: Array<{ form: 'raw' | 'python-json'; message: Uint8Array | string }> = [{ form: 'raw', message: body }];
