@@ -206,7 +206,7 @@ export function collidingKeysBody(name: string, hash: IteratedHash, targetBytes:
   const keys = collidingKeys(multicollisionBlocks(hash, rounds, blockLength), count);
   return {
     name,
-    description: `${keys.length} distinct keys of ${keyLength} characters with one ${name} hash`,
+    description: `${keys.length} distinct keys of ${keyLength} characters, all with one hash value`,
     body: objectOfKeys(keys),
     ordinary: objectOfKeys(ordinaryKeys(keys.length, keyLength)),
     keyCount: keys.length,
