@@ -19,7 +19,7 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { payloadOfSize, prepareDelivery, type WireFormat } from '../local/amani-sender';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
-import { loadReceiverConfig, type ReceiverConfig } from '../lambda/receiver/config';
+import { loadReceiverConfig, type ReceiverConfig } from '../lambda/receiver/env';
 import { webhookEvent } from '../test/helpers/api-gateway-events';
 import { fakeLambdaContext } from '../test/helpers/lambda-context';
 import { BENCH_TOKEN, callsTo, cannedAnswers, naiveEventBridgeClient, noNetworkHandler, withoutNetwork, type NoNetworkHandler } from './no-network';

@@ -7,7 +7,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
-import type { ReceiverConfig } from '../lambda/receiver/config';
+import type { ReceiverConfig } from '../lambda/receiver/env';
 import { fakeLambdaContext } from '../test/helpers/lambda-context';
 import { benchPayload, benchReceiverConfig, prepare } from './hot-path';
 import { callsTo, cannedAnswers, countCommands, noNetworkHandler, withoutNetwork } from './no-network';

@@ -10,12 +10,10 @@
  * included: an upper bound for the rotator's own.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createAmaniClient } from '../lambda/adapters/amani-client';
 import { clientOptions } from '../lambda/adapters/aws-clients';
 import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
-import { loadRotatorConfig } from '../lambda/rotator/config';
+import { loadRotatorConfig, toRotatorEnvironment } from '../lambda/rotator/env';
 import { startAmaniSimulator } from '../local/amani-simulator';
 import { startAwsEmulator } from '../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../local/local-stack';
@@ -53,12 +51,13 @@ async function main() {
   const amani = await startAmaniSimulator({ users: [user], initialToken: 'bench-initial-token-0123456789' });
   aws.putSecret('token', JSON.stringify({ token: 'bench-initial-token-0123456789', rotatedAt: new Date().toISOString() }));
   aws.putSecret('credentials', JSON.stringify(user));
-  const env = { TOKEN_SECRET_ID: 'token', CREDENTIALS_SECRET_ID: 'credentials', AMANI_BASE_URL: amani.url };
-  const container = () =>
-    buildRotator(loadRotatorConfig(env), createRotatorClients(), {
-      logger: new Logger({ serviceName: 'amani-webhooks-rotator', logLevel: 'ERROR' }),
-      metrics: new Metrics({ namespace: 'bench', serviceName: 'amani-webhooks-rotator' }),
-    });
+  const env = toRotatorEnvironment({
+    tokenSecretId: 'token',
+    credentialsSecretId: 'credentials',
+    amaniBaseUrl: amani.url,
+    observability: { metricsNamespace: 'bench', logLevel: 'ERROR' },
+  });
+  const container = () => buildRotator(loadRotatorConfig(env), createRotatorClients());
 
   interface Samples {
     wall: number[];

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeDeployedStack, StackNotFoundError } from '../local/deployed-stack';
 import { runtimeFile, localAwsEnvironment, type LocalRuntime } from '../local/local-stack';
-import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/config';
+import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/env';
 
 export interface Target {
   readonly kind: 'local' | 'aws';

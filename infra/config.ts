@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { AMANI_EVENTS, type AmaniEventName } from '../lambda/core/amani-events';
-import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/config';
+import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/env';
 
 export { AMANI_EVENTS, type AmaniEventName };
 

@@ -6,15 +6,15 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clientOptions } from '../adapters/aws-clients';
 import { EventBridgePublisher } from '../adapters/event-bus';
 import { SqsFallbackQueue } from '../adapters/fallback-queue';
+import { createObservability, type Observability } from '../adapters/observability';
 import { SecretsManagerTokenStore } from '../adapters/token-secret-store';
 import { RefreshingCache } from '../core/refreshing-cache';
 import type { TokenSecret } from '../core/token-secret';
-import type { ReceiverConfig } from './config';
+import type { ReceiverConfig } from './env';
 import { createReceiverHandler } from './handler';
 
 export interface ReceiverClients {
@@ -34,8 +34,8 @@ export function createReceiverClients(): ReceiverClients {
 
 /** What tests and the local mode may put in place of the defaults. */
 export interface ReceiverOverrides {
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
+  /** Logger and metrics; by default the shared factory's, from the configuration. */
+  readonly observability?: Observability;
   /** Milliseconds since the epoch: the secret cache's clock and the token-expiry clock. */
   readonly clock?: () => number;
   /** How the secret cache waits for its next allowed forced refresh. */
@@ -43,10 +43,7 @@ export interface ReceiverOverrides {
 }
 
 export function buildReceiver(config: ReceiverConfig, clients: ReceiverClients, overrides: ReceiverOverrides = {}) {
-  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'amani-webhooks-receiver';
-  const logger = overrides.logger ?? new Logger({ serviceName });
-  const metrics =
-    overrides.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AmaniWebhooks', serviceName });
+  const { logger, metrics } = overrides.observability ?? createObservability(config.observability);
   const clock = overrides.clock ?? Date.now;
   const store = new SecretsManagerTokenStore(clients.secretsManager, config.tokenSecretId);
   const tokens = new RefreshingCache<TokenSecret>({
@@ -74,4 +71,3 @@ export function buildReceiver(config: ReceiverConfig, clients: ReceiverClients, 
   const fallback = new SqsFallbackQueue(clients.sqs, config.fallbackQueueUrl);
   return createReceiverHandler({ config, tokens, bus, fallback, logger, metrics, now: () => new Date(clock()) });
 }
-

@@ -1,9 +1,5 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { AmaniApiError, createAmaniClient, type AmaniApi, type AmaniCredentials } from '../adapters/amani-client';
-import { AmaniCredentialsMissingError, readAmaniCredentials } from '../adapters/amani-credentials';
-import { describeAwsError } from '../adapters/aws-clients';
+import type { AmaniApi, AmaniCredentials } from '../adapters/amani-client';
 import {
   ACCOUNT_CLAIM_PATH,
   amaniAccountKey,
@@ -15,43 +11,61 @@ import {
   type AccountClaimStore,
 } from '../core/account-claim';
 import { eventSwitches } from '../core/amani-events';
-import type { RegistrationConfig } from './config';
+import type { RegistrationConfig } from './env';
 
 /**
  * Registration of the webhook with Amani, run by the CloudFormation custom resource at deploy
  * time (and on demand, `{"action":"register"}`, once credentials exist):
  *
- * 1. read the Amani API credentials; none yet -> succeed as "not registered" (deploying before
- *    the operator has filled the secret is normal; docs/deployment.md says how to register later);
+ *   registerWebhook = readCredentials -> claimAccount -> putWebhook -> releaseOtherClaims -> syncTokenSecret
+ *
+ * 1. no usable credentials yet -> succeed as "not registered" (deploying before the operator has
+ *    filled the secret is normal; the message says how to register later);
  * 2. claim the Amani account for this stack (`../core/account-claim.ts`); an account another
  *    stack has claimed is refused, naming that stack, before anything changes at Amani;
  * 3. `PUT /api/v2/webhook` with the API's URL, `signature_enabled` and one boolean per event;
- *    then release any claim this stack holds on another account (its credentials changed);
- * 4. invoke the rotator with `{"action":"sync"}` (RequestResponse), which bootstraps the token
- *    secret from Amani's current token.
+ * 4. release any claim this stack holds on another account (its credentials changed);
+ * 5. run the rotator's sync, which bootstraps the token secret from Amani's current token.
  *
- * Unregistration (stack deletion) disables every event only when this stack owns the account's
- * claim, releases this stack's claims, and never fails: a stack must stay deletable while Amani
- * or SSM is unreachable.
+ *   unregisterWebhook = disableEventsIfOwner -> releaseAllClaims (stack deletion only)
  *
- * Every error message names the step, the endpoint and the status, never a secret: Amani client
- * errors and the rotator's errors are secret-free by construction, anything else is named only.
+ * Unregistration disables every event only when this stack owns the account's claim and never
+ * fails: a stack must stay deletable while Amani or SSM is unreachable.
+ *
+ * A failed step throws a `RegistrationError` (the custom resource fails with its message as the
+ * CloudFormation reason): it names the step, the endpoint and the status, never a secret.
  */
-export interface RegistrationDependencies {
-  readonly config: RegistrationConfig;
-  readonly secretsManager: SecretsManagerClient;
-  readonly lambda: LambdaClient;
-  /** The account- and region-wide store of Amani account claims. */
-  readonly claims: AccountClaimStore;
-  readonly logger: Logger;
-  /** Amani's HTTP client; Node's fetch by default (tests pass none: they run a local server). */
-  readonly connectAmani?: (credentials: AmaniCredentials) => AmaniApi;
-  /** This function's name, for the "register later" instructions. */
-  readonly functionName?: string;
-  readonly now?: () => Date;
+
+/** The Amani API credentials secret. */
+export interface CredentialsSource {
+  /** The credentials, or undefined while the secret holds none usable; throws when it cannot be read. */
+  read(): Promise<AmaniCredentials | undefined>;
 }
 
+/** The rotator's sync run. */
+export interface RotatorSync {
+  /** Resolves the rotator's outcome (`bootstrapped`, `in-sync`, ...); throws a secret-free error. */
+  sync(): Promise<string>;
+}
+
+export interface RegistrationDependencies {
+  readonly config: RegistrationConfig;
+  readonly credentials: CredentialsSource;
+  /** An Amani API client logged in with these credentials. */
+  readonly connectAmani: (credentials: AmaniCredentials) => AmaniApi;
+  /** The account- and region-wide store of Amani account claims. */
+  readonly claims: AccountClaimStore;
+  readonly rotator: RotatorSync;
+  readonly logger: Logger;
+  readonly now: () => Date;
+}
+
+/** What a run did; each outcome has its metric (see handler.ts). */
+export type RegistrationOutcome = 'registered' | 'not-registered' | 'rollback-skipped' | 'disabled' | 'left-as-is' | 'disable-failed';
+
 export interface RegistrationResult {
+  readonly outcome: RegistrationOutcome;
+  /** Whether Amani delivers to this stack after the run, as far as this run knows. */
   readonly registered: boolean;
   /** `bootstrapped`, `in-sync`, ... as the rotator's sync reported it; absent when not registered. */
   readonly tokenSync?: string;
@@ -68,102 +82,59 @@ export class RegistrationError extends Error {
 /** Why unregistering runs: the stack's deletion releases its claims; an operator's `unregister` keeps them. */
 export type UnregisterReason = 'stack-deleted' | 'operator';
 
-export async function registerWebhook(deps: RegistrationDependencies): Promise<RegistrationResult> {
-  const { config, logger } = deps;
-  const credentials = await credentialsOrUndefined(deps);
-  if (!credentials) {
-    const message = notRegisteredMessage(deps);
-    logger.warn('webhook not registered: no Amani API credentials yet', { outcome: 'not-registered' });
-    return { registered: false, message };
-  }
+type ClaimOutcome = 'claimed' | 'already-ours' | 'taken-over';
 
-  const accountKey = amaniAccountKey(config.amaniBaseUrl, credentials);
-  const claimed = await claimOrRefuse(deps, accountKey);
-
-  const amani = connect(deps, credentials);
-  try {
-    await amani.registerWebhook({
-      url: config.webhookUrl,
-      signatureEnabled: config.signatureEnabled,
-      events: eventSwitches(config.enabledEvents),
-    });
-  } catch (error) {
-    // A first registration that failed must not keep the account from the stage that gets it right.
-    if (claimed === 'claimed') await deps.claims.delete(accountKey).catch(() => undefined);
-    throw new RegistrationError(`Registering the webhook with Amani failed: ${describe(error)}. Nothing was changed in AWS.`, { cause: error });
-  }
-  logger.info('webhook registered with Amani', {
-    outcome: 'registered',
-    claim: claimed,
-    signatureEnabled: config.signatureEnabled,
-    enabledEvents: config.enabledEvents,
-  });
-  const released = await releaseOtherAccounts(deps, accountKey);
-
+/**
+ * Registers the webhook and bootstraps the token secret. `functionName` (this function's) goes
+ * into the "register later" instructions.
+ */
+export async function registerWebhook(deps: RegistrationDependencies, functionName: string): Promise<RegistrationResult> {
+  const credentials = await readCredentials(deps);
+  if (!credentials) return notRegistered(deps, functionName);
+  const accountKey = amaniAccountKey(deps.config.amaniBaseUrl, credentials);
+  const claim = await claimOrRefuse(deps, accountKey);
+  await putWebhook(deps, credentials, accountKey, claim);
+  const released = await releaseOtherClaims(deps, accountKey);
   const tokenSync = await syncTokenSecret(deps);
-  logger.info('token secret synchronised', { outcome: 'synced', tokenSync });
-  return {
-    registered: true,
-    tokenSync,
-    message:
-      `Registered ${config.webhookUrl} with Amani (signature_enabled=${config.signatureEnabled}, ${config.enabledEvents.length} event(s) enabled); ` +
-      `the Amani account is claimed by ${config.stack.stackName}; token secret ${tokenSync}.${released}`,
-  };
+  return registered(deps, tokenSync, released);
 }
 
-export async function unregisterWebhook(deps: RegistrationDependencies, reason: UnregisterReason = 'operator'): Promise<RegistrationResult> {
+export async function unregisterWebhook(deps: RegistrationDependencies, reason: UnregisterReason): Promise<RegistrationResult> {
   const result = await disableEventsIfOwner(deps);
   if (reason !== 'stack-deleted') return result;
   return { ...result, message: `${result.message}${await releaseAllClaims(deps)}` };
 }
 
-/** Never throws: a deletion must not be blocked by Amani or SSM. */
-async function disableEventsIfOwner(deps: RegistrationDependencies): Promise<RegistrationResult> {
-  const { config, logger } = deps;
-  if (!config.disableEventsOnDelete) {
-    logger.info('leaving the Amani webhook as it is (disableEventsOnDelete is off)', { outcome: 'kept' });
-    return { registered: true, message: 'The Amani webhook was left as it is (disableEventsOnDelete=false).' };
-  }
+// ---------------------------------------------------------------------------------------------
+// Steps of registerWebhook
+// ---------------------------------------------------------------------------------------------
+
+async function readCredentials(deps: RegistrationDependencies): Promise<AmaniCredentials | undefined> {
   try {
-    const credentials = await credentialsOrUndefined(deps);
-    if (!credentials) {
-      logger.info('no Amani API credentials: nothing to disable', { outcome: 'not-registered' });
-      return { registered: false, message: 'No Amani API credentials: nothing was registered, nothing to disable.' };
-    }
-    const existing = await deps.claims.read(amaniAccountKey(config.amaniBaseUrl, credentials));
-    if (!existing || ownershipOf(existing.claim, config.stack) !== 'ours') {
-      // Another stage may depend on these events: only the claim's owner may switch them off.
-      logger.info('not the owner of the Amani account: webhook left as it is', { outcome: 'not-owner', claimed: existing !== undefined });
-      return {
-        registered: false,
-        message: existing
-          ? `The Amani webhook was left as it is: the Amani account is claimed by ${describeOwner(existing.claim)}, not by this stack.`
-          : 'The Amani webhook was left as it is: this stack holds no claim on the Amani account, so it may be another stage\'s.',
-      };
-    }
-    await connect(deps, credentials).registerWebhook({
-      url: config.webhookUrl,
-      signatureEnabled: config.signatureEnabled,
-      events: eventSwitches([]),
-    });
-    logger.info('disabled every event of the Amani webhook', { outcome: 'disabled' });
-    return { registered: false, message: 'Disabled every event of the Amani webhook.' };
+    return await deps.credentials.read();
   } catch (error) {
-    const reason = describe(error);
-    logger.error('could not disable the Amani webhook events; continuing', { outcome: 'disable-failed', reason });
-    return {
-      registered: true,
-      message: `Could not disable the Amani webhook events (${reason}); if this stage owned the Amani account, disable them in Amani by hand.`,
-    };
+    throw new RegistrationError(`Reading the Amani API credentials secret failed: ${describe(error)}`, { cause: error });
   }
 }
 
+function notRegistered(deps: RegistrationDependencies, functionName: string): RegistrationResult {
+  deps.logger.warn('webhook not registered: no Amani API credentials yet', { outcome: 'not-registered' });
+  return {
+    outcome: 'not-registered',
+    registered: false,
+    message:
+      `Not registered with Amani: the credentials secret (${deps.config.credentialsSecretId}) holds no usable credentials yet. ` +
+      `Put {"username":"...","password":"..."} or {"userToken":"..."} into it, then run: ` +
+      `aws lambda invoke --function-name ${functionName} --cli-binary-format raw-in-base64-out --payload '{"action":"register"}' /dev/stdout`,
+  };
+}
+
 /** Takes the account's claim or throws the refusal, naming the owner. */
-async function claimOrRefuse(deps: RegistrationDependencies, accountKey: string): Promise<'claimed' | 'already-ours' | 'taken-over'> {
+async function claimOrRefuse(deps: RegistrationDependencies, accountKey: string): Promise<ClaimOutcome> {
   const { config } = deps;
   let result;
   try {
-    result = await claimAccount(deps.claims, accountKey, { ...config.stack, amaniBaseUrl: config.amaniBaseUrl }, (deps.now ?? (() => new Date()))());
+    result = await claimAccount(deps.claims, accountKey, { ...config.stack, amaniBaseUrl: config.amaniBaseUrl }, deps.now());
   } catch (error) {
     throw new RegistrationError(`Checking the Amani account claim failed: ${describe(error)}. Nothing was changed in Amani.`, { cause: error });
   }
@@ -180,8 +151,30 @@ async function claimOrRefuse(deps: RegistrationDependencies, accountKey: string)
   );
 }
 
+/** `PUT /api/v2/webhook`; a failed first registration gives the claim it just took back. */
+async function putWebhook(deps: RegistrationDependencies, credentials: AmaniCredentials, accountKey: string, claim: ClaimOutcome): Promise<void> {
+  const { config } = deps;
+  try {
+    await deps.connectAmani(credentials).registerWebhook({
+      url: config.webhookUrl,
+      signatureEnabled: config.signatureEnabled,
+      events: eventSwitches(config.enabledEvents),
+    });
+  } catch (error) {
+    // A first registration that failed must not keep the account from the stage that gets it right.
+    if (claim === 'claimed') await deps.claims.delete(accountKey).catch(() => undefined);
+    throw new RegistrationError(`Registering the webhook with Amani failed: ${describe(error)}. Nothing was changed in AWS.`, { cause: error });
+  }
+  deps.logger.info('webhook registered with Amani', {
+    outcome: 'registered',
+    claim,
+    signatureEnabled: config.signatureEnabled,
+    enabledEvents: config.enabledEvents,
+  });
+}
+
 /** Claims this stack still holds on accounts it no longer uses; a failure only costs a warning. */
-async function releaseOtherAccounts(deps: RegistrationDependencies, accountKey: string): Promise<string> {
+async function releaseOtherClaims(deps: RegistrationDependencies, accountKey: string): Promise<string> {
   try {
     const released = await releaseClaims(deps.claims, deps.config.stack, accountKey);
     if (released.length === 0) return '';
@@ -191,6 +184,82 @@ async function releaseOtherAccounts(deps: RegistrationDependencies, accountKey: 
     const reason = describe(error);
     deps.logger.warn('could not release claims on other Amani accounts', { outcome: 'release-failed', reason });
     return ` Could not check for claims on Amani accounts this stack no longer uses (${reason}).`;
+  }
+}
+
+async function syncTokenSecret(deps: RegistrationDependencies): Promise<string> {
+  let tokenSync: string;
+  try {
+    tokenSync = await deps.rotator.sync();
+  } catch (error) {
+    const failedRun = (error as { kind?: unknown }).kind === 'function-error';
+    throw new RegistrationError(
+      failedRun
+        ? `Registered the webhook with Amani, but the rotator's sync failed, so the token secret is not bootstrapped (deliveries get 503 until it is): ${describe(error)}`
+        : `Registered the webhook with Amani, but invoking the rotator to bootstrap the token secret failed: ${describe(error)}`,
+      { cause: error },
+    );
+  }
+  deps.logger.info('token secret synchronised', { outcome: 'synced', tokenSync });
+  return tokenSync;
+}
+
+function registered(deps: RegistrationDependencies, tokenSync: string, released: string): RegistrationResult {
+  const { config } = deps;
+  return {
+    outcome: 'registered',
+    registered: true,
+    tokenSync,
+    message:
+      `Registered ${config.webhookUrl} with Amani (signature_enabled=${config.signatureEnabled}, ${config.enabledEvents.length} event(s) enabled); ` +
+      `the Amani account is claimed by ${config.stack.stackName}; token secret ${tokenSync}.${released}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps of unregisterWebhook
+// ---------------------------------------------------------------------------------------------
+
+/** Never throws: a deletion must not be blocked by Amani or SSM. */
+async function disableEventsIfOwner(deps: RegistrationDependencies): Promise<RegistrationResult> {
+  const { config, logger } = deps;
+  if (!config.disableEventsOnDelete) {
+    logger.info('leaving the Amani webhook as it is (disableEventsOnDelete is off)', { outcome: 'kept' });
+    return { outcome: 'left-as-is', registered: true, message: 'The Amani webhook was left as it is (disableEventsOnDelete=false).' };
+  }
+  try {
+    const credentials = await deps.credentials.read();
+    if (!credentials) {
+      logger.info('no Amani API credentials: nothing to disable', { outcome: 'not-registered' });
+      return { outcome: 'left-as-is', registered: false, message: 'No Amani API credentials: nothing was registered, nothing to disable.' };
+    }
+    const existing = await deps.claims.read(amaniAccountKey(config.amaniBaseUrl, credentials));
+    if (!existing || ownershipOf(existing.claim, config.stack) !== 'ours') {
+      // Another stage may depend on these events: only the claim's owner may switch them off.
+      logger.info('not the owner of the Amani account: webhook left as it is', { outcome: 'not-owner', claimed: existing !== undefined });
+      return {
+        outcome: 'left-as-is',
+        registered: false,
+        message: existing
+          ? `The Amani webhook was left as it is: the Amani account is claimed by ${describeOwner(existing.claim)}, not by this stack.`
+          : 'The Amani webhook was left as it is: this stack holds no claim on the Amani account, so it may be another stage\'s.',
+      };
+    }
+    await deps.connectAmani(credentials).registerWebhook({
+      url: config.webhookUrl,
+      signatureEnabled: config.signatureEnabled,
+      events: eventSwitches([]),
+    });
+    logger.info('disabled every event of the Amani webhook', { outcome: 'disabled' });
+    return { outcome: 'disabled', registered: false, message: 'Disabled every event of the Amani webhook.' };
+  } catch (error) {
+    const reason = describe(error);
+    logger.error('could not disable the Amani webhook events; continuing', { outcome: 'disable-failed', reason });
+    return {
+      outcome: 'disable-failed',
+      registered: true,
+      message: `Could not disable the Amani webhook events (${reason}); if this stage owned the Amani account, disable them in Amani by hand.`,
+    };
   }
 }
 
@@ -209,79 +278,18 @@ async function releaseAllClaims(deps: RegistrationDependencies): Promise<string>
   }
 }
 
-async function credentialsOrUndefined(deps: RegistrationDependencies): Promise<AmaniCredentials | undefined> {
-  try {
-    return await readAmaniCredentials(deps.secretsManager, deps.config.credentialsSecretId);
-  } catch (error) {
-    if (error instanceof AmaniCredentialsMissingError) return undefined;
-    throw new RegistrationError(`Reading the Amani API credentials secret failed: ${describe(error)}`, { cause: error });
-  }
+/** Errors of the product's own types carry secret-free messages; anything else is reduced to its name. */
+export function describe(error: unknown): string {
+  if (!(error instanceof Error) && (typeof error !== 'object' || error === null || typeof (error as Error).name !== 'string')) return 'unknown error';
+  const { name, message } = error as Error;
+  return SECRET_FREE_ERRORS.has(name) ? message : name;
 }
 
-function connect(deps: RegistrationDependencies, credentials: AmaniCredentials): AmaniApi {
-  return deps.connectAmani
-    ? deps.connectAmani(credentials)
-    : createAmaniClient({ baseUrl: deps.config.amaniBaseUrl, credentials, timeoutMs: deps.config.amaniTimeoutMs });
-}
-
-/** Runs the rotator's sync and returns its outcome; its failure becomes a readable error. */
-async function syncTokenSecret(deps: RegistrationDependencies): Promise<string> {
-  const { config } = deps;
-  let answer;
-  try {
-    answer = await deps.lambda.send(
-      new InvokeCommand({
-        FunctionName: config.rotatorFunctionName,
-        InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify({ action: 'sync' })),
-      }),
-    );
-  } catch (error) {
-    throw new RegistrationError(
-      `Registered the webhook with Amani, but invoking the rotator to bootstrap the token secret failed: Lambda Invoke ${describeAwsError(error)}`,
-      { cause: error },
-    );
-  }
-  const payload = decodePayload(answer.Payload);
-  if (answer.FunctionError) {
-    const failure = payload as { errorType?: unknown; errorMessage?: unknown } | undefined;
-    const type = typeof failure?.errorType === 'string' ? failure.errorType : answer.FunctionError;
-    const message = typeof failure?.errorMessage === 'string' ? truncate(failure.errorMessage, 600) : 'no error message';
-    throw new RegistrationError(
-      `Registered the webhook with Amani, but the rotator's sync failed, so the token secret is not bootstrapped (deliveries get 503 until it is): ${type}: ${message}`,
-    );
-  }
-  const outcome = (payload as { outcome?: unknown } | undefined)?.outcome;
-  return typeof outcome === 'string' ? outcome : 'synced';
-}
-
-function decodePayload(payload: Uint8Array | undefined): unknown {
-  if (!payload || payload.length === 0) return undefined;
-  try {
-    return JSON.parse(new TextDecoder().decode(payload)) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function notRegisteredMessage(deps: RegistrationDependencies): string {
-  const fn = deps.functionName ?? '<RegistrationFunctionName output>';
-  return (
-    `Not registered with Amani: the credentials secret (${deps.config.credentialsSecretId}) holds no usable credentials yet. ` +
-    `Put {"username":"...","password":"..."} or {"userToken":"..."} into it, then run: ` +
-    `aws lambda invoke --function-name ${fn} --cli-binary-format raw-in-base64-out --payload '{"action":"register"}' /dev/stdout`
-  );
-}
-
-/** Our own error types carry secret-free messages; anything else is reduced to its name. */
-function describe(error: unknown): string {
-  if (error instanceof AmaniApiError) return error.message;
-  if (error instanceof Error && ['SecretUnavailableError', 'AmaniCredentialsMissingError', 'RegistrationError', 'ClaimStoreUnavailableError'].includes(error.name)) {
-    return error.message;
-  }
-  return error instanceof Error ? error.name : 'unknown error';
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
+const SECRET_FREE_ERRORS = new Set([
+  'AmaniApiError',
+  'SecretUnavailableError',
+  'AmaniCredentialsMissingError',
+  'RegistrationError',
+  'ClaimStoreUnavailableError',
+  'RotatorSyncError',
+]);

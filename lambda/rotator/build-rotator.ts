@@ -7,16 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SsmAccountClaimStore } from '../adapters/account-claim-store';
 import { createAmaniClient } from '../adapters/amani-client';
 import { readAmaniCredentials } from '../adapters/amani-credentials';
 import { clientOptions } from '../adapters/aws-clients';
+import { createObservability, type Observability } from '../adapters/observability';
 import { SecretUnavailableError, SecretsManagerTokenStore } from '../adapters/token-secret-store';
 import { realRetryEnvironment, retryWithinBudget, type RetryEnvironment } from '../core/retry';
 import { amaniAccountKey } from '../core/account-claim';
-import type { RotatorConfig } from './config';
+import type { RotatorConfig } from './env';
 import { createRotatorHandler } from './handler';
 import { isRetryableSecretError, type AmaniConnection } from './rotate-token';
 
@@ -35,8 +34,8 @@ export function createRotatorClients(): RotatorClients {
 }
 
 export interface RotatorOptions {
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
+  /** Logger and metrics; by default the shared factory's, from the configuration. */
+  readonly observability?: Observability;
   /** Amani's HTTP client; Node's global fetch by default. */
   readonly fetch?: typeof fetch;
   /** Clock, sleep and randomness of every retry loop (tests pass a fast one). */
@@ -46,9 +45,7 @@ export interface RotatorOptions {
 }
 
 export function buildRotator(config: RotatorConfig, clients: RotatorClients, options: RotatorOptions = {}) {
-  const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'amani-webhooks-rotator';
-  const logger = options.logger ?? new Logger({ serviceName });
-  const metrics = options.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AmaniWebhooks', serviceName });
+  const { logger, metrics } = options.observability ?? createObservability(config.observability);
   const retryEnvironment = options.retryEnvironment ?? realRetryEnvironment;
   const store = new SecretsManagerTokenStore(clients.secretsManager, config.tokenSecretId);
 

@@ -4,6 +4,6 @@
  * bad one fails the init with a message naming the variable.
  */
 import { buildRotator, createRotatorClients } from './build-rotator';
-import { loadRotatorConfig } from './config';
+import { loadRotatorConfig } from './env';
 
 export const handler = buildRotator(loadRotatorConfig(), createRotatorClients());

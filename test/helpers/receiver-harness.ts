@@ -1,12 +1,10 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { TokenSecret } from '../../lambda/core/token-secret';
-import type { ReceiverConfig } from '../../lambda/receiver/config';
+import type { ReceiverConfig } from '../../lambda/receiver/env';
 import { buildReceiver, createReceiverClients, type ReceiverOverrides } from '../../lambda/receiver/build-receiver';
 import { captureOutput } from './capture-output';
 import { fakeLambdaContext } from './lambda-context';
@@ -27,6 +25,7 @@ export const TEST_CONFIG: ReceiverConfig = {
   secretRefreshMinIntervalMs: 200,
   publishBudgetMs: 2000,
   fallbackBudgetMs: 1000,
+  observability: { serviceName: 'receiver-test', metricsNamespace: 'AmaniWebhooksTest', logLevel: 'DEBUG' },
 };
 
 /**
@@ -46,9 +45,7 @@ export function receiverHarness(
 
   const output = captureOutput();
   const config = { ...TEST_CONFIG, ...options.config };
-  const logger = new Logger({ serviceName: 'receiver-test', logLevel: 'DEBUG' });
-  const metrics = new Metrics({ namespace: 'AmaniWebhooksTest', serviceName: 'receiver-test' });
-  const handler = buildReceiver(config, createReceiverClients(), { logger, metrics, clock: options.clock, sleep: options.sleep });
+  const handler = buildReceiver(config, createReceiverClients(), { clock: options.clock, sleep: options.sleep });
 
   return {
     config,

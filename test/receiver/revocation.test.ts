@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { DEFAULT_SECRET_CACHE_TTL_SECONDS, DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS, loadReceiverConfig } from '../../lambda/receiver/config';
+import { DEFAULT_SECRET_CACHE_TTL_SECONDS, DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS, loadReceiverConfig } from '../../lambda/receiver/env';
 import { amaniSignature } from '../helpers/amani-signing';
 import { webhookEvent } from '../helpers/api-gateway-events';
 import { receiverHarness, type ReceiverHarness } from '../helpers/receiver-harness';

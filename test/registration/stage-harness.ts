@@ -11,20 +11,17 @@ import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { SsmAccountClaimStore } from '../../lambda/adapters/account-claim-store';
-import { createAmaniClient } from '../../lambda/adapters/amani-client';
 import { clientOptions } from '../../lambda/adapters/aws-clients';
 import { amaniAccountKey, claimName, parseAccountClaim, type AccountClaim } from '../../lambda/core/account-claim';
 import type { RetryEnvironment } from '../../lambda/core/retry';
 import type { RotationSummary } from '../../lambda/core/rotation';
 import { parseTokenSecret, type TokenSecret } from '../../lambda/core/token-secret';
-import { loadRegistrationConfig } from '../../lambda/registration/config';
-import { createRegistrationHandler, type ProviderResponse } from '../../lambda/registration/handler';
+import { buildRegistration } from '../../lambda/registration/build-registration';
+import { loadRegistrationConfig, toRegistrationEnvironment } from '../../lambda/registration/env';
+import type { ProviderResponse } from '../../lambda/registration/handler';
 import type { RegistrationResult } from '../../lambda/registration/register';
 import { buildRotator, createRotatorClients } from '../../lambda/rotator/build-rotator';
-import { loadRotatorConfig } from '../../lambda/rotator/config';
+import { loadRotatorConfig, toRotatorEnvironment } from '../../lambda/rotator/env';
 import type { AmaniSimulator } from '../../local/amani-simulator';
 import type { AwsEmulator } from '../../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../../local/local-stack';
@@ -59,49 +56,51 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
   const placeholder = JSON.stringify({ bootstrapPlaceholder: 'Qm2Nf7TyZx81kP0q' });
   aws.putSecret(credentialsSecretId, options.credentials ? JSON.stringify(options.credentials) : placeholder);
 
-  const stackEnvironment = { STACK_NAME: stackName, STACK_ID: stackId };
+  const stack = { stackName, stackId };
   const rotator = buildRotator(
-    loadRotatorConfig({
-      TOKEN_SECRET_ID: tokenSecretId,
-      CREDENTIALS_SECRET_ID: credentialsSecretId,
-      AMANI_BASE_URL: amani.url,
-      AMANI_TIMEOUT_MS: '1000',
-      STORE_RETRY_BUDGET_MS: '2000',
-      ...stackEnvironment,
-    }),
+    loadRotatorConfig(
+      toRotatorEnvironment({
+        tokenSecretId,
+        credentialsSecretId,
+        amaniBaseUrl: amani.url,
+        amaniTimeoutMs: 1000,
+        storeRetryBudgetMs: 2000,
+        stack,
+        observability: { metricsNamespace: `AmaniWebhooks/${stage}` },
+      }),
+    ),
     createRotatorClients(),
-    {
-      logger: new Logger({ serviceName: 'amani-webhooks-rotator' }),
-      metrics: new Metrics({ namespace: `AmaniWebhooks/${stage}`, serviceName: 'amani-webhooks-rotator' }),
-      retryEnvironment: FAST_RETRIES,
-    },
+    { retryEnvironment: FAST_RETRIES },
   );
   const invokeRotator = (payload: unknown) => invokeLocally(rotator, payload, rotatorName, 120_000);
   aws.registerFunction(rotatorName, invokeRotator);
 
-  const config = loadRegistrationConfig({
-    AMANI_BASE_URL: amani.url,
-    CREDENTIALS_SECRET_ID: credentialsSecretId,
-    ROTATOR_FUNCTION_NAME: rotatorName,
-    WEBHOOK_URL: webhookUrl,
-    AMANI_TIMEOUT_MS: '1000',
-    DISABLE_EVENTS_ON_DELETE: String(options.disableEventsOnDelete ?? true),
-    ...stackEnvironment,
-  });
-  const registration = createRegistrationHandler({
+  const config = loadRegistrationConfig(
+    toRegistrationEnvironment({
+      amaniBaseUrl: amani.url,
+      credentialsSecretId,
+      rotatorFunctionName: rotatorName,
+      webhookUrl,
+      amaniTimeoutMs: 1000,
+      disableEventsOnDelete: options.disableEventsOnDelete ?? true,
+      stack,
+      observability: { metricsNamespace: `AmaniWebhooks/${stage}` },
+    }),
+  );
+  const registration = buildRegistration(
     config,
-    // The entry's SDK settings (lambda/registration/index.ts), fewer attempts.
-    secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 2 })),
-    lambda: new LambdaClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 30_000, maxAttempts: 1 })),
-    claims: new SsmAccountClaimStore(new SSMClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 1 }))),
-    logger: new Logger({ serviceName: 'amani-webhooks-registration' }),
-    connectAmani: (credentials) =>
-      createAmaniClient({ baseUrl: amani.url, credentials, timeoutMs: 1000, baseDelayMs: 1, maxDelayMs: 5, retryBudgetMs: 2000, retryEnvironment: FAST_RETRIES }),
-    functionName: `${stackName}-registration`,
-  });
+    {
+      // The entry's SDK settings (lambda/registration/build-registration.ts), fewer attempts.
+      secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 2 })),
+      lambda: new LambdaClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 30_000, maxAttempts: 1 })),
+      ssm: new SSMClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 1 })),
+    },
+    { amani: { baseDelayMs: 1, maxDelayMs: 5, retryBudgetMs: 2000, retryEnvironment: FAST_RETRIES } },
+  );
+  const invokeRegistration = (event: unknown) => invokeLocally(registration, event, `${stackName}-registration`, 300_000);
 
   const custom = (requestType: 'Create' | 'Update' | 'Delete', preClaimProperties = false) =>
-    registration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() }, { preClaimProperties })) as Promise<ProviderResponse>;
+    invokeRegistration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() }, { preClaimProperties })) as Promise<ProviderResponse>;
 
   return {
     stage,
@@ -117,7 +116,7 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
     rollbackToPreClaimTemplate: () => custom('Update', true),
     /** CloudFormation deleting the stack (or rolling back a failed create). */
     destroy: () => custom('Delete'),
-    register: () => registration({ action: 'register' }) as Promise<RegistrationResult>,
+    register: () => invokeRegistration({ action: 'register' }) as Promise<RegistrationResult>,
     rotator: (payload: unknown) => invokeRotator(payload) as Promise<RotationSummary>,
     setCredentials: (credentials: Credentials) => aws.putSecret(credentialsSecretId, JSON.stringify(credentials)),
     /** The operator emptied the credentials secret (back to the stack's placeholder). */

@@ -27,7 +27,7 @@ import { SecretsManagerTokenStore } from '../../lambda/adapters/token-secret-sto
 import { RefreshingCache } from '../../lambda/core/refreshing-cache';
 import type { TokenSecret } from '../../lambda/core/token-secret';
 import { createReceiverClients } from '../../lambda/receiver/build-receiver';
-import { loadReceiverConfig } from '../../lambda/receiver/config';
+import { loadReceiverConfig } from '../../lambda/receiver/env';
 import { createReceiverHandler } from '../../lambda/receiver/handler';
 import { captureOutput, type CapturedOutput } from '../helpers/capture-output';
 import { pointSdkAt, startAwsEmulator, type AwsEmulator } from './support/aws-fake';

@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { RetryEnvironment } from '../../lambda/core/retry';
 import type { RotationSummary } from '../../lambda/core/rotation';
 import { parseTokenSecret, type TokenSecret } from '../../lambda/core/token-secret';
 import { buildRotator } from '../../lambda/rotator/build-rotator';
-import type { RotatorConfig } from '../../lambda/rotator/config';
+import type { RotatorConfig } from '../../lambda/rotator/env';
 import { startAmaniSimulator, type AmaniSimulatorOptions } from '../../local/amani-simulator';
 import { captureOutput } from '../helpers/capture-output';
 import { fakeLambdaContext } from '../helpers/lambda-context';
@@ -62,6 +60,7 @@ export async function rotatorHarness(options: RotatorHarnessOptions = {}) {
     minRotationAgeMs: HOUR_MS,
     amaniTimeoutMs: 400,
     storeRetryBudgetMs: 5000,
+    observability: { serviceName: 'rotator-test', metricsNamespace: 'AmaniWebhooksTest', logLevel: 'DEBUG' },
     ...options.config,
   };
   const sleeps: number[] = [];
@@ -74,14 +73,10 @@ export async function rotatorHarness(options: RotatorHarnessOptions = {}) {
   };
   const idempotencyKeys: string[] = [];
   const output = captureOutput();
-  const logger = new Logger({ serviceName: 'rotator-test', logLevel: 'DEBUG' });
-  const metrics = new Metrics({ namespace: 'AmaniWebhooksTest', serviceName: 'rotator-test' });
   const handler = buildRotator(
     config,
     { secretsManager: client, ...(options.ssm ? { ssm: options.ssm } : {}) },
     {
-      logger,
-      metrics,
       fetch: world.fetch,
       retryEnvironment,
       newIdempotencyKey: () => {

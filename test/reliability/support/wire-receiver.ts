@@ -5,12 +5,10 @@
  * many can share one emulator side by side.
  */
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import type { TokenSecret } from '../../../lambda/core/token-secret';
 import { buildReceiver, createReceiverClients } from '../../../lambda/receiver/build-receiver';
-import { loadReceiverConfig } from '../../../lambda/receiver/config';
+import { loadReceiverConfig, toReceiverEnvironment } from '../../../lambda/receiver/env';
 import { lambdaContext as sharedLambdaContext } from '../../../local/lambda-context';
 import type { AwsEmulator } from './aws-fake';
 import { storedCopies } from './delivery-invariant';
@@ -39,10 +37,9 @@ export function wireReceiver(emulator: AwsEmulator, options: WireReceiverOptions
   const queueName = `fallback-${name}`;
   const queueUrl = emulator.createQueue(queueName);
   if (options.secretId === undefined) emulator.putSecret(secretId, typeof options.secret === 'string' ? options.secret : JSON.stringify(options.secret));
-  const config = loadReceiverConfig({ TOKEN_SECRET_ID: secretId, EVENT_BUS_NAME: bus, FALLBACK_QUEUE_URL: queueUrl, ...options.env });
-  const logger = new Logger({ serviceName: 'amani-webhooks-receiver', logLevel: 'DEBUG' });
-  const metrics = new Metrics({ namespace: 'AmaniWebhooks', serviceName: 'amani-webhooks-receiver' });
-  const handler = buildReceiver(config, createReceiverClients(), { logger, metrics }) as unknown as (
+  const environment = toReceiverEnvironment({ tokenSecretId: secretId, eventBusName: bus, fallbackQueueUrl: queueUrl, observability: { logLevel: 'DEBUG' } });
+  const config = loadReceiverConfig({ ...environment, ...options.env });
+  const handler = buildReceiver(config, createReceiverClients()) as unknown as (
     event: APIGatewayProxyEvent,
     context: Context,
   ) => Promise<APIGatewayProxyResult>;

@@ -6,13 +6,11 @@
  * the product's. Each world has its own token and credentials secrets and its own Amani.
  */
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { RetryEnvironment } from '../../../lambda/core/retry';
 import type { RotationSummary } from '../../../lambda/core/rotation';
 import { parseTokenSecret, type TokenSecret } from '../../../lambda/core/token-secret';
 import { buildRotator, createRotatorClients } from '../../../lambda/rotator/build-rotator';
-import { loadRotatorConfig } from '../../../lambda/rotator/config';
+import { loadRotatorConfig } from '../../../lambda/rotator/env';
 import { startAmaniSimulator, type AmaniSimulator } from '../../../local/amani-simulator';
 import type { AwsEmulator } from './aws-fake';
 import type { LeakWatch } from './hygiene';
@@ -29,6 +27,7 @@ export const ROTATOR_ENV = {
   STORE_RETRY_BUDGET_MS: '15000',
   PREVIOUS_TOKEN_GRACE_MINUTES: '60',
   MIN_ROTATION_AGE_MINUTES: '60',
+  POWERTOOLS_LOG_LEVEL: 'DEBUG',
 } as const;
 
 let worlds = 0;
@@ -57,11 +56,7 @@ export async function rotationWorld(emulator: AwsEmulator, watch: LeakWatch, opt
   const env = { TOKEN_SECRET_ID: tokenSecretId, CREDENTIALS_SECRET_ID: credentialsSecretId, AMANI_BASE_URL: sim.url, ...ROTATOR_ENV, ...options.env };
   /** A new container: new clients, new Amani login, cold everything. */
   const container = () => {
-    const logger = new Logger({ serviceName: 'amani-webhooks-rotator', logLevel: 'DEBUG' });
-    const metrics = new Metrics({ namespace: 'AmaniWebhooks', serviceName: 'amani-webhooks-rotator' });
     return buildRotator(loadRotatorConfig(env), createRotatorClients(), {
-      logger,
-      metrics,
       retryEnvironment: FAST_RETRIES,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { loadReceiverConfig } from '../../lambda/receiver/config';
+import { loadReceiverConfig } from '../../lambda/receiver/env';
 
 const minimal = {
   TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:1:secret:t',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigurationError } from '../../lambda/core/env-config';
-import { loadRotatorConfig } from '../../lambda/rotator/config';
+import { loadRotatorConfig } from '../../lambda/rotator/env';
 import { InvalidInvocationError, parseInvocation } from '../../lambda/rotator/handler';
 
 const REQUIRED = {
