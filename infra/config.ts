@@ -10,7 +10,25 @@
  */
 import { z } from 'zod';
 import { AMANI_EVENTS, type AmaniEventName } from '../lambda/core/amani-events';
-import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/env';
+import {
+  amaniBaseUrl,
+  amaniEventNames,
+  authMode,
+  booleanFlag,
+  DEFAULT_AMANI_BASE_URL,
+  DEFAULT_METRICS_NAMESPACE,
+  eventSource,
+  fieldPaths,
+  headerName,
+  logLevel,
+  matching,
+  metricsNamespace,
+  optional,
+  wholeNumber,
+  withDefault,
+} from '../lambda/core/validators';
+import { RECEIVER_DEFAULTS } from '../lambda/receiver/env';
+import { MAX_PREVIOUS_TOKEN_GRACE_MINUTES, ROTATOR_DEFAULTS } from '../lambda/rotator/env';
 
 export { AMANI_EVENTS, type AmaniEventName };
 
@@ -28,65 +46,7 @@ export const NO_TRAFFIC_ALARM_MAX_HOURS = 168;
 /** Added to the rotation interval before "rotation overdue" alarms (the alarm's daily periods + retries). */
 export const ROTATION_OVERDUE_SLACK_HOURS = 48;
 
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PARTITION = 'arn:aws[a-z-]*';
-
-// ---------------------------------------------------------------------------------------------
-// Building blocks: each carries the "what is allowed" half of the error message.
-// ---------------------------------------------------------------------------------------------
-
-const blankToUndefined = (value: unknown) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value);
-const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : value);
-
-function text(allowed: string, pattern?: RegExp) {
-  const base = z.string({ error: `must be a string: ${allowed}` });
-  return pattern ? base.regex(pattern, allowed) : base.min(1, allowed);
-}
-
-function integer(allowed: string, min: number, max: number) {
-  return z.preprocess(
-    (value) => (typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value),
-    z
-      .number({ error: `must be a whole number ${allowed}` })
-      .int(`must be a whole number ${allowed}`)
-      .min(min, `must be a whole number ${allowed}`)
-      .max(max, `must be a whole number ${allowed}`),
-  );
-}
-
-function boolean() {
-  return z.preprocess(
-    (value) => (value === 'true' ? true : value === 'false' ? false : value),
-    z.boolean({ error: 'must be true or false' }),
-  );
-}
-
-/** A list: a JSON array (cdk.json), a JSON array in a string, or a comma-separated string. */
-function list<T extends z.ZodType>(item: T, allowed: string) {
-  return z.preprocess(
-    (value) => {
-      if (typeof value !== 'string') return value;
-      const raw = value.trim();
-      if (raw.startsWith('[')) {
-        try {
-          return JSON.parse(raw) as unknown;
-        } catch {
-          return value;
-        }
-      }
-      return raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
-    },
-    z.array(item, { error: `must be a list (JSON array or comma-separated): ${allowed}` }),
-  );
-}
-
-function optional<T extends z.ZodType>(schema: T) {
-  return z.preprocess(blankToUndefined, schema.optional());
-}
-
-function withDefault<T extends z.ZodType>(schema: T, fallback: z.input<T>) {
-  return z.preprocess((value) => blankToUndefined(trimmed(value)) ?? fallback, schema);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Schedules
@@ -134,120 +94,76 @@ export function parseRotationSchedule(expression: string): ParsedSchedule | stri
 }
 
 // ---------------------------------------------------------------------------------------------
-// The schema
+// The schema: the validators and defaults the functions' environments use (lambda/core/validators.ts,
+// lambda/<function>/env.ts), so what synth accepts the functions accept.
 // ---------------------------------------------------------------------------------------------
 
-function amaniBaseUrl() {
-  const allowed = 'an https:// base URL such as https://eu.amani.ai (http:// only for a loopback address)';
-  return text(allowed)
-    .transform((value, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be ${allowed}` });
-        return z.NEVER;
-      }
-      const loopback = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/.test(url.hostname);
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-        ctx.addIssue({ code: 'custom', message: `must be ${allowed}` });
-        return z.NEVER;
-      }
-      if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
-        ctx.addIssue({ code: 'custom', message: `must be ${allowed}, without credentials, path, query or fragment` });
-        return z.NEVER;
-      }
-      return url.origin;
-    });
-}
+const arn = (allowed: string, pattern: string) => matching(allowed, new RegExp(`^${PARTITION}:${pattern}$`));
 
-const eventName = z.enum(AMANI_EVENTS, { error: `must name Amani events only: ${AMANI_EVENTS.join(', ')}` });
-const fieldPath = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'each entry must be a dotted field path such as event or data.event_type');
+const contextKeys = z.object({
+  // --- public contract ---
+  stage: withDefault(matching('letters, digits and hyphens, starting with a letter, at most 24 characters', /^[A-Za-z][A-Za-z0-9-]{0,23}$/), 'dev'),
+  amaniBaseUrl: withDefault(amaniBaseUrl(), DEFAULT_AMANI_BASE_URL),
+  authMode: withDefault(authMode(), RECEIVER_DEFAULTS.authMode),
+  signatureHeader: withDefault(headerName(), RECEIVER_DEFAULTS.signatureHeader),
+  tokenHeader: withDefault(headerName(), RECEIVER_DEFAULTS.tokenHeader),
+  events: withDefault(amaniEventNames(), [...AMANI_EVENTS]),
+  eventSource: withDefault(eventSource(), RECEIVER_DEFAULTS.eventSource),
+  rotationSchedule: withDefault(z.string({ error: 'must be a string' }).min(1, 'rate(<n> minutes|hours|days) or cron(<6 fields>)'), 'rate(30 days)'),
+  previousTokenGraceMinutes: withDefault(
+    wholeNumber(0, MAX_PREVIOUS_TOKEN_GRACE_MINUTES, `from 0 to ${MAX_PREVIOUS_TOKEN_GRACE_MINUTES} (7 days)`),
+    ROTATOR_DEFAULTS.previousTokenGraceMinutes,
+  ),
+  secretCacheTtlSeconds: withDefault(
+    wholeNumber(1, 300, 'from 1 to 300 (seconds a warm receiver trusts its copy of the token secret: the revocation bound)'),
+    RECEIVER_DEFAULTS.secretCacheTtlSeconds,
+  ),
 
-export const contextSchema = z
-  .object({
-    // --- public contract ---
-    stage: withDefault(
-      text('letters, digits and hyphens, starting with a letter, at most 24 characters', /^[A-Za-z][A-Za-z0-9-]{0,23}$/),
-      'dev',
+  // --- additions (docs/deployment.md) ---
+  // Unset: true exactly for stage "prod" (derived below).
+  production: optional(booleanFlag()),
+  credentialsSecret: optional(
+    matching('the name or ARN of an existing Secrets Manager secret', new RegExp(`^(${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$`)),
+  ),
+  credentialsSecretKmsKeyArn: optional(arn('the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)', 'kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+')),
+  throttlingRateLimit: withDefault(wholeNumber(1, 10000, 'from 1 to 10000 (requests per second)'), 50),
+  throttlingBurstLimit: withDefault(wholeNumber(1, 5000, 'from 1 to 5000 (requests)'), 100),
+  archiveRetentionDays: withDefault(wholeNumber(0, 3650, 'from 0 (keep forever) to 3650'), 30),
+  logRetentionDays: withDefault(
+    z.preprocess(
+      (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
+      z.union(
+        LOG_RETENTION_DAYS.map((days) => z.literal(days)),
+        { error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}` },
+      ),
     ),
-    amaniBaseUrl: withDefault(amaniBaseUrl(), 'https://eu.amani.ai'),
-    authMode: withDefault(z.enum(['signature', 'token'], { error: "must be 'signature' or 'token'" }), 'signature'),
-    signatureHeader: withDefault(text('a valid HTTP header name', HEADER_NAME), 'Webhook-Signature'),
-    tokenHeader: withDefault(text('a valid HTTP header name', HEADER_NAME), 'Webhook-Token'),
-    events: z.preprocess(
-      (value) => blankToUndefined(value) ?? [...AMANI_EVENTS],
-      list(eventName, AMANI_EVENTS.join(', '))
-        .pipe(z.array(eventName).min(1, `must enable at least one event: ${AMANI_EVENTS.join(', ')}`))
-        .transform((names) => [...new Set(names)]),
+    90,
+  ),
+  tracing: withDefault(booleanFlag(), false),
+  logLevel: withDefault(logLevel(), 'INFO'),
+  alarmTopicArn: optional(arn('the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>)', 'sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?')),
+  authFailureAlarmThreshold: withDefault(wholeNumber(1, 100000, 'from 1 to 100000 (failures per 5 minutes)'), 10),
+  disableEventsOnDelete: withDefault(booleanFlag(), true),
+  rotationOverdueAfterHours: optional(wholeNumber(1, 87840, 'from 1 to 87840 (hours)')),
+  noTrafficAlarmHours: optional(
+    wholeNumber(
+      1,
+      NO_TRAFFIC_ALARM_MAX_HOURS,
+      `from 1 to ${NO_TRAFFIC_ALARM_MAX_HOURS} (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm`,
     ),
-    eventSource: withDefault(
-      text('1 to 256 characters, not starting with "aws." (reserved for AWS services)', /^(?!aws\.)[^\s]{1,256}$/),
-      'amani',
-    ),
-    rotationSchedule: withDefault(text('rate(<n> minutes|hours|days) or cron(<6 fields>)'), 'rate(30 days)'),
-    previousTokenGraceMinutes: withDefault(integer('from 0 to 10080 (7 days)', 0, 10080), 60),
-    secretCacheTtlSeconds: withDefault(
-      integer('from 1 to 300 (seconds a warm receiver trusts its copy of the token secret: the revocation bound)', 1, 300),
-      DEFAULT_SECRET_CACHE_TTL_SECONDS,
-    ),
+  ),
+  metricsNamespace: optional(metricsNamespace()),
+  eventNamePaths: optional(fieldPaths({ atLeastOne: true })),
+  deliveryIdPaths: optional(fieldPaths({ atLeastOne: false })),
+  webAclArn: optional(arn('the ARN of a regional WAFv2 web ACL', 'wafv2:[a-z0-9-]+:\\d{12}:regional/webacl/.+')),
+  apiGatewayCloudWatchRole: withDefault(booleanFlag(), true),
+});
 
-    // --- additions (docs/deployment.md) ---
-    // Unset: true exactly for stage "prod" (derived in parseContext).
-    production: optional(boolean()),
-    credentialsSecret: optional(
-      text(
-        'the name or ARN of an existing Secrets Manager secret',
-        new RegExp(`^(${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$`),
-      ),
-    ),
-    credentialsSecretKmsKeyArn: optional(
-      text('the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)', new RegExp(`^${PARTITION}:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+$`)),
-    ),
-    throttlingRateLimit: withDefault(integer('from 1 to 10000 (requests per second)', 1, 10000), 50),
-    throttlingBurstLimit: withDefault(integer('from 1 to 5000 (requests)', 1, 5000), 100),
-    archiveRetentionDays: withDefault(integer('from 0 (keep forever) to 3650', 0, 3650), 30),
-    logRetentionDays: withDefault(
-      z.preprocess(
-        (value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value),
-        z.union(
-          LOG_RETENTION_DAYS.map((days) => z.literal(days)),
-          { error: `must be one of the CloudWatch Logs retention periods: ${LOG_RETENTION_DAYS.join(', ')}` },
-        ),
-      ),
-      90,
-    ),
-    tracing: withDefault(boolean(), false),
-    logLevel: withDefault(
-      z.preprocess(
-        (value) => (typeof value === 'string' ? value.toUpperCase() : value),
-        z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be DEBUG, INFO, WARN or ERROR' }),
-      ),
-      'INFO',
-    ),
-    alarmTopicArn: optional(
-      text('the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>)', new RegExp(`^${PARTITION}:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?$`)),
-    ),
-    authFailureAlarmThreshold: withDefault(integer('from 1 to 100000 (failures per 5 minutes)', 1, 100000), 10),
-    disableEventsOnDelete: withDefault(boolean(), true),
-    rotationOverdueAfterHours: optional(integer('from 1 to 87840 (hours)', 1, 87840)),
-    noTrafficAlarmHours: optional(
-      integer(
-        `from 1 to ${NO_TRAFFIC_ALARM_MAX_HOURS} (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm`,
-        1,
-        NO_TRAFFIC_ALARM_MAX_HOURS,
-      ),
-    ),
-    metricsNamespace: optional(
-      text('1 to 255 characters of letters, digits and . _ / # : - (not starting with AWS/)', /^(?!AWS\/)[A-Za-z0-9._/#:-]{1,255}$/),
-    ),
-    eventNamePaths: optional(list(fieldPath, 'dotted field paths').pipe(z.array(z.string()).min(1, 'must name at least one field path'))),
-    deliveryIdPaths: optional(list(fieldPath, 'dotted field paths')),
-    webAclArn: optional(
-      text('the ARN of a regional WAFv2 web ACL', new RegExp(`^${PARTITION}:wafv2:[a-z0-9-]+:\\d{12}:regional/webacl/.+$`)),
-    ),
-    apiGatewayCloudWatchRole: withDefault(boolean(), true),
-  })
+/** The context keys this app reads (cdk.json and `-c`). */
+export const CONTEXT_KEYS = Object.keys(contextKeys.shape) as (keyof typeof contextKeys.shape)[];
+
+/** Validates the context and yields the app's configuration (derived values included). */
+export const contextSchema = contextKeys
   .superRefine((config, ctx) => {
     const schedule = parseRotationSchedule(config.rotationSchedule);
     if (typeof schedule === 'string') {
@@ -272,7 +188,6 @@ export const contextSchema = z
         message: `must be 0 (no previous token; the old one is refused within secretCacheTtlSeconds) or at least secretCacheTtlSeconds (${config.secretCacheTtlSeconds} s): warm receivers keep accepting the old token that long after a rotation, so a shorter grace would not end when it says`,
       });
     }
-    const production = config.production ?? config.stage === PRODUCTION_STAGE;
     if (config.stage === PRODUCTION_STAGE && config.production === false) {
       ctx.addIssue({
         code: 'custom',
@@ -280,7 +195,7 @@ export const contextSchema = z
         message: `stage "${PRODUCTION_STAGE}" is always a production stage (its data is retained); use another stage name for a disposable stack`,
       });
     }
-    if (production && !config.alarmTopicArn) {
+    if ((config.production ?? config.stage === PRODUCTION_STAGE) && !config.alarmTopicArn) {
       ctx.addIssue({
         code: 'custom',
         path: ['alarmTopicArn'],
@@ -295,21 +210,22 @@ export const contextSchema = z
         message: 'is only meaningful together with credentialsSecret (a secret this stack creates uses the stack key)',
       });
     }
+  })
+  .transform((config) => {
+    const schedule = parseRotationSchedule(config.rotationSchedule) as ParsedSchedule;
+    return {
+      ...config,
+      events: config.events as AmaniEventName[],
+      /** Retains the stack's data on delete, termination protection on, alarms must notify a topic. */
+      production: config.production ?? config.stage === PRODUCTION_STAGE,
+      metricsNamespace: config.metricsNamespace ?? `${DEFAULT_METRICS_NAMESPACE}/${config.stage}`,
+      /** Longest expected gap between rotations (exact for rate(), an upper bound for cron()). */
+      rotationIntervalHours: schedule.intervalHours,
+      rotationOverdueAfterHours: config.rotationOverdueAfterHours ?? Math.ceil(schedule.intervalHours + ROTATION_OVERDUE_SLACK_HOURS),
+    };
   });
 
-export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof typeof contextSchema.shape)[];
-
-type ParsedContext = z.output<typeof contextSchema>;
-
-export interface AppConfig extends Omit<ParsedContext, 'metricsNamespace' | 'rotationOverdueAfterHours' | 'events' | 'production'> {
-  readonly events: AmaniEventName[];
-  /** Retains the stack's data on delete, termination protection on, alarms must notify a topic. */
-  readonly production: boolean;
-  readonly metricsNamespace: string;
-  /** Longest expected gap between rotations (exact for rate(), an upper bound for cron()). */
-  readonly rotationIntervalHours: number;
-  readonly rotationOverdueAfterHours: number;
-}
+export type AppConfig = z.output<typeof contextSchema>;
 
 export class ContextConfigurationError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -324,33 +240,81 @@ function describeValue(value: unknown): string {
   return json.length > 80 ? `${json.slice(0, 77)}...` : json;
 }
 
-/** Validates raw context values (key -> value as CDK returns it) into the app's configuration. */
+// ---------------------------------------------------------------------------------------------
+// Keys that are not ours
+// ---------------------------------------------------------------------------------------------
+
+/** Context keys of CDK and its CLI without a namespace (see `isCdkContextKey`). */
+const CDK_PLAIN_KEYS = new Set(['cli-telemetry', 'acknowledged-issue-numbers']);
+
+/**
+ * Whether a context key belongs to CDK rather than to this app: feature flags (`@aws-cdk/...`),
+ * CDK's and the CLI's settings (`aws:cdk:...`, `aws-cdk:...`), cached lookups
+ * (`availability-zones:account=...`) all carry a `:` or start with `@`; the CLI's plain ones are
+ * listed.
+ */
+export function isCdkContextKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || CDK_PLAIN_KEYS.has(key);
+}
+
+/**
+ * Every key that is neither ours nor CDK's, each with the key it most likely meant: `-c
+ * credentialSecret=...` must not deploy with an empty credentials secret, nor `-c prodution=true`
+ * without the production safeguards.
+ */
+export function unknownContextKeys(raw: Readonly<Record<string, unknown>>): string[] {
+  return Object.keys(raw)
+    .filter((key) => !(CONTEXT_KEYS as string[]).includes(key) && !isCdkContextKey(key))
+    .map((key) => {
+      const meant = closestKey(key);
+      return meant ? `"${key}": unknown key; did you mean "${meant}"?` : `"${key}": unknown key; the keys are ${CONTEXT_KEYS.join(', ')}`;
+    });
+}
+
+/** The known key a misspelling most likely meant: same letters in another case, a few edits, or a prefix. */
+function closestKey(key: string): string | undefined {
+  const lower = key.toLowerCase();
+  let best: { key: string; distance: number } | undefined;
+  for (const known of CONTEXT_KEYS as string[]) {
+    const candidate = known.toLowerCase();
+    const distance = editDistance(lower, candidate);
+    const close = distance <= Math.max(2, Math.floor(candidate.length / 4)) || (lower.length >= 5 && (candidate.startsWith(lower) || lower.startsWith(candidate)));
+    if (close && (!best || distance < best.distance)) best = { key: known, distance };
+  }
+  return best?.key;
+}
+
+/** Levenshtein distance (short keys only). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Validates the whole context (key -> value as CDK holds it) into the app's configuration. Keys
+ * of CDK itself are ignored; any other unknown key is an error, reported with the invalid values.
+ */
 export function parseContext(raw: Readonly<Record<string, unknown>>): AppConfig {
-  const unknown = Object.keys(raw).filter((key) => raw[key] !== undefined && !(CONTEXT_KEYS as string[]).includes(key));
-  if (unknown.length > 0) throw new Error(`parseContext got keys outside the schema: ${unknown.join(', ')}`);
+  const unknown = unknownContextKeys(raw);
   const result = contextSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ContextConfigurationError(
-      result.error.issues.map((issue) => {
+  const invalid = result.success
+    ? []
+    : result.error.issues.map((issue) => {
         const key = String(issue.path[0] ?? '(context)');
         const entry = typeof issue.path[1] === 'number' ? ` (entry ${issue.path[1] + 1})` : '';
         return `"${key}": ${issue.message}${entry} (got ${describeValue(raw[key])})`;
-      }),
-    );
-  }
-  const parsed = result.data;
-  const schedule = parseRotationSchedule(parsed.rotationSchedule) as ParsedSchedule;
-  return {
-    ...parsed,
-    events: parsed.events as AmaniEventName[],
-    production: parsed.production ?? parsed.stage === PRODUCTION_STAGE,
-    metricsNamespace: parsed.metricsNamespace ?? `AmaniWebhooks/${parsed.stage}`,
-    rotationIntervalHours: schedule.intervalHours,
-    rotationOverdueAfterHours: parsed.rotationOverdueAfterHours ?? Math.ceil(schedule.intervalHours + ROTATION_OVERDUE_SLACK_HOURS),
-  };
-}
-
-/** Reads every known key from a construct's context (cdk.json + `-c`), then validates. */
-export function configFromContext(tryGetContext: (key: string) => unknown): AppConfig {
-  return parseContext(Object.fromEntries(CONTEXT_KEYS.map((key) => [key, tryGetContext(key)])));
+      });
+  if (unknown.length > 0 || !result.success) throw new ContextConfigurationError([...unknown, ...invalid]);
+  return result.data;
 }

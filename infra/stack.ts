@@ -1,19 +1,20 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { RECEIVER_DEFAULTS, toReceiverEnvironment } from '../lambda/receiver/env';
 import type { AppConfig } from './config';
 import { AmaniRegistration } from './constructs/amani-registration';
 import { EncryptionKey } from './constructs/encryption-key';
 import { WebhookEventBus } from './constructs/event-bus';
 import { FallbackQueue } from './constructs/fallback-queue';
 import { AppFunction, retentionDays } from './constructs/lambda-function';
-import { Monitoring, RECEIVER_SERVICE } from './constructs/monitoring';
+import { Monitoring } from './constructs/monitoring';
 import { TokenRotation } from './constructs/token-rotation';
 import { TokenSecrets } from './constructs/token-secrets';
 import { WebhookApi } from './constructs/webhook-api';
 
-/** The receiver's time budgets (environment), from which its timeout is derived. */
-export const RECEIVER_PUBLISH_BUDGET_MS = 3000;
-export const RECEIVER_FALLBACK_BUDGET_MS = 2000;
+/** The receiver's time budgets (its environment's defaults), from which its timeout is derived. */
+export const RECEIVER_PUBLISH_BUDGET_MS = RECEIVER_DEFAULTS.publishBudgetMs;
+export const RECEIVER_FALLBACK_BUDGET_MS = RECEIVER_DEFAULTS.fallbackBudgetMs;
 /**
  * Room for the token secret read (bounded by its client: 2 attempts of at most 2 s) and the
  * answer. 3 s + 2 s + 5 s = 10 s, well inside API Gateway's 29 s integration timeout, so Amani
@@ -77,23 +78,21 @@ export class AmaniWebhooksStack extends Stack {
       timeout: RECEIVER_TIMEOUT,
       logRetentionDays: logRetention,
       tracing: config.tracing,
-      environment: {
-        TOKEN_SECRET_ID: secrets.tokenSecret.secretArn,
-        EVENT_BUS_NAME: events.bus.eventBusName,
-        FALLBACK_QUEUE_URL: fallback.queue.queueUrl,
-        AUTH_MODE: config.authMode,
-        SIGNATURE_HEADER: config.signatureHeader,
-        TOKEN_HEADER: config.tokenHeader,
-        EVENT_SOURCE: config.eventSource,
-        ...(config.eventNamePaths ? { EVENT_NAME_PATHS: config.eventNamePaths.join(',') } : {}),
-        ...(config.deliveryIdPaths ? { DELIVERY_ID_PATHS: config.deliveryIdPaths.join(',') } : {}),
-        SECRET_CACHE_TTL_SECONDS: String(config.secretCacheTtlSeconds),
-        PUBLISH_BUDGET_MS: String(RECEIVER_PUBLISH_BUDGET_MS),
-        FALLBACK_BUDGET_MS: String(RECEIVER_FALLBACK_BUDGET_MS),
-        POWERTOOLS_SERVICE_NAME: RECEIVER_SERVICE,
-        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: config.logLevel,
-      },
+      environment: toReceiverEnvironment({
+        tokenSecretId: secrets.tokenSecret.secretArn,
+        eventBusName: events.bus.eventBusName,
+        fallbackQueueUrl: fallback.queue.queueUrl,
+        authMode: config.authMode,
+        signatureHeader: config.signatureHeader,
+        tokenHeader: config.tokenHeader,
+        eventSource: config.eventSource,
+        eventNamePaths: config.eventNamePaths,
+        deliveryIdPaths: config.deliveryIdPaths,
+        secretCacheTtlMs: config.secretCacheTtlSeconds * 1000,
+        publishBudgetMs: RECEIVER_PUBLISH_BUDGET_MS,
+        fallbackBudgetMs: RECEIVER_FALLBACK_BUDGET_MS,
+        observability: { serviceName: RECEIVER_DEFAULTS.serviceName, metricsNamespace: config.metricsNamespace, logLevel: config.logLevel },
+      }),
     });
     secrets.grantReadToken(receiver.role);
     events.grantPutEvents(receiver.role);
@@ -130,6 +129,7 @@ export class AmaniWebhooksStack extends Stack {
       signatureEnabled: config.authMode === 'signature',
       events: config.events,
       disableEventsOnDelete: config.disableEventsOnDelete,
+      metricsNamespace: config.metricsNamespace,
       logLevel: config.logLevel,
       logRetentionDays: logRetention,
       tracing: config.tracing,

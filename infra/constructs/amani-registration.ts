@@ -5,6 +5,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
 import { ACCOUNT_CLAIM_PATH, ACCOUNT_CLAIM_PROPERTY } from '../../lambda/core/account-claim';
+import type { LogLevel } from '../../lambda/core/validators';
+import { REGISTRATION_DEFAULTS, toRegistrationEnvironment } from '../../lambda/registration/env';
 import type { AmaniEventName } from '../config';
 import { grantAccountClaims } from './account-claims';
 import { AppFunction, logicalIdOf } from './lambda-function';
@@ -18,7 +20,8 @@ export interface AmaniRegistrationProps {
   readonly signatureEnabled: boolean;
   readonly events: readonly AmaniEventName[];
   readonly disableEventsOnDelete: boolean;
-  readonly logLevel: string;
+  readonly metricsNamespace: string;
+  readonly logLevel: LogLevel;
   readonly logRetentionDays: logs.RetentionDays;
   readonly tracing: boolean;
   /** Resources that must exist before Amani is told about the URL (the rotator and its permissions). */
@@ -51,18 +54,18 @@ export class AmaniRegistration extends Construct {
   constructor(scope: Construct, id: string, props: AmaniRegistrationProps) {
     super(scope, id);
 
-    const configuration = {
-      AMANI_BASE_URL: props.amaniBaseUrl,
-      CREDENTIALS_SECRET_ID: props.secrets.credentials.secretId,
-      ROTATOR_FUNCTION_NAME: props.rotator.functionName,
-      WEBHOOK_URL: props.webhookUrl,
-      SIGNATURE_ENABLED: String(props.signatureEnabled),
-      ENABLED_EVENTS: props.events.join(','),
-      DISABLE_EVENTS_ON_DELETE: String(props.disableEventsOnDelete),
-      AMANI_TIMEOUT_MS: '5000',
-      STACK_NAME: Aws.STACK_NAME,
-      STACK_ID: Aws.STACK_ID,
-    };
+    const environment = toRegistrationEnvironment({
+      amaniBaseUrl: props.amaniBaseUrl,
+      credentialsSecretId: props.secrets.credentials.secretId,
+      rotatorFunctionName: props.rotator.functionName,
+      webhookUrl: props.webhookUrl,
+      signatureEnabled: props.signatureEnabled,
+      enabledEvents: props.events,
+      disableEventsOnDelete: props.disableEventsOnDelete,
+      amaniTimeoutMs: REGISTRATION_DEFAULTS.amaniTimeoutMs,
+      stack: { stackName: Aws.STACK_NAME, stackId: Aws.STACK_ID },
+      observability: { serviceName: REGISTRATION_DEFAULTS.serviceName, metricsNamespace: props.metricsNamespace, logLevel: props.logLevel },
+    });
 
     this.handler = new AppFunction(this, 'Handler', {
       entry: 'lambda/registration/index.ts',
@@ -72,11 +75,7 @@ export class AmaniRegistration extends Construct {
       timeout: Duration.minutes(5),
       logRetentionDays: props.logRetentionDays,
       tracing: props.tracing,
-      environment: {
-        ...configuration,
-        POWERTOOLS_SERVICE_NAME: 'amani-webhooks-registration',
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-      },
+      environment,
     });
     props.secrets.grantReadCredentials(this.handler.role);
     grantAccountClaims(this.handler.role, ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter'], true);
@@ -110,12 +109,12 @@ export class AmaniRegistration extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::AmaniWebhookRegistration',
       properties: {
-        WebhookUrl: configuration.WEBHOOK_URL,
-        AmaniBaseUrl: configuration.AMANI_BASE_URL,
-        CredentialsSecretId: configuration.CREDENTIALS_SECRET_ID,
-        SignatureEnabled: configuration.SIGNATURE_ENABLED,
-        EnabledEvents: configuration.ENABLED_EVENTS,
-        DisableEventsOnDelete: configuration.DISABLE_EVENTS_ON_DELETE,
+        WebhookUrl: environment.WEBHOOK_URL,
+        AmaniBaseUrl: environment.AMANI_BASE_URL,
+        CredentialsSecretId: environment.CREDENTIALS_SECRET_ID,
+        SignatureEnabled: environment.SIGNATURE_ENABLED,
+        EnabledEvents: environment.ENABLED_EVENTS,
+        DisableEventsOnDelete: environment.DISABLE_EVENTS_ON_DELETE,
         // Also makes a stack deployed before account claims existed re-run the registration once,
         // which takes its claim; its absence tells the handler a rollback of that upgrade.
         [ACCOUNT_CLAIM_PROPERTY]: ACCOUNT_CLAIM_PATH,

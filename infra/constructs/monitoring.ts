@@ -6,11 +6,13 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RECEIVER_DEFAULTS } from '../../lambda/receiver/env';
+import { ROTATOR_DEFAULTS } from '../../lambda/rotator/env';
 import { FALLBACK_RETENTION } from './fallback-queue';
 
-/** Powertools `service` dimension of each function (set through POWERTOOLS_SERVICE_NAME). */
-export const RECEIVER_SERVICE = 'amani-webhooks-receiver';
-export const ROTATOR_SERVICE = 'amani-webhooks-rotator';
+/** Powertools `service` dimension of each function (its environment's POWERTOOLS_SERVICE_NAME). */
+export const RECEIVER_SERVICE = RECEIVER_DEFAULTS.serviceName;
+export const ROTATOR_SERVICE = ROTATOR_DEFAULTS.serviceName;
 
 export interface MonitoringProps {
   readonly stage: string;

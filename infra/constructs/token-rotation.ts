@@ -6,6 +6,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { LogLevel } from '../../lambda/core/validators';
+import { ROTATOR_DEFAULTS, toRotatorEnvironment } from '../../lambda/rotator/env';
 import { grantAccountClaims } from './account-claims';
 import { AppFunction, logicalIdOf } from './lambda-function';
 import type { TokenSecrets } from './token-secrets';
@@ -43,7 +45,7 @@ export interface TokenRotationProps {
   /** Longest expected gap between scheduled rotations (config.rotationIntervalHours). */
   readonly rotationIntervalHours: number;
   readonly metricsNamespace: string;
-  readonly logLevel: string;
+  readonly logLevel: LogLevel;
   readonly logRetentionDays: logs.RetentionDays;
   readonly tracing: boolean;
 }
@@ -94,20 +96,17 @@ export class TokenRotation extends Construct {
       reservedConcurrentExecutions: 1,
       logRetentionDays: props.logRetentionDays,
       tracing: props.tracing,
-      environment: {
-        TOKEN_SECRET_ID: props.secrets.tokenSecret.secretArn,
-        CREDENTIALS_SECRET_ID: props.secrets.credentials.secretId,
-        AMANI_BASE_URL: props.amaniBaseUrl,
-        PREVIOUS_TOKEN_GRACE_MINUTES: String(props.previousTokenGraceMinutes),
-        MIN_ROTATION_AGE_MINUTES: String(minRotationAgeMinutes(props.rotationIntervalHours)),
-        AMANI_TIMEOUT_MS: '5000',
-        STORE_RETRY_BUDGET_MS: '20000',
-        STACK_NAME: Aws.STACK_NAME,
-        STACK_ID: Aws.STACK_ID,
-        POWERTOOLS_SERVICE_NAME: 'amani-webhooks-rotator',
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
-      },
+      environment: toRotatorEnvironment({
+        tokenSecretId: props.secrets.tokenSecret.secretArn,
+        credentialsSecretId: props.secrets.credentials.secretId,
+        amaniBaseUrl: props.amaniBaseUrl,
+        previousTokenGraceMs: props.previousTokenGraceMinutes * 60_000,
+        minRotationAgeMs: minRotationAgeMinutes(props.rotationIntervalHours) * 60_000,
+        amaniTimeoutMs: ROTATOR_DEFAULTS.amaniTimeoutMs,
+        storeRetryBudgetMs: ROTATOR_DEFAULTS.storeRetryBudgetMs,
+        stack: { stackName: Aws.STACK_NAME, stackId: Aws.STACK_ID },
+        observability: { serviceName: ROTATOR_DEFAULTS.serviceName, metricsNamespace: props.metricsNamespace, logLevel: props.logLevel },
+      }),
       asyncInvoke: {
         onFailure: new SendOnlyQueueDestination(this.failureQueue),
         retryAttempts: 2,
