@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { startAmaniSimulator } from '../local/amani-simulator';
 import { payloadOfSize, prepareDelivery } from '../local/amani-sender';
 import { EMULATOR_REGION, startAwsEmulator } from '../local/aws-emulator';
+import { toReceiverEnvironment } from '../lambda/receiver/env';
+import { toRotatorEnvironment } from '../lambda/rotator/env';
 import { webhookEvent } from '../test/helpers/api-gateway-events';
 import type { BundleResult } from './bundle';
 import { median, seededRandom, shuffled } from './stats';
@@ -102,14 +104,23 @@ export async function runColdStarts(options: {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      // The function's own environment, as the stack sets it.
-      POWERTOOLS_SERVICE_NAME: `amani-webhooks-${fn}`,
-      POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      TOKEN_SECRET_ID: SECRET_NAMES.token,
+      // The function's own environment, built as the stack builds it.
       ...(fn === 'receiver'
-        ? { EVENT_BUS_NAME: 'amani-webhooks-bench', FALLBACK_QUEUE_URL: fallbackQueueUrl, AUTH_MODE: 'signature' }
-        : { CREDENTIALS_SECRET_ID: SECRET_NAMES.credentials, AMANI_BASE_URL: amani.url, AMANI_TIMEOUT_MS: '5000', STORE_RETRY_BUDGET_MS: '20000' }),
+        ? toReceiverEnvironment({
+            tokenSecretId: SECRET_NAMES.token,
+            eventBusName: 'amani-webhooks-bench',
+            fallbackQueueUrl,
+            authMode: 'signature',
+            observability: { serviceName: 'amani-webhooks-receiver', metricsNamespace: 'AmaniWebhooks', logLevel: 'INFO' },
+          })
+        : toRotatorEnvironment({
+            tokenSecretId: SECRET_NAMES.token,
+            credentialsSecretId: SECRET_NAMES.credentials,
+            amaniBaseUrl: amani.url,
+            amaniTimeoutMs: 5000,
+            storeRetryBudgetMs: 20_000,
+            observability: { serviceName: 'amani-webhooks-rotator', metricsNamespace: 'AmaniWebhooks', logLevel: 'INFO' },
+          })),
     });
 
     const variants: ColdStartVariant[] = [

@@ -19,17 +19,17 @@ import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventb
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { payloadOfSize, prepareDelivery, type WireFormat } from '../local/amani-sender';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
-import { loadReceiverConfig, type ReceiverConfig } from '../lambda/receiver/env';
+import { loadReceiverConfig, toReceiverEnvironment, type ReceiverConfig } from '../lambda/receiver/env';
 import { webhookEvent } from '../test/helpers/api-gateway-events';
 import { fakeLambdaContext } from '../test/helpers/lambda-context';
 import { BENCH_TOKEN, callsTo, cannedAnswers, naiveEventBridgeClient, noNetworkHandler, withoutNetwork, type NoNetworkHandler } from './no-network';
 import { seededRandom, shuffled, summarise, type Summary } from './stats';
 
-export const BENCH_ENVIRONMENT = {
-  TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-webhook-token-AbCdEf',
-  EVENT_BUS_NAME: 'amani-webhooks-bench',
-  FALLBACK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/amani-webhooks-fallback',
-};
+export const BENCH_ENVIRONMENT = toReceiverEnvironment({
+  tokenSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-webhook-token-AbCdEf',
+  eventBusName: 'amani-webhooks-bench',
+  fallbackQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/amani-webhooks-fallback',
+});
 
 /** The product's defaults, parsed by the product's own loader. */
 export function benchReceiverConfig(overrides: Partial<ReceiverConfig> = {}): ReceiverConfig {

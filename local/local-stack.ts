@@ -10,9 +10,9 @@ import { join, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createAmaniClient } from '../lambda/adapters/amani-client';
-import { loadReceiverConfig } from '../lambda/receiver/env';
+import { loadReceiverConfig, toReceiverEnvironment, type ReceiverSettings } from '../lambda/receiver/env';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
-import { loadRotatorConfig } from '../lambda/rotator/env';
+import { loadRotatorConfig, toRotatorEnvironment } from '../lambda/rotator/env';
 import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
 import { describeDeployedStack } from './deployed-stack';
 import { lambdaContext } from './lambda-context';
@@ -41,8 +41,8 @@ export interface LocalStackOptions {
   readonly authMode?: 'signature' | 'token';
   /** May be fractional locally (0.1 = 6 s), to watch a grace window end. */
   readonly previousTokenGraceMinutes?: number;
-  /** Extra receiver environment (e.g. a shorter PUBLISH_BUDGET_MS for tests). */
-  readonly receiverEnvironment?: Record<string, string>;
+  /** Receiver settings over the local ones (e.g. a shorter publish budget for tests). */
+  readonly receiver?: Partial<ReceiverSettings>;
   readonly onEvent?: (event: BusEvent) => void;
   readonly onAmaniRequest?: (line: string) => void;
 }
@@ -126,17 +126,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // From here on the product's own code runs, with its SDK clients pointed at the stand-ins.
     Object.assign(process.env, localAwsEnvironment(emulator.endpoint));
-    const receiverEnvironment = {
-      TOKEN_SECRET_ID: LOCAL_NAMES.tokenSecret,
-      EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
-      FALLBACK_QUEUE_URL: fallbackQueueUrl,
-      AUTH_MODE: authMode,
-      // A rotation should show up at once locally.
-      SECRET_CACHE_TTL_SECONDS: String(LOCAL_SECRET_CACHE_TTL_SECONDS),
-      SECRET_REFRESH_MIN_INTERVAL_MS: '1000',
-      ...options.receiverEnvironment,
-    };
-    const receiver = buildReceiver(loadReceiverConfig(receiverEnvironment), createReceiverClients()) as unknown as (
+    const receiverConfig = loadReceiverConfig(
+      toReceiverEnvironment({
+        tokenSecretId: LOCAL_NAMES.tokenSecret,
+        eventBusName: LOCAL_NAMES.eventBus,
+        fallbackQueueUrl,
+        authMode,
+        // A rotation should show up at once locally.
+        secretCacheTtlMs: LOCAL_SECRET_CACHE_TTL_SECONDS * 1000,
+        secretRefreshMinIntervalMs: 1000,
+        ...options.receiver,
+      }),
+    );
+    const receiver = buildReceiver(receiverConfig, createReceiverClients()) as unknown as (
       event: APIGatewayProxyEvent,
       context: Context,
     ) => Promise<APIGatewayProxyResult>;
@@ -172,10 +174,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       eventBusName: LOCAL_NAMES.eventBus,
       fallbackQueueUrl,
       authMode,
-      signatureHeader: 'Webhook-Signature',
-      tokenHeader: 'Webhook-Token',
+      signatureHeader: receiverConfig.signatureHeader,
+      tokenHeader: receiverConfig.tokenHeader,
       previousTokenGraceMinutes: graceMinutes,
-      secretCacheTtlSeconds: Number(receiverEnvironment.SECRET_CACHE_TTL_SECONDS),
+      secretCacheTtlSeconds: receiverConfig.secretCacheTtlMs / 1000,
       eventsFile: join(dataDir, 'events.jsonl'),
     };
     const runtimePath = runtimeFile(dataDir);
@@ -200,13 +202,15 @@ export function buildLocalRotator(settings: {
   readonly previousTokenGraceMinutes: number;
 }) {
   return buildRotator(
-    loadRotatorConfig({
-      TOKEN_SECRET_ID: settings.tokenSecretId,
-      CREDENTIALS_SECRET_ID: settings.credentialsSecretId,
-      AMANI_BASE_URL: settings.amaniBaseUrl,
-      PREVIOUS_TOKEN_GRACE_SECONDS: String(Math.round(settings.previousTokenGraceMinutes * 60)),
-      MIN_ROTATION_AGE_MINUTES: '0',
-    }),
+    loadRotatorConfig(
+      toRotatorEnvironment({
+        tokenSecretId: settings.tokenSecretId,
+        credentialsSecretId: settings.credentialsSecretId,
+        amaniBaseUrl: settings.amaniBaseUrl,
+        previousTokenGraceMs: Math.round(settings.previousTokenGraceMinutes * 60) * 1000,
+        minRotationAgeMs: 0,
+      }),
+    ),
     createRotatorClients(),
   );
 }
@@ -230,14 +234,12 @@ export async function startDeployedStackEndpoint(options: {
   const stack = await describeDeployedStack(options.stage, options.region, options.cloudFormation);
   const { outputs } = stack;
   const authMode = outputs.AuthMode === 'token' ? 'token' : 'signature';
+  // Outputs are strings: the receiver's own loader reads them as its environment would hold them.
   const config = loadReceiverConfig({
-    TOKEN_SECRET_ID: outputs.TokenSecretArn,
-    EVENT_BUS_NAME: outputs.EventBusName,
-    FALLBACK_QUEUE_URL: outputs.FallbackQueueUrl,
-    AUTH_MODE: authMode,
-    ...(outputs.SignatureHeader ? { SIGNATURE_HEADER: outputs.SignatureHeader } : {}),
-    ...(outputs.TokenHeader ? { TOKEN_HEADER: outputs.TokenHeader } : {}),
-    ...(outputs.SecretCacheTtlSeconds ? { SECRET_CACHE_TTL_SECONDS: outputs.SecretCacheTtlSeconds } : {}),
+    ...toReceiverEnvironment({ tokenSecretId: outputs.TokenSecretArn, eventBusName: outputs.EventBusName, fallbackQueueUrl: outputs.FallbackQueueUrl, authMode }),
+    SIGNATURE_HEADER: outputs.SignatureHeader,
+    TOKEN_HEADER: outputs.TokenHeader,
+    SECRET_CACHE_TTL_SECONDS: outputs.SecretCacheTtlSeconds,
   });
   const receiver = buildReceiver(config, createReceiverClients()) as unknown as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
   const endpoint = await startReceiverEndpoint({ handler: receiver, port: options.receiverPort ?? 0 });
@@ -253,8 +255,8 @@ export async function startDeployedStackEndpoint(options: {
     eventBusName: outputs.EventBusName,
     fallbackQueueUrl: outputs.FallbackQueueUrl,
     authMode,
-    signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
-    tokenHeader: outputs.TokenHeader || 'Webhook-Token',
+    signatureHeader: config.signatureHeader,
+    tokenHeader: config.tokenHeader,
     previousTokenGraceMinutes: 60,
     secretCacheTtlSeconds: config.secretCacheTtlMs / 1000,
     eventsFile: '',

@@ -27,7 +27,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   dataDir = mkdtempSync(join(tmpdir(), 'amani-cli-'));
-  stack = await startLocalStack({ dataDir, fresh: true, receiverEnvironment: { PUBLISH_BUDGET_MS: '200', FALLBACK_BUDGET_MS: '1000' } });
+  stack = await startLocalStack({ dataDir, fresh: true, receiver: { publishBudgetMs: 200, fallbackBudgetMs: 1000 } });
 });
 afterAll(() => {
   if (logLevelBefore === undefined) delete process.env.POWERTOOLS_LOG_LEVEL;

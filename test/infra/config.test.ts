@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/build-app';
-import { AMANI_EVENTS, ContextConfigurationError, parseContext, parseRotationSchedule } from '../../infra/config';
+import { AMANI_EVENTS, ContextConfigurationError, isCdkContextKey, parseContext, parseRotationSchedule, unknownContextKeys } from '../../infra/config';
 import { cdkJsonContext, REPO_ROOT } from './stack-harness';
 
 function problems(raw: Record<string, unknown>): string {
@@ -128,7 +128,7 @@ describe('invalid context fails with a message naming the key and what is allowe
     ],
     [{ stage: 'prod env' }, '"stage": letters, digits and hyphens'],
     [{ signatureHeader: 'Webhook Signature' }, '"signatureHeader": a valid HTTP header name'],
-    [{ eventSource: 'aws.amani' }, '"eventSource": 1 to 256 characters, not starting with "aws."'],
+    [{ eventSource: 'aws.amani' }, '"eventSource": 1 to 256 characters without spaces, not starting with "aws."'],
     [{ tracing: 'yes' }, '"tracing": must be true or false'],
     [{ logRetentionDays: 10 }, '"logRetentionDays": must be one of the CloudWatch Logs retention periods'],
     [{ throttlingRateLimit: 0 }, '"throttlingRateLimit": must be a whole number from 1 to 10000'],
@@ -166,8 +166,54 @@ describe('invalid context fails with a message naming the key and what is allowe
     expect(() => buildApp(new App({ context: { ...cdkJsonContext(), alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "alarmTopicArn"?');
     // A misspelled alarm setting would otherwise leave production without the alarm it asked for.
     expect(() => buildApp(new App({ context: { ...cdkJsonContext(), noTrafficAlarmHour: '24', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "noTrafficAlarmHours"?');
-    // Context of CDK itself and unrelated keys are not ours to judge.
-    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), 'acknowledged-issue-numbers': [1], 'aws:cdk:bundling-stacks': [] } }))).not.toThrow();
+    // One letter off: the stack would create an empty credentials secret instead of using the existing one.
+    expect(problems({ credentialSecret: 'amani/prod/api-credentials' })).toContain('"credentialSecret": unknown key; did you mean "credentialsSecret"?');
+    expect(problems({ credentialsSecretKmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/abc' })).toContain('did you mean "credentialsSecretKmsKeyArn"?');
+  });
+
+  test('every other key that is not CDK\'s is refused too, listing the keys there are', () => {
+    const message = problems({ region: 'eu-west-1', bucket: 'x', stage: 'dev' });
+    expect(message).toContain('"region": unknown key; the keys are stage, amaniBaseUrl, authMode,');
+    expect(message).toContain('"bucket": unknown key; the keys are');
+    expect(message).not.toContain('"stage"');
+  });
+
+  test('unknown keys and invalid values are reported together', () => {
+    const message = problems({ credentialSecret: 'x', authMode: 'hmac' });
+    expect(message).toContain('"credentialSecret": unknown key; did you mean "credentialsSecret"?');
+    expect(message).toContain('"authMode": must be \'signature\' or \'token\'');
+  });
+
+  test('the keys of CDK and its CLI pass: feature flags, aws:cdk settings, cached lookups, the CLI\'s own', () => {
+    const cdkKeys = {
+      // What the CDK CLI (2.1148) sends besides cdk.json's context, as seen by an app.
+      'cli-telemetry': false,
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': ['**'],
+      '@aws-cdk/core:failSynthOnValidationErrors': true,
+      // Others CDK writes or reads.
+      '@aws-cdk/aws-lambda:recognizeLayerVersion': true,
+      'aws-cdk:enableDiffNoFail': true,
+      'acknowledged-issue-numbers': [32775],
+      'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+    };
+    expect(unknownContextKeys(cdkKeys)).toEqual([]);
+    expect(() => parseContext(cdkKeys)).not.toThrow();
+    expect(isCdkContextKey('credentialSecret')).toBe(false);
+  });
+
+  test('cdk itself refuses an unknown key, and only that one: the CLI\'s own context passes', () => {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'ls', '-c', 'credentialSecret=amani/prod/api-credentials'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('"credentialSecret": unknown key; did you mean "credentialsSecret"?');
+    expect(result.stderr.match(/unknown key/g)).toHaveLength(1);
+    expect(result.stdout).not.toContain('AmaniWebhooks-dev');
   });
 
   test('cdk synth of a production stage without an alarm topic stops with the reason', () => {

@@ -124,3 +124,73 @@ export function functionRole(template: Template, functionLogicalId: string): str
 
 export const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 export const ref = (id: string) => ({ Ref: id });
+
+/** Sample values of CloudFormation's pseudo parameters, as a deployment would resolve them. */
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Region': 'eu-west-1',
+  'AWS::AccountId': '123456789012',
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+  'AWS::NoValue': '',
+};
+
+/**
+ * Resolves a template value as CloudFormation would at deploy time, with plausible values for
+ * each resource's `Ref` and `Fn::GetAtt` (a queue's Ref is its URL, a secret's its ARN, ...). An
+ * intrinsic or resource type it does not know is an error, never a guess.
+ */
+export function resolveIntrinsics(template: Template, value: unknown, stackName: string): string {
+  const all = resources(template);
+  const stackId = `arn:aws:cloudformation:eu-west-1:123456789012:stack/${stackName}/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+  const resolve = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    if (typeof node === 'number' || typeof node === 'boolean') return String(node);
+    const object = node as Record<string, unknown>;
+    if ('Ref' in object) {
+      const name = String(object.Ref);
+      if (name === 'AWS::StackName') return stackName;
+      if (name === 'AWS::StackId') return stackId;
+      if (name in PSEUDO_PARAMETERS) return PSEUDO_PARAMETERS[name]!;
+      return refOf(name, all[name]?.Type);
+    }
+    if ('Fn::GetAtt' in object) {
+      const [id, attribute] = object['Fn::GetAtt'] as [string, string];
+      const type = all[id]?.Type;
+      if (attribute === 'Arn' && type === 'AWS::Lambda::Function') return `arn:aws:lambda:eu-west-1:123456789012:function:${id}`;
+      if (attribute === 'Arn') return `arn:aws:${String(type).split('::')[1]!.toLowerCase()}:eu-west-1:123456789012:${id}`;
+      if (attribute === 'Name') return id;
+      throw new Error(`resolveIntrinsics: Fn::GetAtt ${id}.${attribute} (${type}) is not known`);
+    }
+    if ('Fn::Join' in object) {
+      const [separator, parts] = object['Fn::Join'] as [string, unknown[]];
+      return parts.map(resolve).join(separator);
+    }
+    throw new Error(`resolveIntrinsics: ${JSON.stringify(node)} is not known`);
+  };
+  return resolve(value);
+}
+
+function refOf(id: string, type: string | undefined): string {
+  switch (type) {
+    case 'AWS::SecretsManager::Secret':
+      return `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${id}-AbCdEf`;
+    case 'AWS::SQS::Queue':
+      return `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}`;
+    case 'AWS::Events::EventBus':
+    case 'AWS::Lambda::Function':
+    case 'AWS::KMS::Key':
+      return id;
+    case 'AWS::ApiGateway::RestApi':
+      return 'a1b2c3d4e5';
+    case 'AWS::ApiGateway::Stage':
+      return 'v1';
+    default:
+      throw new Error(`resolveIntrinsics: Ref of ${id} (${type ?? 'not a resource'}) is not known`);
+  }
+}
+
+/** A function's environment variables with every intrinsic resolved (see `resolveIntrinsics`). */
+export function resolvedEnvironment(template: Template, functionLogicalId: string, stackName: string): Record<string, string> {
+  const variables = ((resources(template)[functionLogicalId]?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolveIntrinsics(template, value, stackName)]));
+}

@@ -152,85 +152,6 @@ describe('the default stack', () => {
       expect(all[logGroup]!.Properties).toMatchObject({ RetentionInDays: 90 });
     });
 
-    test('the receiver timeout covers its publish and fallback budgets and stays below API Gateway\'s 29 s', () => {
-      const variables = env(id.receiver);
-      const budgets = Number(variables.PUBLISH_BUDGET_MS) + Number(variables.FALLBACK_BUDGET_MS);
-      const timeoutMs = (all[id.receiver]!.Properties!.Timeout as number) * 1000;
-      expect(timeoutMs).toBeGreaterThan(budgets);
-      expect(timeoutMs).toBeLessThan(29_000);
-    });
-
-    test('the receiver environment (names fixed by the receiver)', () => {
-      expect(env(id.receiver)).toEqual({
-        NODE_OPTIONS: '--enable-source-maps',
-        TOKEN_SECRET_ID: ref(id.tokenSecret),
-        EVENT_BUS_NAME: ref(id.bus),
-        FALLBACK_QUEUE_URL: ref(id.fallback),
-        AUTH_MODE: 'signature',
-        SIGNATURE_HEADER: 'Webhook-Signature',
-        TOKEN_HEADER: 'Webhook-Token',
-        EVENT_SOURCE: 'amani',
-        SECRET_CACHE_TTL_SECONDS: '60',
-        PUBLISH_BUDGET_MS: '3000',
-        FALLBACK_BUDGET_MS: '2000',
-        POWERTOOLS_SERVICE_NAME: 'amani-webhooks-receiver',
-        POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/dev',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      });
-    });
-
-    test('the rotator environment (names fixed by the rotator)', () => {
-      expect(env(id.rotator)).toEqual({
-        NODE_OPTIONS: '--enable-source-maps',
-        TOKEN_SECRET_ID: ref(id.tokenSecret),
-        CREDENTIALS_SECRET_ID: ref(id.credentials),
-        AMANI_BASE_URL: 'https://eu.amani.ai',
-        PREVIOUS_TOKEN_GRACE_MINUTES: '60',
-        MIN_ROTATION_AGE_MINUTES: '60',
-        AMANI_TIMEOUT_MS: '5000',
-        STORE_RETRY_BUDGET_MS: '20000',
-        STACK_NAME: { Ref: 'AWS::StackName' },
-        STACK_ID: { Ref: 'AWS::StackId' },
-        POWERTOOLS_SERVICE_NAME: 'amani-webhooks-rotator',
-        POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/dev',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      });
-    });
-
-    test('context reaches the functions: token mode, headers, source, paths, grace, log level', () => {
-      const custom = synthesize({
-        authMode: 'token',
-        tokenHeader: 'X-Amani-Token',
-        eventSource: 'kyc.amani',
-        eventNamePaths: 'event,data.event',
-        deliveryIdPaths: '[]',
-        previousTokenGraceMinutes: 15,
-        logLevel: 'debug',
-        stage: 'prod',
-        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall',
-        amaniBaseUrl: 'https://ae.amani.ai',
-      });
-      const customAll = resources(custom.template);
-      const receiver = logicalId(custom.template, 'AWS::Lambda::Function', 'ReceiverFunction');
-      const rotator = logicalId(custom.template, 'AWS::Lambda::Function', 'RotationRotatorFunction');
-      const variables = (fn: string) => (customAll[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(variables(receiver)).toMatchObject({
-        AUTH_MODE: 'token',
-        TOKEN_HEADER: 'X-Amani-Token',
-        EVENT_SOURCE: 'kyc.amani',
-        EVENT_NAME_PATHS: 'event,data.event',
-        DELIVERY_ID_PATHS: '',
-        POWERTOOLS_LOG_LEVEL: 'DEBUG',
-        POWERTOOLS_METRICS_NAMESPACE: 'AmaniWebhooks/prod',
-      });
-      expect(variables(rotator)).toMatchObject({ PREVIOUS_TOKEN_GRACE_MINUTES: '15', AMANI_BASE_URL: 'https://ae.amani.ai', MIN_ROTATION_AGE_MINUTES: '60' });
-      // A short test schedule still rotates: duplicates are only suppressed within half its interval.
-      const fast = synthesize({ rotationSchedule: 'rate(20 minutes)', previousTokenGraceMinutes: 5 }).template;
-      fast.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MIN_ROTATION_AGE_MINUTES: '10' }) } });
-      expect(custom.stack.stackName).toBe('AmaniWebhooks-prod');
-      custom.template.hasResourceProperties('Custom::AmaniWebhookRegistration', { SignatureEnabled: 'false' });
-    });
-
     test('tracing is switchable by context (functions and API stage)', () => {
       const traced = synthesize({ tracing: 'true' }).template;
       const functions = Object.values(traced.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Runtime === RUNTIME && !String(fn.Properties.Handler).startsWith('framework'));
@@ -362,21 +283,6 @@ describe('the default stack', () => {
         WebhookUrl: { 'Fn::Join': ['', Match.arrayWith([ref(id.api), Match.stringLikeRegexp('/webhook$')])] },
       });
       expect(resource.DependsOn).toEqual(expect.arrayContaining([id.rotator, id.receiver, expect.stringMatching(/^RotationRotatorRoleDefaultPolicy/), expect.stringMatching(/^ReceiverRoleDefaultPolicy/)]));
-    });
-
-    test('the registration function gets the same configuration in its environment', () => {
-      expect(env(id.registration)).toMatchObject({
-        AMANI_BASE_URL: 'https://eu.amani.ai',
-        CREDENTIALS_SECRET_ID: ref(id.credentials),
-        ROTATOR_FUNCTION_NAME: ref(id.rotator),
-        SIGNATURE_ENABLED: 'true',
-        ENABLED_EVENTS: expect.stringContaining('profile_create'),
-        DISABLE_EVENTS_ON_DELETE: 'true',
-        // The owner its Amani account claim names.
-        STACK_NAME: { Ref: 'AWS::StackName' },
-        STACK_ID: { Ref: 'AWS::StackId' },
-      });
-      expect(env(id.registration).WEBHOOK_URL).toEqual(all[id.registrationResource]!.Properties!.WebhookUrl);
     });
 
     test('events and the delete behaviour follow context', () => {
