@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -98,6 +98,9 @@ export class AppFunction extends Construct {
         // recent client options (throwOnRequestTimeout), and tree-shaken ESM loads fewer files.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        // esbuild's warnings and errors only: its size summary would repeat on every synth (the
+        // bench measures bundle sizes), CDK already names each asset it bundles.
+        logLevel: LogLevel.WARNING,
       },
     });
 

@@ -1,27 +1,23 @@
 /**
- * cdk-nag AwsSolutionsChecks: zero unacknowledged findings, and no acknowledgement that does not
- * answer a real finding (a stale one would silently cover a future problem), each with a reason.
+ * cdk-nag AwsSolutionsChecks run by synthesis itself (registered on the app by infra/build-app.ts):
+ * a fresh synthesis of each configuration passes; every acknowledgement has a concrete reason and
+ * is load-bearing (a copy of the app without it fails to synthesise, naming the rule); a finding
+ * nobody acknowledged fails synthesis.
  */
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { Validations, type App } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { buildTestApp, synthesize } from './stack-harness';
+import type { IConstruct } from 'constructs';
+import { buildTestApp } from './stack-harness';
 
-interface Finding {
+interface Acknowledgement {
   readonly rule: string;
   readonly path: string;
+  readonly reason: string;
 }
 
-function findings(app: App, honourAcknowledgements: boolean): Finding[] {
-  const pack = new AwsSolutionsChecks();
-  // cdk-nag 3 checks acknowledgements in a private method; switch it off to list every finding.
-  if (!honourAcknowledgements) (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-  return pack.validateScope(app).violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? '' })),
-  );
-}
-
-function acknowledgements(app: App): { rule: string; path: string; reason: string }[] {
+function acknowledgements(app: App): Acknowledgement[] {
   return app.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
@@ -34,6 +30,23 @@ function acknowledgements(app: App): { rule: string; path: string; reason: strin
       ),
   );
 }
+
+/** The app built as `cdk synth` builds it, except that `dropped` is never acknowledged. */
+function buildWithout(context: Record<string, unknown>, dropped: Acknowledgement): App {
+  const acknowledge = Validations.prototype.acknowledge;
+  const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules) {
+    const scope = (this as unknown as { scope: IConstruct }).scope;
+    const kept = scope.node.path === dropped.path ? rules.filter((rule) => rule.id !== dropped.rule) : rules;
+    if (kept.length > 0) acknowledge.apply(this, kept);
+  });
+  try {
+    return buildTestApp(context).app;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+afterEach(() => jest.restoreAllMocks());
 
 describe.each([
   ['default configuration', {}],
@@ -51,32 +64,47 @@ describe.each([
     },
   ],
 ])('cdk-nag AwsSolutionsChecks, %s', (_name, context) => {
-  const { app } = synthesize(context);
-
-  test('no unacknowledged finding', () => {
-    expect(findings(app, true)).toEqual([]);
-  });
-
-  test('every acknowledgement answers a finding on its construct or below, with a concrete reason', () => {
-    const all = findings(app, false);
-    for (const ack of acknowledgements(app)) {
-      const covered = all.filter((finding) => finding.rule === ack.rule && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`)));
-      expect({ ack: `${ack.rule} @ ${ack.path}`, covers: covered.length > 0 }).toEqual({ ack: `${ack.rule} @ ${ack.path}`, covers: true });
-      expect(ack.reason.length).toBeGreaterThan(80);
-    }
-  });
-
-  test('synthesis runs the checks (registered on the app) without failing', () => {
+  test('a fresh synthesis runs the checks and passes', () => {
+    const { app } = buildTestApp(context);
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('no unacknowledged finding (the checks run on their own over the same tree)', () => {
+    const { app } = buildTestApp(context);
+    const findings = new AwsSolutionsChecks().validateScope(app).violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => `${violation.ruleName} @ ${resource.constructPath ?? ''}`),
+    );
+    expect(findings).toEqual([]);
+  });
+
+  test('every acknowledgement has a concrete reason, and without it a fresh synthesis fails on that rule', () => {
+    const all = acknowledgements(buildTestApp(context).app);
+    expect(all.length).toBeGreaterThan(3);
+    for (const acknowledgement of all) {
+      expect({ acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`, reasonLength: acknowledgement.reason.length > 80 }).toEqual({
+        acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`,
+        reasonLength: true,
+      });
+      const app = buildWithout(context, acknowledgement);
+      expect(acknowledgements(app)).toHaveLength(all.length - 1);
+      let failure = '';
+      try {
+        app.synth();
+      } catch (error) {
+        failure = (error as Error).message;
+      }
+      // The report names the rule and the resource at or below the acknowledging construct.
+      expect({ acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`, failsNamingIt: failure.includes(acknowledgement.rule.split('[')[0]!) && failure.includes(acknowledgement.path) }).toEqual({
+        acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`,
+        failsNamingIt: true,
+      });
+    }
   });
 });
 
-test('an unacknowledged finding fails synthesis', () => {
+test('a finding nobody acknowledged, in a test-only construct, fails a fresh synthesis', () => {
   const { app, stack } = buildTestApp();
-  // A wildcard that nothing acknowledges.
-  const { Role, ServicePrincipal, PolicyStatement } = require('aws-cdk-lib/aws-iam') as typeof import('aws-cdk-lib/aws-iam');
   const role = new Role(stack, 'Probe', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
   role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
-  expect(findings(app, true).map((finding) => finding.rule)).toContain('AwsSolutions-IAM5[Resource::*]');
   expect(() => app.synth()).toThrow(/AwsSolutions-IAM5/);
 });
