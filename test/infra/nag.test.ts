@@ -46,7 +46,9 @@ function buildWithout(context: Record<string, unknown>, dropped: Acknowledgement
   }
 }
 
-afterEach(() => jest.restoreAllMocks());
+afterEach(() => {
+  jest.restoreAllMocks();
+});
 
 describe.each([
   ['default configuration', {}],

@@ -147,7 +147,8 @@ afterAll(async () => {
     rmSync(outcome.dataDir, { recursive: true, force: true });
   }
   writeReport(`load-${DELIVERIES}`, summaries);
-  for (const s of summaries) process.stderr.write(`load (${String(s.scenario)}): ${JSON.stringify(s)}\n`);
+  // The figures are for `npm run test:load` (which sets LOAD_DELIVERIES); `npm test` stays quiet.
+  if (process.env.LOAD_DELIVERIES) for (const s of summaries) process.stderr.write(`load (${String(s.scenario)}): ${JSON.stringify(s)}\n`);
 });
 
 describe.each(['healthy bus', 'bus faults'] as const)(`load: ${DELIVERIES} deliveries at concurrency ${CONCURRENCY}, %s`, (scenario) => {
