@@ -231,6 +231,13 @@ export function observabilityEnvironment(config: Partial<ObservabilityConfig> | 
   });
 }
 
+/**
+ * What a function's deployer decides (the argument of its `to...Environment`): the configuration's
+ * `Required` fields, and any of the others; what is left out takes its default.
+ */
+export type EnvironmentSettings<Config extends { readonly observability: ObservabilityConfig }, Required extends keyof Config> = Pick<Config, Required> &
+  Partial<Omit<Config, Required | 'observability'>> & { readonly observability?: Partial<ObservabilityConfig> };
+
 /** An environment map without the variables whose value is undefined (they take their default). */
 export function definedOnly(variables: Record<string, string | number | boolean | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(variables).flatMap(([name, value]) => (value === undefined ? [] : [[name, String(value)]])));

@@ -9,6 +9,7 @@ import { parseEnvironment } from '../core/env-config';
 import {
   authMode,
   definedOnly,
+  type EnvironmentSettings,
   eventSource,
   fieldPaths,
   headerName,
@@ -87,8 +88,8 @@ export const receiverEnvironment = receiverVariables.transform((e) => ({
   signatureHeader: e.SIGNATURE_HEADER,
   tokenHeader: e.TOKEN_HEADER,
   eventSource: e.EVENT_SOURCE,
-  eventNamePaths: e.EVENT_NAME_PATHS as readonly string[],
-  deliveryIdPaths: e.DELIVERY_ID_PATHS as readonly string[],
+  eventNamePaths: e.EVENT_NAME_PATHS,
+  deliveryIdPaths: e.DELIVERY_ID_PATHS,
   maxBodyBytes: e.MAX_BODY_BYTES,
   maxEventBytes: e.MAX_EVENT_BYTES,
   secretCacheTtlMs: e.SECRET_CACHE_TTL_SECONDS * 1000,
@@ -100,11 +101,8 @@ export const receiverEnvironment = receiverVariables.transform((e) => ({
 
 export type ReceiverConfig = z.output<typeof receiverEnvironment>;
 
-type RequiredSetting = 'tokenSecretId' | 'eventBusName' | 'fallbackQueueUrl';
-
 /** What the stack (or the local mode) decides; everything left out takes its default. */
-export type ReceiverSettings = Pick<ReceiverConfig, RequiredSetting> &
-  Partial<Omit<ReceiverConfig, RequiredSetting | 'observability'>> & { readonly observability?: Partial<ReceiverConfig['observability']> };
+export type ReceiverSettings = EnvironmentSettings<ReceiverConfig, 'tokenSecretId' | 'eventBusName' | 'fallbackQueueUrl'>;
 
 /** The environment map that `loadReceiverConfig` reads back as `settings` (plus defaults). */
 export function toReceiverEnvironment(settings: ReceiverSettings): Record<string, string> {

@@ -5,13 +5,14 @@
  * start. An operator's direct invocation therefore uses exactly what was deployed.
  */
 import { z } from 'zod';
-import { AMANI_EVENTS } from '../core/amani-events';
+import { AMANI_EVENTS, type AmaniEventName } from '../core/amani-events';
 import { parseEnvironment } from '../core/env-config';
 import {
   amaniBaseUrl,
   amaniEventNames,
   booleanFlag,
   definedOnly,
+  type EnvironmentSettings,
   listToEnvironment,
   observabilityEnvironment,
   observabilityVariables,
@@ -55,20 +56,17 @@ export const registrationEnvironment = registrationVariables.transform((e) => ({
   rotatorFunctionName: e.ROTATOR_FUNCTION_NAME,
   webhookUrl: e.WEBHOOK_URL,
   signatureEnabled: e.SIGNATURE_ENABLED,
-  enabledEvents: e.ENABLED_EVENTS as readonly (typeof AMANI_EVENTS)[number][],
+  enabledEvents: e.ENABLED_EVENTS as readonly AmaniEventName[],
   disableEventsOnDelete: e.DISABLE_EVENTS_ON_DELETE,
   amaniTimeoutMs: e.AMANI_TIMEOUT_MS,
-  stack: { stackName: e.STACK_NAME, stackId: e.STACK_ID } as { readonly stackName: string; readonly stackId: string },
+  stack: { stackName: e.STACK_NAME, stackId: e.STACK_ID },
   observability: toObservabilityConfig(e),
 }));
 
 export type RegistrationConfig = z.output<typeof registrationEnvironment>;
 
-type RequiredSetting = 'amaniBaseUrl' | 'credentialsSecretId' | 'rotatorFunctionName' | 'webhookUrl' | 'stack';
-
 /** What the stack decides; everything left out takes its default. */
-export type RegistrationSettings = Pick<RegistrationConfig, RequiredSetting> &
-  Partial<Omit<RegistrationConfig, RequiredSetting | 'observability'>> & { readonly observability?: Partial<RegistrationConfig['observability']> };
+export type RegistrationSettings = EnvironmentSettings<RegistrationConfig, 'amaniBaseUrl' | 'credentialsSecretId' | 'rotatorFunctionName' | 'webhookUrl' | 'stack'>;
 
 /** The environment map that `loadRegistrationConfig` reads back as `settings` (plus defaults). */
 export function toRegistrationEnvironment(settings: RegistrationSettings): Record<string, string> {

@@ -8,6 +8,7 @@ import { parseEnvironment } from '../core/env-config';
 import {
   amaniBaseUrl,
   definedOnly,
+  type EnvironmentSettings,
   observabilityEnvironment,
   observabilityVariables,
   optional,
@@ -72,11 +73,8 @@ export const rotatorEnvironment = rotatorVariables.transform((e) => ({
 
 export type RotatorConfig = z.output<typeof rotatorEnvironment>;
 
-type RequiredSetting = 'tokenSecretId' | 'credentialsSecretId' | 'amaniBaseUrl';
-
 /** What the stack (or the local mode) decides; everything left out takes its default. */
-export type RotatorSettings = Pick<RotatorConfig, RequiredSetting> &
-  Partial<Omit<RotatorConfig, RequiredSetting | 'observability'>> & { readonly observability?: Partial<RotatorConfig['observability']> };
+export type RotatorSettings = EnvironmentSettings<RotatorConfig, 'tokenSecretId' | 'credentialsSecretId' | 'amaniBaseUrl'>;
 
 /**
  * The environment map that `loadRotatorConfig` reads back as `settings` (plus defaults). A grace
