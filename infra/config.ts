@@ -225,6 +225,7 @@ export const contextSchema = contextKeys
     };
   });
 
+/** The validated deployment configuration the stack is built from. */
 export type AppConfig = z.output<typeof contextSchema>;
 
 export class ContextConfigurationError extends Error {

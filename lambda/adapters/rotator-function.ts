@@ -20,6 +20,7 @@ export class RotatorSyncError extends Error {
   }
 }
 
+/** The registration's `RotatorSync` port over Lambda Invoke. */
 export class LambdaRotatorSync {
   constructor(
     private readonly client: LambdaClient,

@@ -90,6 +90,7 @@ export function listToEnvironment(items: readonly string[]): string {
 // The product's kinds of values
 // ---------------------------------------------------------------------------------------------
 
+/** Amani's EU region: the contract's default `amaniBaseUrl`. */
 export const DEFAULT_AMANI_BASE_URL = 'https://eu.amani.ai';
 
 /** The only hosts an `http://` Amani base URL may name: where the local Amani simulator listens. */
@@ -139,9 +140,11 @@ export function headerName() {
   return matching('a valid HTTP header name', /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/);
 }
 
+/** How deliveries authenticate: an HMAC of the body, or the token itself in a header. */
 export const AUTH_MODES = ['signature', 'token'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
 
+/** `signature` or `token`. */
 export function authMode() {
   return z.enum(AUTH_MODES, { error: "must be 'signature' or 'token'" });
 }
@@ -167,6 +170,7 @@ export function fieldPaths(options: { readonly atLeastOne: boolean }) {
   return options.atLeastOne ? paths.pipe(z.array(z.string()).min(1, 'must name at least one field path')) : paths;
 }
 
+/** The log levels Powertools' Logger knows. */
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -214,6 +218,7 @@ interface ObservabilityVariables {
   readonly POWERTOOLS_LOG_LEVEL?: LogLevel | undefined;
 }
 
+/** The observability part of a function's configuration, from its parsed Powertools variables. */
 export function toObservabilityConfig(variables: ObservabilityVariables): ObservabilityConfig {
   return {
     serviceName: variables.POWERTOOLS_SERVICE_NAME,

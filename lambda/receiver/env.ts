@@ -99,6 +99,7 @@ export const receiverEnvironment = receiverVariables.transform((e) => ({
   observability: toObservabilityConfig(e),
 }));
 
+/** The receiver's configuration, as its loader yields it. */
 export type ReceiverConfig = z.output<typeof receiverEnvironment>;
 
 /** What the stack (or the local mode) decides; everything left out takes its default. */

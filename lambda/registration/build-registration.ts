@@ -17,12 +17,14 @@ import type { RegistrationConfig } from './env';
 import { createRegistrationHandler } from './handler';
 import type { CredentialsSource } from './register';
 
+/** The SDK clients the registration's adapters use. */
 export interface RegistrationClients {
   readonly secretsManager: SecretsManagerClient;
   readonly lambda: LambdaClient;
   readonly ssm: SSMClient;
 }
 
+/** The clients as deployed: bounded timeouts, SDK retries (the use case runs no retry loop of its own). */
 export function createRegistrationClients(): RegistrationClients {
   return {
     secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 3 })),
@@ -42,6 +44,7 @@ export interface RegistrationOptions {
   readonly now?: () => Date;
 }
 
+/** The registration function's handler, wired as its entry wires it. */
 export function buildRegistration(config: RegistrationConfig, clients: RegistrationClients, options: RegistrationOptions = {}) {
   const { logger, metrics } = options.observability ?? createObservability(config.observability);
   return createRegistrationHandler({

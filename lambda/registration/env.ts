@@ -63,6 +63,7 @@ export const registrationEnvironment = registrationVariables.transform((e) => ({
   observability: toObservabilityConfig(e),
 }));
 
+/** The registration's configuration, as its loader yields it. */
 export type RegistrationConfig = z.output<typeof registrationEnvironment>;
 
 /** What the stack decides; everything left out takes its default. */

@@ -19,13 +19,16 @@ import {
  */
 export const PHYSICAL_RESOURCE_ID = 'amani-webhook-registration';
 
+/** The answer to the CDK provider framework: CloudFormation reads `Data` as the resource's attributes. */
 export interface ProviderResponse {
   readonly PhysicalResourceId: string;
   readonly Data: { readonly Registered: 'true' | 'false'; readonly Message: string; readonly TokenSync: string };
 }
 
+/** An operator's direct invocation. */
 export type ManualAction = { readonly action: 'register' } | { readonly action: 'unregister' };
 
+/** Everything the function may be invoked with. */
 export type RegistrationInvocation = CloudFormationCustomResourceEvent | ManualAction;
 
 /** One count per run, named by what the run did (namespace and `service` dimension from the environment). */
@@ -37,8 +40,10 @@ export const OUTCOME_METRICS: Readonly<Record<RegistrationOutcome, string>> = {
   'left-as-is': 'WebhookLeftAsIs',
   'disable-failed': 'WebhookDisableFailed',
 };
+/** Counted when a run throws (the custom resource fails with the error's message). */
 export const FAILURE_METRIC = 'RegistrationFailed';
 
+/** The use case's ports plus the metrics the handler emits. */
 export interface RegistrationHandlerDependencies extends RegistrationDependencies {
   readonly metrics: Metrics;
 }

@@ -72,6 +72,7 @@ export interface RegistrationResult {
   readonly message: string;
 }
 
+/** A failed registration step; its message is secret-free by construction and becomes the CloudFormation reason. */
 export class RegistrationError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

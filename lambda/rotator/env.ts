@@ -71,6 +71,7 @@ export const rotatorEnvironment = rotatorVariables.transform((e) => ({
   observability: toObservabilityConfig(e),
 }));
 
+/** The rotator's configuration, as its loader yields it. */
 export type RotatorConfig = z.output<typeof rotatorEnvironment>;
 
 /** What the stack (or the local mode) decides; everything left out takes its default. */
