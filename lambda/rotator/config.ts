@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amaniBaseUrlProblem } from '../adapters/amani-client';
+import { amaniBaseUrlProblem } from '../core/amani-base-url';
 import { env, parseEnvironment } from '../core/env-config';
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AmaniApiError, amaniBaseUrlProblem, createAmaniClient, retryAfterMs, type AmaniApi, type AmaniClientOptions } from '../../lambda/adapters/amani-client';
+import { AmaniApiError, createAmaniClient, retryAfterMs, type AmaniApi, type AmaniClientOptions } from '../../lambda/adapters/amani-client';
+import { amaniBaseUrlProblem } from '../../lambda/core/amani-base-url';
 import type { RetryEnvironment } from '../../lambda/core/retry';
 import { AMANI_EVENTS, startAmaniSimulator, type AmaniSimulator } from '../../local/amani-simulator';
 
