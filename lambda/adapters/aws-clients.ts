@@ -24,7 +24,10 @@ export function clientOptions(timeouts: ClientTimeouts) {
   };
 }
 
-/** AWS errors that no repetition can heal, whatever their HTTP status says. */
+/**
+ * AWS errors that no repetition within one run can heal, whatever else they look like (for
+ * Secrets Manager, `LimitExceededException` is a quota of versions, not throttling).
+ */
 const PERMANENT_AWS_ERRORS = new Set([
   'AccessDeniedException',
   'ResourceNotFoundException',
@@ -41,19 +44,22 @@ const PERMANENT_AWS_ERRORS = new Set([
 ]);
 
 /**
- * The one classification of a failed AWS SDK call (see `FailureClass`): throttling, then anything
- * transient (5xx, timeouts, network errors, the SDK's own `$retryable`, our per-attempt abort),
- * then refusals of the call itself (a 4xx, or an error known to be permanent); else `unknown`.
+ * The one classification of a failed AWS SDK call (see `FailureClass`): an error known to be
+ * permanent is `client`; then throttling; then anything transient (5xx, timeouts, network
+ * errors, the SDK's own `$retryable`, our per-attempt abort); then any other refusal of the call
+ * (the SDK's client fault, a 4xx); else `unknown`.
  * Duck-typed: errors from another realm (undici's, jest's sandbox) are not `instanceof Error`.
  */
 export function classifyAwsError(error: unknown): FailureClass {
   if (!isErrorLike(error)) return 'unknown';
+  if (PERMANENT_AWS_ERRORS.has(error.name)) return 'client';
   const sdkError = error as Parameters<typeof isTransientError>[0] & { $fault?: unknown };
   if (isThrottlingError(sdkError)) return 'throttled';
   // Our own per-attempt abort is a timeout as far as retrying is concerned.
   if (error.name === 'AbortError' || error.name === 'TimeoutError') return 'transient';
   if (isTransientError(sdkError) || isServerError(sdkError) || sdkError.$retryable !== undefined) return 'transient';
-  if (sdkError.$fault === 'client' || PERMANENT_AWS_ERRORS.has(error.name)) return 'client';
+  const status = sdkError.$metadata?.httpStatusCode;
+  if (sdkError.$fault === 'client' || (status !== undefined && status >= 400 && status < 500)) return 'client';
   return 'unknown';
 }
 
