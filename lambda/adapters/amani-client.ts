@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amaniBaseUrlProblem } from '../core/amani-base-url';
+import { amaniBaseUrlProblem } from '../core/validators';
 import { SafeError, type FailureClass } from '../core/errors';
 import type { AmaniApi, AmaniCredentials, TokenRotationResult, WebhookRegistration } from '../core/ports';
 import { realRetryEnvironment, retryWithinBudget, type AttemptOutcome, type RetryEnvironment } from '../core/retry';

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { SafeError } from '../core/errors';
-import type { AmaniCredentials, AmaniCredentialsSource } from '../core/ports';
+import type { AmaniCredentials } from '../core/ports';
 import { isAwsError } from './aws-clients';
 import { SecretUnavailableError } from './token-secret-store';
 
@@ -40,18 +40,6 @@ export async function readAmaniCredentials(client: SecretsManagerClient, secretI
     throw new SecretUnavailableError('GetSecretValue (Amani API credentials)', error);
   }
   return parseAmaniCredentials(secretString);
-}
-
-/** The credentials secret as the `AmaniCredentialsSource` port: read afresh on every call. */
-export class SecretsManagerAmaniCredentials implements AmaniCredentialsSource {
-  constructor(
-    private readonly client: SecretsManagerClient,
-    private readonly secretId: string,
-  ) {}
-
-  read(): Promise<AmaniCredentials> {
-    return readAmaniCredentials(this.client, this.secretId);
-  }
 }
 
 export function parseAmaniCredentials(secretString: string | undefined): AmaniCredentials {

@@ -81,12 +81,6 @@ export interface FallbackQueue {
  */
 export type AmaniCredentials = { username: string; password: string } | { userToken: string };
 
-/** Reads the Amani API credentials where the operator stored them. */
-export interface AmaniCredentialsSource {
-  /** Throws when there are none, or none usable; the message names what is wrong, never a value. */
-  read(): Promise<AmaniCredentials>;
-}
-
 export interface WebhookRegistration {
   url: string;
   signatureEnabled: boolean;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { amaniBaseUrlProblem } from '../core/amani-base-url';
+import { amaniBaseUrlProblem } from '../core/validators';
 import { env, parseEnvironment } from '../core/env-config';
 import { AMANI_EVENTS, type AmaniEventName } from '../core/amani-events';
 

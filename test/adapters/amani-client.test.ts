@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { AmaniApiError, createAmaniClient, retryAfterMs, type AmaniApi, type AmaniClientOptions } from '../../lambda/adapters/amani-client';
-import { amaniBaseUrlProblem } from '../../lambda/core/amani-base-url';
+import { amaniBaseUrlProblem } from '../../lambda/core/validators';
 import type { RetryEnvironment } from '../../lambda/core/retry';
 import { AMANI_EVENTS, startAmaniSimulator, type AmaniSimulator } from '../../local/amani-simulator';
 

@@ -1,11 +1,13 @@
 /**
- * Which Amani base URLs the product accepts: https, or http to a loopback host (local runs and
- * tests); no credentials, query or fragment. One rule for the configuration schemas and the
- * Amani client, so a URL one accepts the other never refuses.
+ * Validators shared by the configuration schemas and the adapters: one rule per kind of value,
+ * so a value one accepts the other never refuses.
  */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-/** Why a base URL is not acceptable, or undefined when it is. */
+/**
+ * Why an Amani base URL is not acceptable, or undefined when it is: https, or http to a loopback
+ * host (local runs and tests); no credentials, query or fragment.
+ */
 export function amaniBaseUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
