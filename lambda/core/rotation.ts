@@ -7,27 +7,28 @@
  *   Amani's current token. After a failed run, one successful run restores that. A token is
  *   never written to a log, an error, a metric or an event.
  *
- * How each run keeps it (`runRotation = readState -> reconcile -> decide -> patch -> store -> confirm`):
+ * How each run keeps it: runRotation = readState -> reconcile -> decide -> patch -> store -> confirm.
  * 1. readState: the secret and Amani's current token. Without a `token` in the secret (fresh
  *    deploy): bootstrap by storing Amani's current token, confirm, and stop; nothing is rotated.
- * 2. reconcile: when Amani's token differs from the stored one (a run that crashed
- *    between PATCH and store, an out-of-band rotation), store Amani's as `token` and the stored
- *    one as `previousToken` with the grace window. A token that is neither of the two stored
- *    ones was changed elsewhere (another stage on the same Amani account, Amani's dashboard, or
- *    this stack's own run that died between PATCH and store): the summary says so
- *    (`changedElsewhere`) and the secret keeps the time (`tokenChangedElsewhereAt`). The `sync`
- *    action stops here.
- * 3. decide: a rotation that is not forced is skipped while the last one is younger than the minimum
- *    age, so duplicate scheduler invocations (and the retry of a run that reconciled) do not
- *    rotate twice.
- * 4. patch, then store the new token at once, retrying with backoff under ONE idempotency key
- *    (Secrets Manager ClientRequestToken), so a retried write whose first attempt did land
- *    creates no second version. An ambiguous PATCH (timeout, 5xx, connection reset, unreadable
- *    answer) is never repeated: GET tells whether Amani rotated (changed: that is the new token;
- *    unchanged: the run fails and nothing was lost).
- * 5. confirm: GET again and re-read the secret; both must hold the token just stored (this
- *    catches a concurrent run or writer). Any failure throws a `RotationError` whose message is
- *    free of secrets; if Amani may be ahead of the secret, the next run's step 2 repairs it.
+ * 2. reconcile: when Amani's token differs from the stored one (a run that crashed between PATCH
+ *    and store, an out-of-band rotation), store Amani's as `token` and the stored one as
+ *    `previousToken` with the grace window. A token that is neither of the two stored ones was
+ *    changed elsewhere (another stage on the same Amani account, Amani's dashboard, or this
+ *    stack's own run that died between PATCH and store): the summary says so
+ *    (`changedElsewhere`) and the secret keeps the time (`tokenChangedElsewhereAt`).
+ * 3. decide: the `sync` action stops here; a rotation that is not forced is skipped while the
+ *    last one is younger than the minimum age, so duplicate scheduler invocations (and the retry
+ *    of a run that reconciled) do not rotate twice. A run that reconciled and stops confirms.
+ * 4. patch: PATCH once. An ambiguous PATCH (timeout, 5xx, connection reset, unreadable answer) is
+ *    never repeated: GET tells whether Amani rotated (changed: that is the new token; unchanged:
+ *    the run fails and nothing was lost).
+ * 5. store the new token at once, retrying with backoff under ONE idempotency key (Secrets
+ *    Manager ClientRequestToken), so a retried write whose first attempt did land creates no
+ *    second version.
+ * 6. confirm: GET again and re-read the secret; both must hold the token just stored (this
+ *    catches a concurrent run or writer).
+ * Any failure throws a `RotationError` whose message is free of secrets; if Amani may be ahead of
+ * the secret, the next run's reconcile repairs it.
  */
 import { mayHealOnRetry, SafeError, safeMessage } from './errors';
 import type { AmaniTokenApi, TokenRotationResult, TokenSecretReader, TokenSecretWriter } from './ports';

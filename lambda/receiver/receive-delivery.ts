@@ -75,6 +75,7 @@ interface Delivery {
   readonly fields: Fields;
 }
 
+/** Answers one delivery: 2xx once it is on the bus or parked, 4xx for the caller's mistake, 503 so that Amani retries. */
 export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDependencies): Promise<WebhookResponse> {
   const answer = new Answers(deps);
   const body = readBody(request);
