@@ -127,6 +127,11 @@ export class RotationError extends SafeError {
     super(`Token rotation failed at ${step}: ${reason}`);
     this.name = 'RotationError';
   }
+
+  /** Whether `error` is a RotationError, by brand and name (see SafeError). */
+  static override is(error: unknown): error is RotationError {
+    return SafeError.is(error) && error.name === 'RotationError';
+  }
 }
 
 /** Kept back from the invocation's end so that a failure can still be logged. */

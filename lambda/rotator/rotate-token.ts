@@ -124,7 +124,7 @@ function reportSuccess(request: RotationRequest, summary: RotationSummary, { log
 
 /** Exactly one log line and the failure metric; returns the secret-free error to throw. */
 function reportFailure(request: RotationRequest, error: unknown, { logger, metrics }: RotatorDependencies, startedAt: number): RotationError {
-  const failure = error instanceof RotationError ? error : new RotationError('unexpected', `unexpected ${safeMessage(error)}`, true);
+  const failure = RotationError.is(error) ? error : new RotationError('unexpected', `unexpected ${safeMessage(error)}`, true);
   metrics.addMetric('RotationFailed', MetricUnit.Count, 1);
   logger.error('token rotation run failed', {
     ...requestFields(request),
