@@ -18,8 +18,11 @@ export interface AmaniConnection {
   readonly accountKey: string;
 }
 
+/** What a run reads of the rotator's configuration. */
+export type RotationConfig = Pick<RotatorConfig, 'previousTokenGraceMs' | 'minRotationAgeMs' | 'amaniTimeoutMs' | 'storeRetryBudgetMs'>;
+
 export interface RotatorDependencies {
-  readonly config: RotatorConfig;
+  readonly config: RotationConfig;
   readonly store: TokenSecretReader & TokenSecretWriter;
   /** Reads the Amani API credentials and returns a client logged in on first use. */
   readonly connectAmani: () => Promise<AmaniConnection>;
@@ -42,7 +45,7 @@ export function isRetryableSecretError(error: unknown): boolean {
   return mayHealOnRetry(error);
 }
 
-export function rotationSettings(config: RotatorConfig): RotationSettings {
+export function rotationSettings(config: RotationConfig): RotationSettings {
   return {
     previousTokenGraceMs: config.previousTokenGraceMs,
     minRotationAgeMs: config.minRotationAgeMs,

@@ -3,8 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { TokenSecret } from '../../lambda/core/token-secret';
 import { RotationError, type RotationRequest } from '../../lambda/core/rotation';
-import { rotateToken, type RotatorDependencies } from '../../lambda/rotator/rotate-token';
-import type { RotatorConfig } from '../../lambda/rotator/config';
+import { rotateToken, type RotationConfig, type RotatorDependencies } from '../../lambda/rotator/rotate-token';
 import { captureOutput, type CapturedOutput } from '../helpers/capture-output';
 
 /**
@@ -14,10 +13,7 @@ import { captureOutput, type CapturedOutput } from '../helpers/capture-output';
  */
 const SENTINEL = 'sentinel-token-9f8e7d6c5b4a';
 const ROTATE: RotationRequest = { action: 'rotate', force: false, revokePrevious: false };
-const CONFIG: RotatorConfig = {
-  tokenSecretId: 'token',
-  credentialsSecretId: 'credentials',
-  amaniBaseUrl: 'https://eu.amani.ai',
+const CONFIG: RotationConfig = {
   previousTokenGraceMs: 3_600_000,
   minRotationAgeMs: 3_600_000,
   amaniTimeoutMs: 1000,
