@@ -32,11 +32,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { AMANI_EVENTS } from '../lambda/core/amani-events';
+import { listen, readBody, ScheduledFaults, type FaultSchedule } from './loopback-server';
 
 export { AMANI_EVENTS };
+export type { FaultSchedule };
 
 export type SimulatorRoute = 'login' | 'refresh' | 'listEvents' | 'registerWebhook' | 'getToken' | 'rotateToken';
 
@@ -57,13 +59,6 @@ export type SimulatorFault =
   | { readonly kind: 'malformed-json' }
   | { readonly kind: 'respond'; readonly status: number; readonly body: string }
   | { readonly kind: 'reset'; readonly when: 'before' | 'after' };
-
-export interface FaultSchedule {
-  /** How many matching requests get the fault (default 1; `Infinity` for all). */
-  readonly times?: number;
-  /** Matching requests served normally before the fault starts (default 0). */
-  readonly skip?: number;
-}
 
 export interface SimulatorUser {
   readonly username: string;
@@ -117,6 +112,7 @@ export interface AmaniSimulator {
   registration(): WebhookRegistrationState | undefined;
   /** Every secret it knows (webhook tokens, passwords, user/access/refresh tokens), for leak checks. */
   sensitiveValues(): string[];
+  /** The next request to `route` gets `fault` (one by default; see `FaultSchedule`). */
   injectFault(route: SimulatorRoute, fault: SimulatorFault, schedule?: FaultSchedule): void;
   clearFaults(): void;
   /** Rotates as if someone used Amani's dashboard. */
@@ -129,275 +125,313 @@ export interface AmaniSimulator {
   close(): Promise<void>;
 }
 
+const MAX_BODY_BYTES = 64 * 1024;
+const GENERIC_401 = { detail: 'Authentication credentials were not provided or are invalid.' };
+
+/**
+ * Starts the simulator: its state (from `statePath` when it exists), Amani's routes over it, and
+ * the server that runs each request through `serve`.
+ */
+export async function startAmaniSimulator(options: AmaniSimulatorOptions = {}): Promise<AmaniSimulator> {
+  const amani = new SimulatedAmani(options);
+  const requests: RecordedRequest[] = [];
+  const faults = new ScheduledFaults<SimulatorRoute, SimulatorFault>(1);
+  const later = new Timers();
+  const server = createServer((request, response) => serve(request, response, { amani, requests, faults, later, log: options.log }));
+  const sockets = trackSockets(server);
+  const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return controls(`http://${host}:${address.port}`, { amani, requests, faults, later, server, sockets });
+}
+
+// ---------------------------------------------------------------------------------------------
+// One request: serve = record -> route -> readBody -> parse -> its fault -> answer
+
 interface Answer {
   readonly status: number;
   readonly body: unknown;
 }
 
-interface QueuedFault {
-  readonly fault: SimulatorFault;
-  skip: number;
-  remaining: number;
+interface Simulation {
+  readonly amani: SimulatedAmani;
+  readonly requests: RecordedRequest[];
+  readonly faults: ScheduledFaults<SimulatorRoute, SimulatorFault>;
+  readonly later: Timers;
+  readonly log: ((line: string) => void) | undefined;
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
-const GENERIC_401 = { detail: 'Authentication credentials were not provided or are invalid.' };
+/** Writes an answer once, recording its status (never a body or header value). */
+type Send = (answer: Answer, raw?: string, headers?: Record<string, string>) => void;
 
-export async function startAmaniSimulator(options: AmaniSimulatorOptions = {}): Promise<AmaniSimulator> {
-  const generateToken = options.generateToken ?? (() => randomBytes(20).toString('hex'));
-  const events = [...(options.events ?? AMANI_EVENTS)];
-  const users = new Map((options.users ?? []).map((user) => [user.username, user.password]));
-  const userTokens = new Set(options.userTokens ?? []);
-  const accessTokens = new Map<string, { expired: boolean }>();
-  const refreshTokens = new Set<string>();
-  const tokenHistory: string[] = [];
-  const faults = new Map<SimulatorRoute, QueuedFault[]>();
-  const requests: RecordedRequest[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  const sockets = new Set<Socket>();
+function serve(request: IncomingMessage, response: ServerResponse, simulation: Simulation): void {
+  const method = request.method ?? 'GET';
+  const path = (request.url ?? '/').split('?')[0]!.replace(/(.)\/+$/, '$1');
+  const route = routeOf(path, method);
+  const record: RecordedRequest = { method, path, route, authorization: request.headers.authorization !== undefined, fault: undefined };
+  simulation.requests.push(record);
+  const send = sender(response, record, simulation.log);
+  if (!route) return send(notRouted(path, method));
+  readBody(request, MAX_BODY_BYTES).then(
+    (text) => {
+      const body = parseBody(text);
+      if (body === INVALID_JSON) return send({ status: 400, body: { detail: 'JSON parse error' } });
+      const fault = simulation.faults.take(route);
+      record.fault = fault?.kind;
+      // Authentication comes before everything but injected faults (a proxy answers first).
+      const apply = (): Answer => simulation.amani.answer(route, body, request.headers.authorization);
+      return fault ? answerWithFault(fault, apply, send, request, simulation.later) : send(apply());
+    },
+    () => send({ status: 413, body: { detail: 'Request body too large' } }),
+  );
+}
 
-  let webhookToken: string | undefined;
-  let registration: WebhookRegistrationState | undefined;
+function sender(response: ServerResponse, record: RecordedRequest, log: Simulation['log']): Send {
+  return (answer, raw, headers = {}) => {
+    if (response.destroyed || response.writableEnded) return;
+    record.status = answer.status;
+    log?.(`amani-simulator ${record.method} ${record.path} -> ${answer.status}${record.fault ? ` (fault: ${record.fault})` : ''}`);
+    const text = raw ?? JSON.stringify(answer.body);
+    response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+    response.end(text);
+  };
+}
 
-  const persisted = loadState(options.statePath);
-  if (persisted) {
-    webhookToken = persisted.webhookToken;
-    registration = persisted.registration;
-    if (webhookToken) tokenHistory.push(webhookToken);
-  } else if (options.initialToken !== undefined) {
-    webhookToken = options.initialToken;
-    tokenHistory.push(webhookToken);
-    registration = { id: randomUUID(), url: '', signature_enabled: true, events: Object.fromEntries(events.map((event) => [event, false])) };
+function routeOf(path: string, method: string): SimulatorRoute | undefined {
+  for (const [name, candidate] of Object.entries(SIMULATOR_ROUTES) as [SimulatorRoute, { method: string; path: string }][]) {
+    if (candidate.path === path && candidate.method === method) return name;
+  }
+  return undefined;
+}
+
+/** A known path with another method is 405, anything else 404, as Amani's framework answers. */
+function notRouted(path: string, method: string): Answer {
+  const known = Object.values(SIMULATOR_ROUTES).some((candidate) => candidate.path === path);
+  return known ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: 'Not found.' } };
+}
+
+const INVALID_JSON = Symbol('invalid JSON');
+
+function parseBody(text: string): unknown {
+  if (text.length === 0) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return INVALID_JSON;
+  }
+}
+
+/** What each fault does to the request: answer instead of applying, apply then misbehave, or cut the connection. */
+function answerWithFault(fault: SimulatorFault, apply: () => Answer, send: Send, request: IncomingMessage, later: Timers): void {
+  switch (fault.kind) {
+    case 'fail-before':
+      return send({ status: fault.status, body: { detail: `simulated ${fault.status}` } }, undefined, fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {});
+    case 'fail-after':
+      apply();
+      return send({ status: fault.status, body: { detail: `simulated ${fault.status}` } });
+    case 'hang-after': {
+      const answer = apply();
+      return later.run(fault.delayMs, () => send(answer));
+    }
+    case 'delay':
+      return later.run(fault.delayMs, () => send(apply()));
+    case 'malformed-json': {
+      // A truncated answer: the status and most of the body (secrets included) arrive.
+      const answer = apply();
+      return send(answer, JSON.stringify(answer.body).slice(0, -1));
+    }
+    case 'respond':
+      return send({ status: fault.status, body: undefined }, fault.body);
+    case 'reset':
+      if (fault.when === 'after') apply();
+      request.socket.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Amani's state and routes
+
+/** Users, issued tokens, the webhook token and the registration; what each route does with them. */
+class SimulatedAmani {
+  readonly events: string[];
+  readonly users: Map<string, string>;
+  readonly userTokens: Set<string>;
+  readonly accessTokens = new Map<string, { expired: boolean }>();
+  readonly refreshTokens = new Set<string>();
+  readonly tokenHistory: string[] = [];
+  webhookToken: string | undefined;
+  registration: WebhookRegistrationState | undefined;
+  private readonly routes: Record<SimulatorRoute, (body: unknown) => Answer>;
+
+  constructor(private readonly options: AmaniSimulatorOptions) {
+    this.events = [...(options.events ?? AMANI_EVENTS)];
+    this.users = new Map((options.users ?? []).map((user) => [user.username, user.password]));
+    this.userTokens = new Set(options.userTokens ?? []);
+    const persisted = loadState(options.statePath);
+    if (persisted) {
+      this.webhookToken = persisted.webhookToken;
+      this.registration = persisted.registration;
+      if (this.webhookToken) this.tokenHistory.push(this.webhookToken);
+    } else if (options.initialToken !== undefined) {
+      this.webhookToken = options.initialToken;
+      this.tokenHistory.push(this.webhookToken);
+      this.registration = { id: randomUUID(), url: '', signature_enabled: true, events: Object.fromEntries(this.events.map((event) => [event, false])) };
+    }
+    this.routes = {
+      login: (body) => this.login(body),
+      refresh: (body) => this.refresh(body),
+      listEvents: () => ({ status: 200, body: this.events }),
+      registerWebhook: (body) => this.registerWebhook(body),
+      getToken: () => (this.webhookToken === undefined ? NOT_FOUND : { status: 200, body: { token: this.webhookToken } }),
+      rotateToken: () => {
+        if (this.webhookToken === undefined) return NOT_FOUND;
+        return { status: 200, body: { token: this.setWebhookToken(this.generateToken()) } };
+      },
+    };
   }
 
-  const save = () => {
-    if (options.statePath) writeFileSync(options.statePath, JSON.stringify({ webhookToken, registration }, null, 2));
-  };
-  const setWebhookToken = (token: string) => {
-    webhookToken = token;
-    tokenHistory.push(token);
-    save();
-  };
+  /** What `route` answers; every route but login and refresh needs a valid bearer token. */
+  answer(route: SimulatorRoute, body: unknown, authorization: string | undefined): Answer {
+    const needsAuth = route !== 'login' && route !== 'refresh';
+    return needsAuth && !this.authenticated(authorization) ? { status: 401, body: GENERIC_401 } : this.routes[route](body);
+  }
 
-  const authenticated = (request: IncomingMessage): boolean => {
-    const header = request.headers.authorization;
+  generateToken(): string {
+    return (this.options.generateToken ?? (() => randomBytes(20).toString('hex')))();
+  }
+
+  setWebhookToken(token: string): string {
+    this.webhookToken = token;
+    this.tokenHistory.push(token);
+    this.save();
+    return token;
+  }
+
+  private authenticated(header: string | undefined): boolean {
     const match = typeof header === 'string' ? /^Bearer (.+)$/.exec(header) : null;
     if (!match?.[1]) return false;
     const bearer = match[1];
-    if (userTokens.has(bearer)) return true;
-    const access = accessTokens.get(bearer);
+    if (this.userTokens.has(bearer)) return true;
+    const access = this.accessTokens.get(bearer);
     return access !== undefined && !access.expired;
-  };
+  }
 
-  /** What a route does; `undefined` means "answer 401". */
-  const routes: Record<SimulatorRoute, (body: unknown) => Answer> = {
-    login: (body) => {
-      const { username, password } = asObject(body);
-      if (typeof username !== 'string' || typeof password !== 'string' || users.get(username) !== password) {
-        return { status: 401, body: { detail: 'No active account found with the given credentials' } };
-      }
-      const access = generateToken();
-      const refresh = generateToken();
-      accessTokens.set(access, { expired: false });
-      refreshTokens.add(refresh);
-      return { status: 200, body: { access, refresh } };
-    },
-    refresh: (body) => {
-      const { refresh } = asObject(body);
-      if (typeof refresh !== 'string' || !refreshTokens.has(refresh)) return { status: 401, body: { detail: 'Token is invalid or expired' } };
-      const access = generateToken();
-      accessTokens.set(access, { expired: false });
-      return { status: 200, body: { access } };
-    },
-    listEvents: () => ({ status: 200, body: events }),
-    registerWebhook: (body) => {
-      const input = asObject(body);
-      const problems: string[] = [];
-      if (typeof input.url !== 'string' || input.url === '') problems.push('url: a non-empty string is required');
-      if (input.signature_enabled !== undefined && typeof input.signature_enabled !== 'boolean') problems.push('signature_enabled: must be a boolean');
-      if (registration === undefined && typeof input.signature_enabled !== 'boolean') problems.push('signature_enabled: required on create');
-      for (const [key, value] of Object.entries(input)) {
-        if (key === 'url' || key === 'signature_enabled') continue;
-        if (!events.includes(key)) problems.push(`${key}: unknown event`);
-        else if (typeof value !== 'boolean') problems.push(`${key}: must be a boolean`);
-      }
-      if (problems.length > 0) return { status: 400, body: { errors: problems } };
-      const previous = registration;
-      registration = {
-        id: previous?.id ?? randomUUID(),
-        url: input.url as string,
-        signature_enabled: typeof input.signature_enabled === 'boolean' ? input.signature_enabled : (previous?.signature_enabled ?? false),
-        events: Object.fromEntries(
-          events.map((event) => [event, typeof input[event] === 'boolean' ? (input[event] as boolean) : (previous?.events[event] ?? false)]),
-        ),
-      };
-      if (webhookToken === undefined) setWebhookToken(generateToken());
-      save();
-      return { status: 200, body: registrationView(registration) };
-    },
-    getToken: () => (webhookToken === undefined ? { status: 404, body: { detail: 'Not found.' } } : { status: 200, body: { token: webhookToken } }),
-    rotateToken: () => {
-      if (webhookToken === undefined) return { status: 404, body: { detail: 'Not found.' } };
-      setWebhookToken(generateToken());
-      return { status: 200, body: { token: webhookToken } };
-    },
-  };
-
-  const takeFault = (route: SimulatorRoute): SimulatorFault | undefined => {
-    const queue = faults.get(route);
-    const head = queue?.[0];
-    if (!queue || !head) return undefined;
-    if (head.skip > 0) {
-      head.skip--;
-      return undefined;
+  private login(body: unknown): Answer {
+    const { username, password } = asObject(body);
+    if (typeof username !== 'string' || typeof password !== 'string' || this.users.get(username) !== password) {
+      return { status: 401, body: { detail: 'No active account found with the given credentials' } };
     }
-    head.remaining--;
-    if (head.remaining <= 0) queue.shift();
-    return head.fault;
-  };
+    const access = this.generateToken();
+    const refresh = this.generateToken();
+    this.accessTokens.set(access, { expired: false });
+    this.refreshTokens.add(refresh);
+    return { status: 200, body: { access, refresh } };
+  }
 
-  const later = (ms: number, action: () => void) => {
+  private refresh(body: unknown): Answer {
+    const { refresh } = asObject(body);
+    if (typeof refresh !== 'string' || !this.refreshTokens.has(refresh)) return { status: 401, body: { detail: 'Token is invalid or expired' } };
+    const access = this.generateToken();
+    this.accessTokens.set(access, { expired: false });
+    return { status: 200, body: { access } };
+  }
+
+  /** Create: unspecified events are disabled and a webhook token is generated; update: they keep their state, the token is kept. */
+  private registerWebhook(body: unknown): Answer {
+    const input = asObject(body);
+    const problems = this.registrationProblems(input);
+    if (problems.length > 0) return { status: 400, body: { errors: problems } };
+    const previous = this.registration;
+    this.registration = {
+      id: previous?.id ?? randomUUID(),
+      url: input.url as string,
+      signature_enabled: typeof input.signature_enabled === 'boolean' ? input.signature_enabled : (previous?.signature_enabled ?? false),
+      events: Object.fromEntries(
+        this.events.map((event) => [event, typeof input[event] === 'boolean' ? (input[event] as boolean) : (previous?.events[event] ?? false)]),
+      ),
+    };
+    if (this.webhookToken === undefined) this.setWebhookToken(this.generateToken());
+    this.save();
+    return { status: 200, body: registrationView(this.registration) };
+  }
+
+  private registrationProblems(input: Record<string, unknown>): string[] {
+    const problems: string[] = [];
+    if (typeof input.url !== 'string' || input.url === '') problems.push('url: a non-empty string is required');
+    if (input.signature_enabled !== undefined && typeof input.signature_enabled !== 'boolean') problems.push('signature_enabled: must be a boolean');
+    if (this.registration === undefined && typeof input.signature_enabled !== 'boolean') problems.push('signature_enabled: required on create');
+    for (const [key, value] of Object.entries(input)) {
+      if (key === 'url' || key === 'signature_enabled') continue;
+      if (!this.events.includes(key)) problems.push(`${key}: unknown event`);
+      else if (typeof value !== 'boolean') problems.push(`${key}: must be a boolean`);
+    }
+    return problems;
+  }
+
+  private save(): void {
+    if (this.options.statePath) writeFileSync(this.options.statePath, JSON.stringify({ webhookToken: this.webhookToken, registration: this.registration }, null, 2));
+  }
+}
+
+const NOT_FOUND: Answer = { status: 404, body: { detail: 'Not found.' } };
+
+/** Answers held back by `hang-after` and `delay`; cancelled on close. */
+class Timers {
+  private readonly pending = new Set<NodeJS.Timeout>();
+
+  run(ms: number, action: () => void): void {
     const timer = setTimeout(() => {
-      timers.delete(timer);
+      this.pending.delete(timer);
       action();
     }, ms);
-    timers.add(timer);
-  };
+    this.pending.add(timer);
+  }
 
-  const server = createServer((request, response) => {
-    const method = request.method ?? 'GET';
-    const path = (request.url ?? '/').split('?')[0]!.replace(/(.)\/+$/, '$1');
-    const route = routeOf(path, method);
-    const record: RecordedRequest = { method, path, route: route?.name, authorization: request.headers.authorization !== undefined, fault: undefined };
-    requests.push(record);
+  cancelAll(): void {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+  }
+}
 
-    const send = (answer: Answer, raw?: string, headers: Record<string, string> = {}) => {
-      if (response.destroyed || response.writableEnded) return;
-      record.status = answer.status;
-      options.log?.(`amani-simulator ${method} ${path} -> ${answer.status}${record.fault ? ` (fault: ${record.fault})` : ''}`);
-      const text = raw ?? JSON.stringify(answer.body);
-      response.writeHead(answer.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-      response.end(text);
-    };
-
-    if (!route) {
-      const known = Object.values(SIMULATOR_ROUTES).some((candidate) => candidate.path === path);
-      send(known ? { status: 405, body: { detail: `Method "${method}" not allowed.` } } : { status: 404, body: { detail: 'Not found.' } });
-      return;
-    }
-
-    readBody(request).then(
-      (text) => {
-        let body: unknown = {};
-        if (text.length > 0) {
-          try {
-            body = JSON.parse(text);
-          } catch {
-            send({ status: 400, body: { detail: 'JSON parse error' } });
-            return;
-          }
-        }
-        const needsAuth = route.name !== 'login' && route.name !== 'refresh';
-        const fault = takeFault(route.name);
-        if (fault) record.fault = fault.kind;
-        // Authentication comes before everything but injected faults (a proxy answers first).
-        const apply = (): Answer => (needsAuth && !authenticated(request) ? { status: 401, body: GENERIC_401 } : routes[route.name](body));
-
-        if (!fault) return send(apply());
-        switch (fault.kind) {
-          case 'fail-before':
-            return send(
-              { status: fault.status, body: { detail: `simulated ${fault.status}` } },
-              undefined,
-              fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {},
-            );
-          case 'fail-after':
-            apply();
-            return send({ status: fault.status, body: { detail: `simulated ${fault.status}` } });
-          case 'hang-after': {
-            const answer = apply();
-            return later(fault.delayMs, () => send(answer));
-          }
-          case 'delay':
-            return later(fault.delayMs, () => send(apply()));
-          case 'malformed-json': {
-            // A truncated answer: the status and most of the body (secrets included) arrive.
-            const answer = apply();
-            return send(answer, JSON.stringify(answer.body).slice(0, -1));
-          }
-          case 'respond':
-            return send({ status: fault.status, body: undefined }, fault.body);
-          case 'reset':
-            if (fault.when === 'after') apply();
-            request.socket.destroy();
-            return undefined;
-        }
-      },
-      () => send({ status: 413, body: { detail: 'Request body too large' } }),
-    );
-  });
+function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  return sockets;
+}
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-
+/** What tests and the local mode see of a running simulator. */
+function controls(
+  url: string,
+  parts: Pick<Simulation, 'amani' | 'requests' | 'faults' | 'later'> & { readonly server: Server; readonly sockets: Set<Socket> },
+): AmaniSimulator {
+  const { amani, requests, faults, later, server, sockets } = parts;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     requests,
-    currentToken: () => webhookToken,
-    tokenHistory: () => [...tokenHistory],
-    registration: () => registration,
-    sensitiveValues: () => [
-      ...tokenHistory,
-      ...[...users.values()],
-      ...userTokens,
-      ...accessTokens.keys(),
-      ...refreshTokens,
-    ],
-    injectFault: (route, fault, schedule = {}) => {
-      const queue = faults.get(route) ?? [];
-      queue.push({ fault, skip: schedule.skip ?? 0, remaining: schedule.times ?? 1 });
-      faults.set(route, queue);
-    },
+    currentToken: () => amani.webhookToken,
+    tokenHistory: () => [...amani.tokenHistory],
+    registration: () => amani.registration,
+    sensitiveValues: () => [...amani.tokenHistory, ...amani.users.values(), ...amani.userTokens, ...amani.accessTokens.keys(), ...amani.refreshTokens],
+    injectFault: (route, fault, schedule) => faults.add(route, fault, schedule),
     clearFaults: () => faults.clear(),
-    rotateOutOfBand: () => {
-      const token = generateToken();
-      setWebhookToken(token);
-      return token;
-    },
+    rotateOutOfBand: () => amani.setWebhookToken(amani.generateToken()),
     expireAccessTokens: () => {
-      for (const access of accessTokens.values()) access.expired = true;
+      for (const access of amani.accessTokens.values()) access.expired = true;
     },
     requestsTo: (route) => requests.filter((request) => route === undefined || request.route === route),
     clearRequests: () => {
       requests.length = 0;
     },
     close: async () => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
+      later.cancelAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const socket of sockets) socket.destroy();
       await closed;
     },
   };
-
-  function routeOf(path: string, method: string): { name: SimulatorRoute } | undefined {
-    for (const [name, candidate] of Object.entries(SIMULATOR_ROUTES) as [SimulatorRoute, { method: string; path: string }][]) {
-      if (candidate.path === path && candidate.method === method) return { name };
-    }
-    return undefined;
-  }
 }
 
 function registrationView(registration: WebhookRegistrationState): Record<string, unknown> {
@@ -406,24 +440,6 @@ function registrationView(registration: WebhookRegistrationState): Record<string
 
 function asObject(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'));
-        request.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 interface PersistedState {

@@ -24,8 +24,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { listen, readBody, ScheduledFaults, type FaultSchedule } from './loopback-server';
+
+export type { FaultSchedule };
 
 export const EMULATOR_ACCOUNT = '000000000000';
 export const EMULATOR_REGION = 'eu-west-1';
@@ -100,19 +102,6 @@ interface StoredParameter {
 /** An in-process Lambda function: the payload as parsed JSON in, its result (JSON-serialisable) out. */
 export type EmulatedFunction = (payload: unknown) => Promise<unknown>;
 
-interface PendingFault {
-  fault: Fault;
-  remaining: number;
-  skip: number;
-}
-
-export interface FaultSchedule {
-  /** How many calls get the fault (default: every call from then on). */
-  readonly times?: number;
-  /** Calls of the operation served normally before the fault starts (default 0): `skip: n - 1, times: 1` is the n-th call only. */
-  readonly skip?: number;
-}
-
 /** What the call hook sees of each call. `input` is the parsed request, undefined when it is not JSON. */
 export interface EmulatorCall {
   readonly operation: string;
@@ -152,6 +141,7 @@ export interface AwsEmulator {
   registerFunction(name: string, handler: EmulatedFunction): void;
   events(): readonly BusEvent[];
   queueMessages(name: string): readonly QueueMessage[];
+  /** Every call of `operation` gets `fault` (by default from now on; see `FaultSchedule`). */
   injectFault(operation: Operation, fault: Fault, schedule?: FaultSchedule): void;
   clearFaults(): void;
   /** Consulted for every call before the injected faults; the fault it returns (if any) replaces them for that call. */
@@ -193,39 +183,248 @@ class RawAnswer {
   ) {}
 }
 
+/**
+ * Starts the emulator: state (from files when `dataDir` is set), the operations of each
+ * service over it, and the server that runs each call through `serve`.
+ */
 export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
-  const files = options.dataDir ? persistence(options.dataDir) : undefined;
-  const secrets = new Map<string, SecretVersion[]>(files?.loadSecrets() ?? []);
-  const events: BusEvent[] = files?.loadEvents() ?? [];
-  const queues = new Map<string, QueueMessage[]>(files?.loadQueues() ?? []);
-  const parameters = new Map<string, StoredParameter>(files?.loadParameters() ?? []);
-  const functions = new Map<string, EmulatedFunction>();
-  const faults = new Map<string, PendingFault[]>();
-  const calls: Record<string, number> = {};
-  let callHook: CallHook | undefined;
-  let callObserver: CallObserver | undefined;
-  let sequence = 0;
-  let port = 0;
-
-  const secretArn = (name: string) => `arn:aws:secretsmanager:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:secret:${name}`;
-  const secretName = (id: string) => (id.startsWith('arn:') ? id.split(':secret:')[1] ?? id : id);
-  const queueName = (url: string) => {
-    const name = url.split('/').pop() ?? '';
-    if (!queues.has(name)) throw new AwsError(400, 'QueueDoesNotExist', 'The specified queue does not exist.', 'AWS.SimpleQueueService.NonExistentQueue;Sender');
-    return name;
+  const state = new EmulatorState(options.dataDir ? persistence(options.dataDir) : undefined);
+  const operations: Operations = {
+    ...secretsManagerOperations(state),
+    ...eventBridgeOperations(state, options.onEvent),
+    ...sqsOperations(state),
+    ...ssmOperations(state),
+    ...lambdaOperations(state),
   };
-  const saveSecrets = () => files?.saveSecrets(secrets);
-  const saveQueues = () => files?.saveQueues(queues);
-  const saveParameters = () => files?.saveParameters(parameters);
-  const parameterArn = (name: string) => `arn:aws:ssm:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
-  const parameterNotFound = () => new AwsError(400, 'ParameterNotFound', 'The parameter could not be found.');
-  const functionName = (id: string) => {
-    const match = /:function:([^:]+)/.exec(id);
-    return match ? match[1]! : id;
-  };
+  const calls = new CallLog();
+  const server = createServer((request, response) => void serve(request, response, operations, calls));
+  // Keep-alive sockets from SDK clients must not hold close() hostage.
+  server.keepAliveTimeout = 1000;
+  const { port } = await listen(server, options.port ?? 0, '127.0.0.1');
+  state.endpoint = `http://127.0.0.1:${port}`;
+  return controls(state, calls, server);
+}
 
-  const putSecretVersion = (name: string, secretString: string, token = randomUUID()) => {
-    const versions = secrets.get(name) ?? [];
+/** What tests and the local mode see of a running emulator. */
+function controls(state: EmulatorState, calls: CallLog, server: Server): AwsEmulator {
+  return {
+    endpoint: state.endpoint,
+    queueUrl: (name) => state.queueUrl(name),
+    createQueue: (name) => {
+      if (!state.queues.has(name)) state.queues.set(name, []);
+      state.saveQueues();
+      return state.queueUrl(name);
+    },
+    putSecret: (name, secretString) => {
+      if (!state.secrets.has(name)) state.secrets.set(name, []);
+      state.putSecretVersion(name, secretString);
+    },
+    secretString: (name) => state.secrets.get(name)?.find((v) => v.stages.includes('AWSCURRENT'))?.SecretString,
+    parameter: (name) => state.parameters.get(name)?.Value,
+    putParameter: (name, value) => {
+      state.parameters.set(name, { Value: value, Type: 'String', Version: (state.parameters.get(name)?.Version ?? 0) + 1, LastModifiedDate: Date.now() });
+      state.saveParameters();
+    },
+    registerFunction: (name, handler) => {
+      state.functions.set(name, handler);
+    },
+    events: () => state.events,
+    queueMessages: (name) => state.queues.get(name) ?? [],
+    injectFault: (operation, fault, schedule) => calls.faults.add(operation, fault, schedule),
+    clearFaults: () => calls.faults.clear(),
+    setCallHook: (hook) => {
+      calls.hook = hook;
+    },
+    setCallObserver: (observer) => {
+      calls.observer = observer;
+    },
+    calls: calls.perOperation,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One call: serve = readCall -> count -> begin (its fault) -> perform -> deliver -> observe
+
+type OperationHandler = (input: Record<string, any>, fault: Fault | undefined) => unknown | Promise<unknown>;
+type Operations = Record<string, OperationHandler>;
+
+/** What the server knows of the calls: counts, the call hook, the scheduled faults, the observer. */
+class CallLog {
+  readonly perOperation: Record<string, number> = {};
+  readonly faults = new ScheduledFaults<string, Fault>(Number.POSITIVE_INFINITY);
+  hook: CallHook | undefined;
+  observer: CallObserver | undefined;
+  private sequence = 0;
+
+  count(operation: string): void {
+    this.perOperation[operation] = (this.perOperation[operation] ?? 0) + 1;
+  }
+
+  /** Numbers the call; the hook's fault, else the next scheduled one, applies to it. */
+  begin(operation: string, input: Record<string, any> | undefined): { call: EmulatorCall; fault: Fault | undefined } {
+    const call = { operation, sequence: ++this.sequence, input };
+    return { call, fault: this.hook?.(call) ?? this.faults.take(operation) };
+  }
+}
+
+/** A request as the AWS protocols name it. */
+interface IncomingCall {
+  readonly target: string;
+  readonly operation: string;
+  /** Undefined when no emulated service is addressed. */
+  readonly service: 'secretsmanager' | 'events' | 'sqs' | 'ssm' | 'lambda' | undefined;
+  /** The parsed request; undefined when the body is not JSON. */
+  readonly input: Record<string, any> | undefined;
+  readonly jsonVersion: '1.0' | '1.1';
+}
+
+/** How `perform` ended, named as the observer is told. */
+type Performed =
+  | { readonly outcome: 'answered'; readonly output: unknown }
+  | { readonly outcome: 'refused'; readonly error: unknown }
+  | { readonly outcome: 'dropped' | 'answer-lost' };
+
+async function serve(request: IncomingMessage, response: ServerResponse, operations: Operations, calls: CallLog): Promise<void> {
+  const incoming = await readCall(request);
+  // The caller went away mid-request: there is nobody to answer.
+  if (!incoming) return void request.socket.destroy();
+  calls.count(incoming.operation);
+  if (!incoming.service || !Object.hasOwn(operations, incoming.operation)) {
+    if (!response.destroyed) answerError(response, new AwsError(400, 'UnknownOperationException', `Operation ${incoming.target || '(none)'} is not emulated.`), incoming);
+    return;
+  }
+  const { call, fault } = calls.begin(incoming.operation, incoming.input);
+  const performed = await perform(operations[incoming.operation]!, incoming, fault, request, response);
+  deliver(performed, incoming, request, response);
+  calls.observer?.(call, performed.outcome);
+}
+
+/** Reads the body and names the operation: `X-Amz-Target` for the JSON protocols, the REST path for Lambda Invoke. */
+async function readCall(request: IncomingMessage): Promise<IncomingCall | undefined> {
+  let body: string;
+  try {
+    body = await readBody(request);
+  } catch {
+    return undefined;
+  }
+  const target = String(request.headers['x-amz-target'] ?? '');
+  const invoke = request.method === 'POST' ? LAMBDA_INVOKE_PATH.exec((request.url ?? '').split('?')[0] ?? '') : null;
+  if (invoke) {
+    const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+    return { target, operation: 'Invoke', service: 'lambda', input: { FunctionName: decodeURIComponent(invoke[1]!), InvocationType: invocationType, Payload: body }, jsonVersion: '1.1' };
+  }
+  const [prefix = '', operation = ''] = target.split('.');
+  const service = Object.hasOwn(SERVICE_TARGETS, prefix) ? SERVICE_TARGETS[prefix] : undefined;
+  let input: Record<string, any> | undefined;
+  try {
+    input = body.length ? (JSON.parse(body) as Record<string, any>) : {};
+  } catch {
+    input = undefined;
+  }
+  return { target, operation, service, input, jsonVersion: service === 'sqs' ? '1.0' : '1.1' };
+}
+
+/** Applies the fault that acts before the operation, runs the operation, then the one that acts after. */
+async function perform(
+  operation: OperationHandler,
+  incoming: IncomingCall,
+  fault: Fault | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<Performed> {
+  if (fault?.kind === 'reset') return { outcome: 'dropped' };
+  let output: unknown;
+  try {
+    const refusal = refusalOf(fault, incoming.service === 'sqs');
+    if (refusal) throw refusal;
+    if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (incoming.input === undefined) throw new AwsError(400, 'SerializationException', 'The request body is not JSON.');
+    output = await operation(incoming.input, fault);
+  } catch (error) {
+    return { outcome: 'refused', error };
+  }
+  if (fault?.kind === 'lost-answer' || response.destroyed || request.socket.destroyed) return { outcome: 'answer-lost' };
+  return { outcome: 'answered', output };
+}
+
+/** The error answer an injected fault stands for, as the service would word it. */
+function refusalOf(fault: Fault | undefined, queryCompatible: boolean): AwsError | undefined {
+  switch (fault?.kind) {
+    case 'throttle':
+      return queryCompatible ? new AwsError(400, 'RequestThrottled', 'Rate exceeded', 'RequestThrottled;Sender') : new AwsError(400, 'ThrottlingException', 'Rate exceeded');
+    case 'server-error':
+      return new AwsError(500, queryCompatible ? 'InternalError' : 'InternalFailure', 'Injected server error');
+    case 'access-denied':
+      return new AwsError(400, 'AccessDeniedException', 'Injected access denied');
+    default:
+      return undefined;
+  }
+}
+
+function deliver(performed: Performed, incoming: IncomingCall, request: IncomingMessage, response: ServerResponse): void {
+  switch (performed.outcome) {
+    case 'dropped':
+    case 'answer-lost':
+      request.socket.destroy();
+      return;
+    case 'answered':
+      if (performed.output instanceof RawAnswer) respondRaw(response, performed.output);
+      else respond(response, 200, performed.output, incoming.jsonVersion);
+      return;
+    case 'refused':
+      if (!response.destroyed) answerError(response, performed.error, incoming);
+  }
+}
+
+function answerError(response: ServerResponse, error: unknown, incoming: Pick<IncomingCall, 'jsonVersion'>): void {
+  const awsError = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', 'Emulator error');
+  response.setHeader('x-amzn-errortype', awsError.type);
+  if (awsError.queryCode) response.setHeader('x-amzn-query-error', awsError.queryCode);
+  respond(response, awsError.status, { __type: awsError.type, message: awsError.message }, incoming.jsonVersion);
+}
+
+// ---------------------------------------------------------------------------------------------
+// State and the operations of each service
+
+/** Everything the emulator holds, saved to files after each change when persisted. */
+class EmulatorState {
+  readonly secrets: Map<string, SecretVersion[]>;
+  readonly events: BusEvent[];
+  readonly queues: Map<string, QueueMessage[]>;
+  readonly parameters: Map<string, StoredParameter>;
+  readonly functions = new Map<string, EmulatedFunction>();
+  endpoint = '';
+
+  constructor(readonly files: Persistence | undefined) {
+    this.secrets = new Map(files?.loadSecrets() ?? []);
+    this.events = files?.loadEvents() ?? [];
+    this.queues = new Map(files?.loadQueues() ?? []);
+    this.parameters = new Map(files?.loadParameters() ?? []);
+  }
+
+  saveSecrets = () => this.files?.saveSecrets(this.secrets);
+  saveQueues = () => this.files?.saveQueues(this.queues);
+  saveParameters = () => this.files?.saveParameters(this.parameters);
+
+  queueUrl(name: string): string {
+    return `${this.endpoint}/${EMULATOR_ACCOUNT}/${name}`;
+  }
+
+  /** The queue a QueueUrl names; refused like SQS when it does not exist. */
+  queueNamed(url: string): QueueMessage[] {
+    const messages = this.queues.get(url.split('/').pop() ?? '');
+    if (!messages) throw new AwsError(400, 'QueueDoesNotExist', 'The specified queue does not exist.', 'AWS.SimpleQueueService.NonExistentQueue;Sender');
+    return messages;
+  }
+
+  /** A new AWSCURRENT version; the same ClientRequestToken with the same content is a no-op, with other content refused. */
+  putSecretVersion(name: string, secretString: string, token: string = randomUUID()): SecretVersion {
+    const versions = this.secrets.get(name) ?? [];
     const existing = versions.find((v) => v.VersionId === token);
     if (existing) {
       if (existing.SecretString !== secretString) {
@@ -238,23 +437,36 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     }
     const version: SecretVersion = { VersionId: token, SecretString: secretString, stages: ['AWSCURRENT'], createdAt: Date.now() };
     // Keep a short history: enough for AWSPREVIOUS and idempotent retries.
-    secrets.set(name, [...versions.filter((v) => v.stages.length > 0).slice(-4), version]);
-    saveSecrets();
+    this.secrets.set(name, [...versions.filter((v) => v.stages.length > 0).slice(-4), version]);
+    this.saveSecrets();
     return version;
-  };
+  }
 
-  const handlers: Record<string, (input: Record<string, any>, fault: Fault | undefined) => unknown | Promise<unknown>> = {
+  deleteByReceipt(messages: QueueMessage[], receiptHandle: string): boolean {
+    const index = messages.findIndex((m) => m.receiptHandle === receiptHandle);
+    if (index < 0) return false;
+    messages.splice(index, 1);
+    this.saveQueues();
+    return true;
+  }
+}
+
+const secretArn = (name: string) => `arn:aws:secretsmanager:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:secret:${name}`;
+const secretName = (id: string) => (id.startsWith('arn:') ? id.split(':secret:')[1] ?? id : id);
+
+function secretsManagerOperations(state: EmulatorState): Operations {
+  return {
     CreateSecret: (input) => {
       const name = String(input.Name);
-      if (secrets.has(name)) throw new AwsError(400, 'ResourceExistsException', 'The secret already exists.');
-      secrets.set(name, []);
-      if (typeof input.SecretString === 'string') putSecretVersion(name, input.SecretString, input.ClientRequestToken);
-      saveSecrets();
+      if (state.secrets.has(name)) throw new AwsError(400, 'ResourceExistsException', 'The secret already exists.');
+      state.secrets.set(name, []);
+      if (typeof input.SecretString === 'string') state.putSecretVersion(name, input.SecretString, input.ClientRequestToken);
+      state.saveSecrets();
       return { ARN: secretArn(name), Name: name };
     },
     GetSecretValue: (input) => {
       const name = secretName(String(input.SecretId));
-      const versions = secrets.get(name);
+      const versions = state.secrets.get(name);
       if (!versions) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       const current = versions.find((v) => v.stages.includes(input.VersionStage ?? 'AWSCURRENT'));
       if (!current) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
@@ -262,46 +474,62 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     PutSecretValue: (input) => {
       const name = secretName(String(input.SecretId));
-      if (!secrets.has(name)) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-      const version = putSecretVersion(name, String(input.SecretString), input.ClientRequestToken);
+      if (!state.secrets.has(name)) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      const version = state.putSecretVersion(name, String(input.SecretString), input.ClientRequestToken);
       return { ARN: secretArn(name), Name: name, VersionId: version.VersionId, VersionStages: version.stages };
     },
+  };
+}
+
+function eventBridgeOperations(state: EmulatorState, onEvent: ((event: BusEvent) => void) | undefined): Operations {
+  return {
     PutEvents: (input, fault) => {
       const entries: Record<string, any>[] = input.Entries ?? [];
       if (entries.length < 1 || entries.length > 10) throw new AwsError(400, 'ValidationException', 'Entries must hold 1 to 10 entries.');
       const partial = fault?.kind === 'partial' ? fault : undefined;
       const results = entries.map((entry) => {
         if (partial) return { ErrorCode: partial.errorCode ?? 'InternalFailure', ErrorMessage: 'Injected partial failure' };
-        let detail: unknown;
-        try {
-          detail = JSON.parse(String(entry.Detail));
-        } catch {
-          return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
-        }
-        if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
-        if (!entry.Source || !entry.DetailType) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source and DetailType are required.' };
-        const event: BusEvent = {
-          version: '0',
-          id: randomUUID(),
-          'detail-type': String(entry.DetailType),
-          source: String(entry.Source),
-          account: EMULATOR_ACCOUNT,
-          time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          region: EMULATOR_REGION,
-          resources: entry.Resources ?? [],
-          detail,
-          'event-bus-name': String(entry.EventBusName ?? 'default'),
-        };
+        const event = busEventOf(entry);
+        if ('ErrorCode' in event) return event;
         // Persist first: a failure must not leave an event in memory that the file lacks.
-        files?.appendEvent(event, String(entry.Detail));
-        events.push(event);
-        options.onEvent?.(event);
+        state.files?.appendEvent(event, String(entry.Detail));
+        state.events.push(event);
+        onEvent?.(event);
         return { EventId: event.id };
       });
       return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
     },
+  };
+}
+
+/** The event EventBridge makes of one entry, or the per-entry error it answers instead. */
+function busEventOf(entry: Record<string, any>): BusEvent | { ErrorCode: string; ErrorMessage: string } {
+  let detail: unknown;
+  try {
+    detail = JSON.parse(String(entry.Detail));
+  } catch {
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  }
+  if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
+  if (!entry.Source || !entry.DetailType) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source and DetailType are required.' };
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': String(entry.DetailType),
+    source: String(entry.Source),
+    account: EMULATOR_ACCOUNT,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: EMULATOR_REGION,
+    resources: entry.Resources ?? [],
+    detail,
+    'event-bus-name': String(entry.EventBusName ?? 'default'),
+  };
+}
+
+function sqsOperations(state: EmulatorState): Operations {
+  return {
     SendMessage: (input) => {
-      const name = queueName(String(input.QueueUrl));
+      const messages = state.queueNamed(String(input.QueueUrl));
       const body = String(input.MessageBody ?? '');
       if (body.length === 0) throw new AwsError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.', 'MissingParameter;Sender');
       // SQS's documented limits: 1 MiB per message (body and attributes), and a restricted character set.
@@ -312,22 +540,22 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         throw new AwsError(400, 'InvalidParameterValue', 'One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.', 'InvalidParameterValue;Sender');
       }
       const message: QueueMessage = { MessageId: randomUUID(), Body: body, MessageAttributes: input.MessageAttributes, sentAt: Date.now(), invisibleUntil: 0, receiveCount: 0 };
-      queues.get(name)!.push(message);
-      saveQueues();
+      messages.push(message);
+      state.saveQueues();
       return { MessageId: message.MessageId, MD5OfMessageBody: md5(body) };
     },
     ReceiveMessage: (input) => {
-      const name = queueName(String(input.QueueUrl));
+      const messages = state.queueNamed(String(input.QueueUrl));
       const max = Math.min(10, Number(input.MaxNumberOfMessages ?? 1));
       const visibility = Number(input.VisibilityTimeout ?? 30) * 1000;
       const now = Date.now();
-      const picked = queues.get(name)!.filter((m) => m.invisibleUntil <= now).slice(0, max);
+      const picked = messages.filter((m) => m.invisibleUntil <= now).slice(0, max);
       for (const message of picked) {
         message.invisibleUntil = now + visibility;
         message.receiptHandle = `${message.MessageId}:${randomUUID()}`;
         message.receiveCount++;
       }
-      saveQueues();
+      state.saveQueues();
       return {
         Messages: picked.map((m) => ({
           MessageId: m.MessageId,
@@ -340,29 +568,55 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       };
     },
     DeleteMessage: (input) => {
-      const name = queueName(String(input.QueueUrl));
-      deleteByReceipt(name, String(input.ReceiptHandle));
+      state.deleteByReceipt(state.queueNamed(String(input.QueueUrl)), String(input.ReceiptHandle));
       return {};
     },
     DeleteMessageBatch: (input) => {
-      const name = queueName(String(input.QueueUrl));
+      const messages = state.queueNamed(String(input.QueueUrl));
       const entries: Array<{ Id: string; ReceiptHandle: string }> = input.Entries ?? [];
       const successful: Array<{ Id: string }> = [];
       const failed: Array<{ Id: string; Code: string; SenderFault: boolean; Message: string }> = [];
       for (const entry of entries) {
-        if (deleteByReceipt(name, entry.ReceiptHandle)) successful.push({ Id: entry.Id });
+        if (state.deleteByReceipt(messages, entry.ReceiptHandle)) successful.push({ Id: entry.Id });
         else failed.push({ Id: entry.Id, Code: 'ReceiptHandleIsInvalid', SenderFault: true, Message: 'The receipt handle is not valid.' });
       }
       return { Successful: successful, Failed: failed };
     },
     ChangeMessageVisibility: (input) => {
-      const name = queueName(String(input.QueueUrl));
-      const message = queues.get(name)!.find((m) => m.receiptHandle === input.ReceiptHandle);
+      const message = state.queueNamed(String(input.QueueUrl)).find((m) => m.receiptHandle === input.ReceiptHandle);
       if (!message) throw new AwsError(400, 'ReceiptHandleIsInvalid', 'The receipt handle is not valid.', 'ReceiptHandleIsInvalid;Sender');
       message.invisibleUntil = Date.now() + Number(input.VisibilityTimeout ?? 0) * 1000;
-      saveQueues();
+      state.saveQueues();
       return {};
     },
+    GetQueueAttributes: (input) => {
+      const messages = state.queueNamed(String(input.QueueUrl));
+      const now = Date.now();
+      return {
+        Attributes: {
+          ApproximateNumberOfMessages: String(messages.filter((m) => m.invisibleUntil <= now).length),
+          ApproximateNumberOfMessagesNotVisible: String(messages.filter((m) => m.invisibleUntil > now).length),
+        },
+      };
+    },
+  };
+}
+
+const parameterArn = (name: string) => `arn:aws:ssm:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+const parameterNotFound = () => new AwsError(400, 'ParameterNotFound', 'The parameter could not be found.');
+const parameterView = (name: string, stored: StoredParameter) => ({
+  Name: name,
+  Type: stored.Type,
+  Value: stored.Value,
+  Version: stored.Version,
+  LastModifiedDate: stored.LastModifiedDate / 1000,
+  ARN: parameterArn(name),
+  DataType: 'text',
+});
+
+function ssmOperations(state: EmulatorState): Operations {
+  const { parameters } = state;
+  return {
     PutParameter: (input) => {
       const name = String(input.Name ?? '');
       // SSM's naming rules, as far as a claim store needs them.
@@ -375,19 +629,18 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       if (existing && input.Overwrite !== true) throw new AwsError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
       const version = (existing?.Version ?? 0) + 1;
       parameters.set(name, { Value: value, Type: String(input.Type ?? existing?.Type ?? 'String'), Version: version, LastModifiedDate: Date.now() });
-      saveParameters();
+      state.saveParameters();
       return { Version: version, Tier: 'Standard' };
     },
     GetParameter: (input) => {
       const name = String(input.Name ?? '');
       const stored = parameters.get(name);
       if (!stored) throw parameterNotFound();
-      return { Parameter: { Name: name, Type: stored.Type, Value: stored.Value, Version: stored.Version, LastModifiedDate: stored.LastModifiedDate / 1000, ARN: parameterArn(name), DataType: 'text' } };
+      return { Parameter: parameterView(name, stored) };
     },
     DeleteParameter: (input) => {
-      const name = String(input.Name ?? '');
-      if (!parameters.delete(name)) throw parameterNotFound();
-      saveParameters();
+      if (!parameters.delete(String(input.Name ?? ''))) throw parameterNotFound();
+      state.saveParameters();
       return {};
     },
     GetParametersByPath: (input) => {
@@ -400,16 +653,19 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
       const start = input.NextToken ? Number(input.NextToken) : 0;
       const page = names.slice(start, start + max);
       return {
-        Parameters: page.map((name) => {
-          const stored = parameters.get(name)!;
-          return { Name: name, Type: stored.Type, Value: stored.Value, Version: stored.Version, LastModifiedDate: stored.LastModifiedDate / 1000, ARN: parameterArn(name), DataType: 'text' };
-        }),
+        Parameters: page.map((name) => parameterView(name, parameters.get(name)!)),
         ...(start + max < names.length ? { NextToken: String(start + max) } : {}),
       };
     },
+  };
+}
+
+function lambdaOperations(state: EmulatorState): Operations {
+  return {
     Invoke: async (input) => {
-      const name = functionName(String(input.FunctionName));
-      const fn = functions.get(name);
+      const match = /:function:([^:]+)/.exec(String(input.FunctionName));
+      const name = match ? match[1]! : String(input.FunctionName);
+      const fn = state.functions.get(name);
       if (!fn) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${name}`);
       let payload: unknown = null;
       if (String(input.Payload ?? '').length > 0) {
@@ -433,168 +689,6 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
         return new RawAnswer(200, JSON.stringify(body), { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' });
       }
     },
-    GetQueueAttributes: (input) => {
-      const name = queueName(String(input.QueueUrl));
-      const now = Date.now();
-      const messages = queues.get(name)!;
-      return {
-        Attributes: {
-          ApproximateNumberOfMessages: String(messages.filter((m) => m.invisibleUntil <= now).length),
-          ApproximateNumberOfMessagesNotVisible: String(messages.filter((m) => m.invisibleUntil > now).length),
-        },
-      };
-    },
-  };
-
-  function deleteByReceipt(name: string, receiptHandle: string): boolean {
-    const messages = queues.get(name)!;
-    const index = messages.findIndex((m) => m.receiptHandle === receiptHandle);
-    if (index < 0) return false;
-    messages.splice(index, 1);
-    saveQueues();
-    return true;
-  }
-
-  function takeFault(operation: string): Fault | undefined {
-    const pending = faults.get(operation);
-    const entry = pending?.[0];
-    if (!pending || !entry) return undefined;
-    if (entry.skip > 0) {
-      entry.skip--;
-      return undefined;
-    }
-    entry.remaining--;
-    if (entry.remaining <= 0) pending.shift();
-    return entry.fault;
-  }
-
-  const server: Server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  // Keep-alive sockets from SDK clients must not hold close() hostage.
-  server.keepAliveTimeout = 1000;
-
-  async function handle(request: IncomingMessage, response: ServerResponse) {
-    let body: string;
-    try {
-      body = await readBody(request);
-    } catch {
-      // The caller went away mid-request: there is nobody to answer.
-      request.socket.destroy();
-      return;
-    }
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const invoke = request.method === 'POST' ? LAMBDA_INVOKE_PATH.exec((request.url ?? '').split('?')[0] ?? '') : null;
-    const [prefix, targetOperation = ''] = target.split('.');
-    const service = invoke ? 'lambda' : Object.hasOwn(SERVICE_TARGETS, prefix ?? '') ? SERVICE_TARGETS[prefix ?? ''] : undefined;
-    const operation = invoke ? 'Invoke' : targetOperation;
-    const isQueryCompatible = service === 'sqs';
-    calls[operation] = (calls[operation] ?? 0) + 1;
-    let input: Record<string, any> | undefined;
-    if (invoke) {
-      const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-      input = { FunctionName: decodeURIComponent(invoke[1]!), InvocationType: invocationType, Payload: body };
-    } else {
-      try {
-        input = body.length ? (JSON.parse(body) as Record<string, any>) : {};
-      } catch {
-        input = undefined;
-      }
-    }
-    const jsonVersion = service === 'sqs' ? '1.0' : '1.1';
-    let call: EmulatorCall | undefined;
-    let applied = false;
-    try {
-      if (!service || !Object.hasOwn(handlers, operation)) throw new AwsError(400, 'UnknownOperationException', `Operation ${target || '(none)'} is not emulated.`);
-      sequence++;
-      call = { operation, sequence, input };
-      const hooked = callHook?.(call);
-      const fault = hooked ?? takeFault(operation);
-      if (fault?.kind === 'reset') {
-        request.socket.destroy();
-        callObserver?.(call, 'dropped');
-        return;
-      }
-      if (fault?.kind === 'throttle') {
-        throw isQueryCompatible
-          ? new AwsError(400, 'RequestThrottled', 'Rate exceeded', 'RequestThrottled;Sender')
-          : new AwsError(400, 'ThrottlingException', 'Rate exceeded');
-      }
-      if (fault?.kind === 'server-error') throw new AwsError(500, isQueryCompatible ? 'InternalError' : 'InternalFailure', 'Injected server error');
-      if (fault?.kind === 'access-denied') throw new AwsError(400, 'AccessDeniedException', 'Injected access denied');
-      if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
-      if (input === undefined) throw new AwsError(400, 'SerializationException', 'The request body is not JSON.');
-      const output = await handlers[operation]!(input, fault);
-      applied = true;
-      if (fault?.kind === 'lost-answer' || response.destroyed || request.socket.destroyed) {
-        request.socket.destroy();
-        callObserver?.(call, 'answer-lost');
-        return;
-      }
-      if (output instanceof RawAnswer) respondRaw(response, output);
-      else respond(response, 200, output, jsonVersion);
-      callObserver?.(call, 'answered');
-    } catch (error) {
-      if (call) callObserver?.(call, applied ? 'answer-lost' : 'refused');
-      if (response.destroyed) return;
-      const awsError = error instanceof AwsError ? error : new AwsError(500, 'InternalFailure', 'Emulator error');
-      response.setHeader('x-amzn-errortype', awsError.type);
-      if (awsError.queryCode) response.setHeader('x-amzn-query-error', awsError.queryCode);
-      respond(response, awsError.status, { __type: awsError.type, message: awsError.message }, jsonVersion);
-    }
-  }
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
-  const endpoint = `http://127.0.0.1:${port}`;
-
-  return {
-    endpoint,
-    queueUrl: (name) => `${endpoint}/${EMULATOR_ACCOUNT}/${name}`,
-    createQueue: (name) => {
-      if (!queues.has(name)) queues.set(name, []);
-      saveQueues();
-      return `${endpoint}/${EMULATOR_ACCOUNT}/${name}`;
-    },
-    putSecret: (name, secretString) => {
-      if (!secrets.has(name)) secrets.set(name, []);
-      putSecretVersion(name, secretString);
-    },
-    secretString: (name) => secrets.get(name)?.find((v) => v.stages.includes('AWSCURRENT'))?.SecretString,
-    parameter: (name) => parameters.get(name)?.Value,
-    putParameter: (name, value) => {
-      parameters.set(name, { Value: value, Type: 'String', Version: (parameters.get(name)?.Version ?? 0) + 1, LastModifiedDate: Date.now() });
-      saveParameters();
-    },
-    registerFunction: (name, handler) => {
-      functions.set(name, handler);
-    },
-    events: () => events,
-    queueMessages: (name) => queues.get(name) ?? [],
-    injectFault: (operation, fault, schedule) => {
-      const list = faults.get(operation) ?? [];
-      list.push({ fault, remaining: schedule?.times ?? Number.POSITIVE_INFINITY, skip: schedule?.skip ?? 0 });
-      faults.set(operation, list);
-    },
-    clearFaults: () => faults.clear(),
-    setCallHook: (hook) => {
-      callHook = hook;
-    },
-    setCallObserver: (observer) => {
-      callObserver = observer;
-    },
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
   };
 }
 
@@ -630,15 +724,6 @@ function respondRaw(response: ServerResponse, answer: RawAnswer) {
   response.end(answer.body);
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
 }
@@ -656,6 +741,8 @@ function eventLine(event: BusEvent, detailText: string): string {
     return `${JSON.stringify(rest).slice(0, -1)},"detail":${detailText.replace(/[\r\n]+/g, ' ')}}`;
   }
 }
+
+type Persistence = ReturnType<typeof persistence>;
 
 /** File layout of the local mode: `.local/secrets.json`, `.local/events.jsonl`, `.local/queues.json`, `.local/parameters.json`. */
 function persistence(dir: string) {

@@ -13,7 +13,16 @@ import {
   type AccountClaimStore,
   type StoredClaim,
 } from '../core/account-claim';
-import { describeAwsError } from './aws-clients';
+import { SafeError } from '../core/errors';
+import { classifyAwsError, describeAwsError, isAwsError } from './aws-clients';
+
+/** An SSM call failed; classified, named by the AWS error's name and status only. */
+export class ClaimStoreUnavailableError extends SafeError {
+  constructor(operation: string, cause: unknown) {
+    super(`SSM ${operation} (Amani account claim) failed: ${describeAwsError(cause)}`, { cause, failure: classifyAwsError(cause) });
+    this.name = 'ClaimStoreUnavailableError';
+  }
+}
 
 /**
  * Account claims as SSM Parameter Store parameters, `/amani-webhooks/account-claims/<key>`.
@@ -25,13 +34,6 @@ import { describeAwsError } from './aws-clients';
  * atomic create-if-absent (ParameterAlreadyExists), standard parameters cost nothing, IAM can be
  * scoped to the path, and operators can see and remove a claim with the AWS CLI.
  */
-export class ClaimStoreUnavailableError extends Error {
-  constructor(operation: string, cause: unknown) {
-    super(`SSM ${operation} (Amani account claim) failed: ${describeAwsError(cause)}`, { cause });
-    this.name = 'ClaimStoreUnavailableError';
-  }
-}
-
 export class SsmAccountClaimStore implements AccountClaimStore {
   constructor(private readonly client: SSMClient) {}
 
@@ -48,7 +50,7 @@ export class SsmAccountClaimStore implements AccountClaimStore {
       );
       return true;
     } catch (error) {
-      if (isNamed(error, 'ParameterAlreadyExists')) return false;
+      if (isAwsError(error, 'ParameterAlreadyExists')) return false;
       throw new ClaimStoreUnavailableError('PutParameter', error);
     }
   }
@@ -58,7 +60,7 @@ export class SsmAccountClaimStore implements AccountClaimStore {
       const answer = await this.client.send(new GetParameterCommand({ Name: claimName(key) }));
       return { key, claim: parseAccountClaim(answer.Parameter?.Value) };
     } catch (error) {
-      if (isNamed(error, 'ParameterNotFound')) return undefined;
+      if (isAwsError(error, 'ParameterNotFound')) return undefined;
       throw new ClaimStoreUnavailableError('GetParameter', error);
     }
   }
@@ -75,7 +77,7 @@ export class SsmAccountClaimStore implements AccountClaimStore {
     try {
       await this.client.send(new DeleteParameterCommand({ Name: claimName(key) }));
     } catch (error) {
-      if (isNamed(error, 'ParameterNotFound')) return;
+      if (isAwsError(error, 'ParameterNotFound')) return;
       throw new ClaimStoreUnavailableError('DeleteParameter', error);
     }
   }
@@ -97,9 +99,4 @@ export class SsmAccountClaimStore implements AccountClaimStore {
     }
     return claims;
   }
-}
-
-/** Duck-typed: an SDK error from another realm is not `instanceof` this module's classes. */
-function isNamed(error: unknown, name: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { TokenRotationResult } from '../core/rotation';
+import { amaniBaseUrlProblem } from '../core/validators';
+import { SafeError, type FailureClass } from '../core/errors';
+import type { AmaniApi, AmaniCredentials, TokenRotationResult, WebhookRegistration } from '../core/ports';
 import { realRetryEnvironment, retryWithinBudget, type AttemptOutcome, type RetryEnvironment } from '../core/retry';
 
 /**
@@ -32,43 +34,32 @@ import { realRetryEnvironment, retryWithinBudget, type AttemptOutcome, type Retr
  * Error messages name the endpoint and the status or failure kind; never a token, a password,
  * an access token or a response body (bodies may echo any of them).
  */
-export type AmaniCredentials = { username: string; password: string } | { userToken: string };
-
-export interface WebhookRegistration {
-  url: string;
-  signatureEnabled: boolean;
-  /** One boolean per Amani event name; events left out are disabled by Amani on create. */
-  events: Record<string, boolean>;
-}
-
-/** `rotated`: Amani answered the new token. `ambiguous`: it may or may not have rotated; ask GET. */
-export type RotateResult = TokenRotationResult;
-
-export interface AmaniApi {
-  /** GET /api/v2/webhook/events */
-  listEvents(): Promise<string[]>;
-  /** PUT /api/v2/webhook; the parsed answer (it may carry anything: never log it). */
-  registerWebhook(registration: WebhookRegistration): Promise<Record<string, unknown>>;
-  /** GET /api/v2/webhook/token */
-  getWebhookToken(): Promise<string>;
-  /** PATCH /api/v2/webhook/token, never repeated blindly (see the module doc). */
-  rotateWebhookToken(): Promise<RotateResult>;
-}
+/** The ports this client implements, for its callers. */
+export type { AmaniApi, AmaniCredentials, WebhookRegistration } from '../core/ports';
 
 export type AmaniApiErrorKind = 'credentials' | 'http' | 'timeout' | 'network' | 'invalid-response';
 
-export class AmaniApiError extends Error {
+/** A failed call to Amani; the message names the endpoint and the status or failure kind only. */
+export class AmaniApiError extends SafeError {
   readonly endpoint: string;
   readonly status?: number;
   readonly kind: AmaniApiErrorKind;
 
   constructor(endpoint: string, kind: AmaniApiErrorKind, detail: string, status?: number) {
-    super(`Amani ${endpoint} failed: ${detail}`);
+    super(`Amani ${endpoint} failed: ${detail}`, { failure: failureOf(kind, status) });
     this.name = 'AmaniApiError';
     this.endpoint = endpoint;
     this.kind = kind;
     if (status !== undefined) this.status = status;
   }
+}
+
+function failureOf(kind: AmaniApiErrorKind, status: number | undefined): FailureClass {
+  if (kind === 'timeout' || kind === 'network') return 'transient';
+  if (kind === 'credentials') return 'client';
+  if (kind === 'invalid-response' || status === undefined) return 'unknown';
+  if (status === 429) return 'throttled';
+  return status >= 500 || status === 408 ? 'transient' : 'client';
 }
 
 export interface AmaniClientOptions {
@@ -96,27 +87,6 @@ const PATHS = {
   webhook: '/api/v2/webhook',
   token: '/api/v2/webhook/token',
 } as const;
-
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/**
- * Why a base URL is not acceptable, or undefined when it is: https, or http to a loopback host;
- * no credentials, query or fragment in it. Shared with the configuration schemas.
- */
-export function amaniBaseUrlProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL such as https://eu.amani.ai';
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    return 'must use https (http is allowed only for 127.0.0.1, ::1 or localhost)';
-  }
-  if (url.username || url.password) return 'must not contain credentials';
-  if (url.search || url.hash) return 'must not contain a query or fragment';
-  return undefined;
-}
 
 const loginAnswer = z.object({ access: z.string().min(1) });
 const tokenAnswer = z.object({ token: z.string().min(1) });
@@ -158,7 +128,7 @@ class HttpAmaniClient implements AmaniApi {
 
   constructor(options: AmaniClientOptions) {
     const problem = amaniBaseUrlProblem(options.baseUrl);
-    if (problem) throw new Error(`Invalid Amani base URL: ${problem}`);
+    if (problem) throw new SafeError(`Invalid Amani base URL: ${problem}`, { failure: 'client' });
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.credentials = options.credentials;
     this.timeoutMs = options.timeoutMs ?? 5000;
@@ -178,7 +148,7 @@ class HttpAmaniClient implements AmaniApi {
   async registerWebhook(registration: WebhookRegistration): Promise<Record<string, unknown>> {
     const body: Record<string, unknown> = { url: registration.url, signature_enabled: registration.signatureEnabled };
     for (const [event, enabled] of Object.entries(registration.events)) {
-      if (event === 'url' || event === 'signature_enabled') throw new Error(`"${event}" is not an event name`);
+      if (event === 'url' || event === 'signature_enabled') throw new SafeError(`"${event}" is not an event name`, { failure: 'client' });
       body[event] = enabled;
     }
     return this.safeCall('PUT', PATHS.webhook, registrationAnswer, JSON.stringify(body));
@@ -188,7 +158,7 @@ class HttpAmaniClient implements AmaniApi {
     return (await this.safeCall('GET', PATHS.token, tokenAnswer)).token;
   }
 
-  async rotateWebhookToken(): Promise<RotateResult> {
+  async rotateWebhookToken(): Promise<TokenRotationResult> {
     const endpoint = `PATCH ${PATHS.token}`;
     let bearer = await this.bearer();
     let outcome = await this.patchOnce(bearer.token);
@@ -202,7 +172,7 @@ class HttpAmaniClient implements AmaniApi {
     return outcome;
   }
 
-  private async patchOnce(bearer: string): Promise<RotateResult | 'unauthorized'> {
+  private async patchOnce(bearer: string): Promise<TokenRotationResult | 'unauthorized'> {
     const endpoint = `PATCH ${PATHS.token}`;
     let exchange: Exchange;
     try {

@@ -1,6 +1,8 @@
-import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import type { AmaniCredentials } from './amani-client';
+import { SafeError } from '../core/errors';
+import type { AmaniCredentials } from '../core/ports';
+import { isAwsError } from './aws-clients';
 import { SecretUnavailableError } from './token-secret-store';
 
 /**
@@ -17,9 +19,9 @@ const userTokenCredentials = z.object({ userToken: nonBlank });
 const EXPECTED = 'expected JSON {"username": "...", "password": "..."} or {"userToken": "..."} with non-empty strings';
 
 /** The secret exists but holds no usable credentials (or does not exist). Never carries a value. */
-export class AmaniCredentialsMissingError extends Error {
+export class AmaniCredentialsMissingError extends SafeError {
   constructor(problem: string) {
-    super(`The Amani API credentials secret ${problem}; ${EXPECTED}`);
+    super(`The Amani API credentials secret ${problem}; ${EXPECTED}`, { failure: 'client' });
     this.name = 'AmaniCredentialsMissingError';
   }
 }
@@ -34,7 +36,7 @@ export async function readAmaniCredentials(client: SecretsManagerClient, secretI
   try {
     secretString = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) throw new AmaniCredentialsMissingError('does not exist or has no value yet');
+    if (isAwsError(error, 'ResourceNotFoundException')) throw new AmaniCredentialsMissingError('does not exist or has no value yet');
     throw new SecretUnavailableError('GetSecretValue (Amani API credentials)', error);
   }
   return parseAmaniCredentials(secretString);

@@ -1,16 +1,11 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import type { BusEntry } from '../core/delivery-event';
+import type { EventPublisher, PublishResult } from '../core/ports';
 import { retryWithinBudget, realRetryEnvironment, type AttemptOutcome, type BackoffPolicy, type RetryEnvironment } from '../core/retry';
-import { describeAwsError, isRetryableAwsError } from './aws-clients';
+import { classifyAwsError, describeAwsError } from './aws-clients';
 
-/** Port: publishing one delivery's event. */
-export interface EventPublisher {
-  publish(entry: BusEntry, budgetMs: number): Promise<PublishResult>;
-}
-
-export type PublishResult =
-  | { readonly ok: true; readonly eventId: string; readonly attempts: number }
-  | { readonly ok: false; readonly reason: string; readonly attempts: number };
+/** The port this publisher implements, for its callers. */
+export type { EventPublisher } from '../core/ports';
 
 /**
  * Per-entry error codes EventBridge documents as transient. Anything else (malformed detail,
@@ -58,7 +53,8 @@ export class EventBridgePublisher implements EventPublisher {
     try {
       answer = await this.client.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      return { done: false, retryable: isRetryableAwsError(error), error: describeAwsError(error) };
+      const failure = classifyAwsError(error);
+      return { done: false, retryable: failure === 'throttled' || failure === 'transient', error: describeAwsError(error) };
     }
     const result = answer.Entries?.[0];
     if (!answer.FailedEntryCount && result?.EventId && !result.ErrorCode) return { done: true, value: result.EventId };

@@ -1,28 +1,12 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { BusEntry } from '../core/delivery-event';
-import { describeAwsError } from './aws-clients';
+import { SafeError } from '../core/errors';
+import type { FallbackQueue, ParkedDelivery } from '../core/ports';
+import { classifyAwsError, describeAwsError } from './aws-clients';
 
-/**
- * What the fallback queue holds: the exact entry that could not be published, so a redrive puts
- * the same event on the bus later (`npx amani-webhooks redrive`), plus why it was parked.
- */
-export interface ParkedDelivery {
-  readonly version: 1;
-  readonly deliveryId: string;
-  readonly reason: string;
-  readonly parkedAt: string;
-  readonly entry: BusEntry;
-}
-
-/** Port: the durable place of last resort for an authentic delivery the bus refused. */
-export interface FallbackQueue {
-  /** Resolves once the delivery is durably stored; rejects otherwise. */
-  park(delivery: ParkedDelivery, budgetMs: number): Promise<void>;
-}
-
-export class FallbackUnavailableError extends Error {
+/** SQS refused or did not answer; classified, named by the AWS error's name and status only. */
+export class FallbackUnavailableError extends SafeError {
   constructor(cause: unknown) {
-    super(`SQS SendMessage to the fallback queue failed: ${describeAwsError(cause)}`, { cause });
+    super(`SQS SendMessage to the fallback queue failed: ${describeAwsError(cause)}`, { cause, failure: classifyAwsError(cause) });
     this.name = 'FallbackUnavailableError';
   }
 }

@@ -1,28 +1,13 @@
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SafeError } from '../core/errors';
+import type { TokenSecretReader, TokenSecretWriter } from '../core/ports';
 import { parseTokenSecret, type TokenSecret } from '../core/token-secret';
-import { describeAwsError } from './aws-clients';
+import { classifyAwsError, describeAwsError, isAwsError } from './aws-clients';
 
-/** Port: where the webhook token secret lives. The receiver only reads; the rotator also writes. */
-export interface TokenSecretReader {
-  read(): Promise<TokenSecret>;
-}
-
-export interface TokenSecretWriter {
-  /**
-   * Stores a new version. `idempotencyKey` becomes Secrets Manager's ClientRequestToken, so a
-   * retried write of the same rotation creates no second version.
-   */
-  write(secret: TokenSecret, idempotencyKey: string): Promise<void>;
-}
-
-export class SecretUnavailableError extends Error {
+/** A Secrets Manager call failed; classified, named by the AWS error's name and status only. */
+export class SecretUnavailableError extends SafeError {
   constructor(operation: string, cause: unknown) {
-    super(`Secrets Manager ${operation} failed: ${describeAwsError(cause)}`, { cause });
+    super(`Secrets Manager ${operation} failed: ${describeAwsError(cause)}`, { cause, failure: classifyAwsError(cause) });
     this.name = 'SecretUnavailableError';
   }
 }
@@ -40,7 +25,7 @@ export class SecretsManagerTokenStore implements TokenSecretReader, TokenSecretW
       secretString = answer.SecretString;
     } catch (error) {
       // A secret created without a value has no AWSCURRENT version yet: not bootstrapped.
-      if (error instanceof ResourceNotFoundException && /value|version|staging/i.test(error.message)) return {};
+      if (isAwsError(error, 'ResourceNotFoundException') && /value|version|staging/i.test((error as Error).message)) return {};
       throw new SecretUnavailableError('GetSecretValue', error);
     }
     return parseTokenSecret(secretString);

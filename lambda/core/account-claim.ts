@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { SafeError } from './errors';
 
 /** Where claims live (SSM parameter hierarchy); IAM grants name exactly this path. */
 export const ACCOUNT_CLAIM_PATH = '/amani-webhooks/account-claims';
@@ -75,7 +76,7 @@ export function amaniAccountKey(amaniBaseUrl: string, identity: AmaniAccountIden
   let user: string;
   if (identity.username !== undefined && identity.username.trim() !== '') user = `user:${identity.username.trim().toLowerCase()}`;
   else if (identity.userToken !== undefined && identity.userToken !== '') user = `user-token:${sha256(identity.userToken)}`;
-  else throw new Error('An Amani account is identified by a username or a user token; the credentials have neither');
+  else throw new SafeError('An Amani account is identified by a username or a user token; the credentials have neither', { failure: 'client' });
   return sha256(`amani-webhooks account claim v1\n${origin}\n${user}`);
 }
 

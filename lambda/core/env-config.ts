@@ -1,13 +1,14 @@
 import { z } from 'zod';
+import { SafeError } from './errors';
 
 /**
  * Each runtime validates its environment once, at cold start, and fails with a message that
  * names every offending variable (never its value: some hold ARNs or URLs worth keeping out of
  * error trackers, and a misplaced secret would be worse).
  */
-export class ConfigurationError extends Error {
+export class ConfigurationError extends SafeError {
   constructor(runtime: string, problems: readonly string[]) {
-    super(`Invalid ${runtime} configuration: ${problems.join('; ')}`);
+    super(`Invalid ${runtime} configuration: ${problems.join('; ')}`, { failure: 'client' });
     this.name = 'ConfigurationError';
   }
 }

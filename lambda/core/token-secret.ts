@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SafeError } from './errors';
 
 /**
  * The webhook token secret as stored in Secrets Manager (public contract, `../shared/contract.md`).
@@ -15,10 +16,11 @@ export const tokenSecretSchema = z.object({
 
 export type TokenSecret = z.infer<typeof tokenSecretSchema>;
 
-export class TokenSecretFormatError extends Error {
+/** The stored secret is malformed; reading it again returns the same value, so it is a `client` failure. */
+export class TokenSecretFormatError extends SafeError {
   constructor(issues: string) {
     // zod issues name paths and expectations, never the values themselves.
-    super(`The webhook token secret is not in the expected shape: ${issues}`);
+    super(`The webhook token secret is not in the expected shape: ${issues}`, { failure: 'client' });
     this.name = 'TokenSecretFormatError';
   }
 }

@@ -4,6 +4,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { safeMessage } from '../core/errors';
 import { toProxyResult, toWebhookRequest } from './api-gateway';
 import { receiveDelivery, type ReceiverDependencies } from './receive-delivery';
 
@@ -31,6 +32,6 @@ export function createReceiverHandler(deps: Omit<ReceiverDependencies, 'remainin
 /** A bug must still answer 5xx (Amani retries) and must not echo anything from the request. */
 function internalError(error: unknown, logger: Logger, metrics: Metrics): APIGatewayProxyResult {
   metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
-  logger.error('unexpected receiver error', { outcome: 'failed', status: 500, error: error instanceof Error ? error.name : 'unknown' });
+  logger.error('unexpected receiver error', { outcome: 'failed', status: 500, error: safeMessage(error) });
   return toProxyResult({ statusCode: 500, body: { message: 'Internal error, please retry' } });
 }

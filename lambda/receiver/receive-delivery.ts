@@ -8,33 +8,26 @@ import {
   eventNameOf,
   parseDeliveryBody,
   sha256Hex,
+  type BusEntry,
+  type DeliveryBody,
   type DeliveryMetadata,
 } from '../core/delivery-event';
+import { safeMessage } from '../core/errors';
+import type { EventPublisher, FallbackQueue, PublishResult, TokenProvider } from '../core/ports';
 import { pythonJsonDumpsBytes } from '../core/python-json';
 import { acceptedTokens, expiredPreviousToken, type TokenSecret } from '../core/token-secret';
 import { verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
-import type { EventPublisher } from '../adapters/event-bus';
-import type { FallbackQueue } from '../adapters/fallback-queue';
 import type { WebhookRequest, WebhookResponse } from './api-gateway';
 import type { ReceiverConfig } from './config';
 
 /**
  * The receiver's use case: authenticate one delivery, validate it, and hand it on durably.
  *
+ *   receiveDelivery = readBody -> authenticate -> decode -> identify -> publish | park
+ *
  * Delivery invariant: a 2xx answer means the event is on the bus or parked in the fallback
  * queue; anything else is a 4xx for the caller's mistake or a 5xx so that Amani retries.
  */
-export interface TokenProvider {
-  /** Sequence number of the newest secret load; taken before `get()`. */
-  generation(): number;
-  get(): Promise<TokenSecret>;
-  /**
-   * The secret from a load started after `generation` (rate-limited: may wait for the next
-   * allowed load); rejects when the secret cannot be read.
-   */
-  refreshSince(generation: number): Promise<TokenSecret>;
-}
-
 export interface ReceiverDependencies {
   readonly config: ReceiverConfig;
   readonly tokens: TokenProvider;
@@ -57,43 +50,77 @@ export type RejectionReason =
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Kept back from the Lambda timeout so the answer (and its logs) still go out. */
 const SAFETY_MARGIN_MS = 500;
+const UNAUTHORIZED = 'Unauthorized';
 
-const answers = {
-  unauthorized: { statusCode: 401, body: { message: 'Unauthorized' } },
-  unavailable: { statusCode: 503, body: { message: 'Temporarily unavailable, please retry' } },
-} as const;
+type Fields = Record<string, unknown>;
 
+/** Why a step ended the delivery: refused (4xx, the caller's mistake) or failed (503, Amani retries). */
+type Stop =
+  | { readonly kind: 'rejected'; readonly status: number; readonly reason: RejectionReason; readonly message: string; readonly fields?: Fields }
+  | { readonly kind: 'failed'; readonly reason: string; readonly fields?: Fields };
+
+type StepResult<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly stop: Stop };
+
+/** An authenticated delivery: which token and form matched, and the signed text when it was not the raw body. */
+interface Authenticated {
+  readonly auth: Extract<AuthResult, { ok: true }>;
+  /** CPython's `json.dumps` form when only that matched: exactly what the signature covered. */
+  readonly signedCanonical: string | undefined;
+}
+
+/** A delivery ready to hand on: its bus entry, and the fields every log line about it carries. */
+interface Delivery {
+  readonly deliveryId: string;
+  readonly entry: BusEntry;
+  readonly fields: Fields;
+}
+
+/** Answers one delivery: 2xx once it is on the bus or parked, 4xx for the caller's mistake, 503 so that Amani retries. */
 export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDependencies): Promise<WebhookResponse> {
-  const startedAt = Date.now();
-  const now = deps.now ?? (() => new Date());
-  const { config, logger, metrics } = deps;
+  const answer = new Answers(deps);
+  const body = readBody(request);
+  if (!body.ok) return answer.stopped(body.stop);
+  const authenticated = await authenticate(request, body.bytes, deps);
+  if (!authenticated.ok) return answer.stopped(authenticated.stop);
+  const decoded = decode(body.bytes, authenticated);
+  if (!decoded.ok) return answer.stopped(decoded.stop);
+  const delivery = identify(request, body.bytes, authenticated, decoded.body, deps);
+  if (!delivery.ok) return answer.stopped(delivery.stop);
+  const published = await publish(delivery, deps);
+  if (published.ok) return answer.published(delivery, published);
+  const parked = await park(delivery, published, deps);
+  return parked.ok ? answer.parked(delivery, published) : answer.stopped(parked.stop);
+}
 
-  const reject = (statusCode: number, reason: RejectionReason, message: string, fields: Record<string, unknown> = {}) => {
-    metrics.singleMetric().addDimension('Reason', reason).addMetric('DeliveryRejected', MetricUnit.Count, 1);
-    logger.warn('delivery rejected', { outcome: 'rejected', reason, status: statusCode, latencyMs: Date.now() - startedAt, ...fields });
-    return { statusCode, body: { message } };
-  };
-  const fail = (reason: string, fields: Record<string, unknown> = {}) => {
-    metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
-    logger.error('delivery not accepted, Amani will retry', { outcome: 'failed', reason, status: 503, latencyMs: Date.now() - startedAt, ...fields });
-    return answers.unavailable;
-  };
-
-  if (request.body.kind === 'too-large') return reject(413, 'body-too-large', 'Payload too large', { bodyBytes: request.body.declaredBytes });
-  if (request.body.kind === 'invalid-base64') return reject(400, 'invalid-encoding', 'Body is not valid base64');
-  if (request.body.kind === 'not-text') return reject(400, 'invalid-encoding', 'Body is not text');
-  const body = request.body.bytes;
-
-  const credentialHeader = config.authMode === 'signature' ? config.signatureHeader : config.tokenHeader;
-  const presented = [...new Set(request.headerValues(credentialHeader))];
-  if (presented.length > 1) {
-    metrics.addMetric('AuthenticationFailed', MetricUnit.Count, 1);
-    return reject(401, 'ambiguous-credential', answers.unauthorized.body.message);
+/** 1. The body's bytes, refused before anything else when too large or not decodable. */
+function readBody(request: WebhookRequest): StepResult<{ bytes: Buffer }> {
+  switch (request.body.kind) {
+    case 'bytes':
+      return { ok: true, bytes: request.body.bytes };
+    case 'too-large':
+      return rejected(413, 'body-too-large', 'Payload too large', { bodyBytes: request.body.declaredBytes });
+    case 'invalid-base64':
+      return rejected(400, 'invalid-encoding', 'Body is not valid base64');
+    case 'not-text':
+      return rejected(400, 'invalid-encoding', 'Body is not text');
   }
+}
+
+/**
+ * 2. The one credential header against the cached secret and, when a newer token might match,
+ * against one read after the delivery arrived (shared and rate-limited, see RefreshingCache).
+ * Only reading the secret is guarded: a fault in verification itself is a bug (500), never
+ * reported as an unavailable secret.
+ */
+async function authenticate(request: WebhookRequest, body: Buffer, deps: ReceiverDependencies): Promise<StepResult<Authenticated>> {
+  const { config, metrics } = deps;
+  const header = config.authMode === 'signature' ? config.signatureHeader : config.tokenHeader;
+  const presented = [...new Set(request.headerValues(header))];
+  if (presented.length > 1) return unauthorized(metrics, 'ambiguous-credential');
 
   let canonical: { value: string | undefined } | undefined;
-  const authenticate = (secret: TokenSecret): AuthResult => {
-    const at = now();
+  const verify = (secret: TokenSecret): AuthResult => {
+    const at = (deps.now ?? (() => new Date()))();
     const tokens = acceptedTokens(secret, at);
     const expiredToken = expiredPreviousToken(secret, at);
     return config.authMode === 'signature'
@@ -108,32 +135,27 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
       : verifyToken({ presented: presented[0], tokens, expiredToken });
   };
 
-  // Only reading the secret is guarded here: a fault in verification itself is a bug (500),
-  // never reported as an unavailable secret.
   const generation = deps.tokens.generation();
   const secret = await settle(deps.tokens.get());
-  if (!secret.ok) return fail('token-secret-unavailable', { error: errorName(secret.error) });
-  let auth: AuthResult = authenticate(secret.value);
+  if (!secret.ok) return failed('token-secret-unavailable', { error: safeMessage(secret.error) });
+  let auth = verify(secret.value);
   if (!auth.ok && mayBeFixedByNewerToken(auth.reason)) {
-    // A rotation may have happened since this secret was read: check against one read after the
-    // delivery arrived (shared and rate-limited, see RefreshingCache).
     const fresh = await settle(deps.tokens.refreshSince(generation));
-    if (!fresh.ok) return fail('token-secret-unavailable', { error: errorName(fresh.error) });
-    if (fresh.value !== secret.value) auth = authenticate(fresh.value);
+    if (!fresh.ok) return failed('token-secret-unavailable', { error: safeMessage(fresh.error) });
+    if (fresh.value !== secret.value) auth = verify(fresh.value);
   }
-  if (!auth.ok) {
-    if (auth.reason === 'no-token-configured') return fail('token-secret-not-bootstrapped');
-    // One dimensionless count of every 401, for the authentication-failure alarm.
-    metrics.addMetric('AuthenticationFailed', MetricUnit.Count, 1);
-    return reject(401, auth.reason, answers.unauthorized.body.message);
-  }
+  if (!auth.ok) return auth.reason === 'no-token-configured' ? failed('token-secret-not-bootstrapped') : unauthorized(metrics, auth.reason);
+  return { ok: true, auth, signedCanonical: auth.form === 'python-json' ? canonical?.value : undefined };
+}
 
-  // What the event carries is exactly what was authenticated. When only the canonical form
-  // matched, that is the canonical text, never the raw body: a re-sent genuine delivery with a
-  // smuggled duplicate key or extra float digits verifies through the same canonical form, and
-  // consumers (which may keep the first of two duplicate keys) would otherwise read the attacker's
-  // bytes. The canonical text is ASCII JSON without duplicate keys, numbers as Python wrote them.
-  const signedCanonical = auth.form === 'python-json' ? canonical?.value : undefined;
+/**
+ * 3. The JSON object the event carries: exactly what was authenticated. When only the canonical
+ * form matched, that is the canonical text, never the raw body: a re-sent genuine delivery with a
+ * smuggled duplicate key or extra float digits verifies through the same canonical form, and
+ * consumers (which may keep the first of two duplicate keys) would otherwise read the attacker's
+ * bytes. The canonical text is ASCII JSON without duplicate keys, numbers as Python wrote them.
+ */
+function decode(body: Buffer, { signedCanonical }: Authenticated): StepResult<{ body: { value: DeliveryBody; json: string } }> {
   let text: string;
   if (signedCanonical !== undefined) {
     text = signedCanonical;
@@ -141,19 +163,30 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
     try {
       text = UTF8.decode(body);
     } catch {
-      return reject(400, 'invalid-encoding', 'Body is not valid UTF-8');
+      return rejected(400, 'invalid-encoding', 'Body is not valid UTF-8');
     }
   }
   const parsed = parseDeliveryBody(text);
-  if (!parsed.ok) return reject(400, 'not-json-object', 'Body must be a JSON object');
+  return parsed.ok ? { ok: true, body: { value: parsed.body, json: parsed.json } } : rejected(400, 'not-json-object', 'Body must be a JSON object');
+}
 
+/**
+ * 4. The delivery's id, event name and bus entry, refused when the entry would exceed the bus's
+ * limit. Without an id of its own, a delivery is named by the bytes its signature covers:
+ * Amani's retries keep their id, and so does a re-serialised copy of a genuine delivery (it
+ * verifies through the same canonical form), which consumers' deduplication would otherwise miss.
+ */
+function identify(
+  request: WebhookRequest,
+  body: Buffer,
+  { auth, signedCanonical }: Authenticated,
+  parsed: { value: DeliveryBody; json: string },
+  { config, metrics, now = () => new Date() }: ReceiverDependencies,
+): StepResult<Delivery> {
   const bodySha256 = sha256Hex(body);
-  // Without an id of its own, a delivery is named by the bytes its signature covers: Amani's
-  // retries keep their id, and so does a re-serialised copy of a genuine delivery (it verifies
-  // through the same canonical form), which consumers' deduplication would otherwise miss.
   const signedSha256 = signedCanonical !== undefined ? sha256Hex(Buffer.from(signedCanonical, 'latin1')) : bodySha256;
-  const deliveryId = deliveryIdOf(parsed.body, config.deliveryIdPaths, signedSha256);
-  const eventName = eventNameOf(parsed.body, config.eventNamePaths);
+  const deliveryId = deliveryIdOf(parsed.value, config.deliveryIdPaths, signedSha256);
+  const eventName = eventNameOf(parsed.value, config.eventNamePaths);
   const metadata: DeliveryMetadata = {
     deliveryId,
     receivedAt: now().toISOString(),
@@ -163,61 +196,98 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
     bodySha256,
     ...(request.requestId ? { requestId: request.requestId } : {}),
   };
-  const entry = buildBusEntry({
-    source: config.eventSource,
-    eventBusName: config.eventBusName,
-    detailType: eventName,
-    metadata,
-    bodyJson: parsed.json,
-  });
-  const deliveryFields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
+  const entry = buildBusEntry({ source: config.eventSource, eventBusName: config.eventBusName, detailType: eventName, metadata, bodyJson: parsed.json });
+  const fields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
   if (auth.generation === 'previous') metrics.addMetric('PreviousTokenUsed', MetricUnit.Count, 1);
 
   const signedBytes = signedCanonical !== undefined ? signedCanonical.length : body.length;
   const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, signedBytes);
   const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) : entryBytesAtMost;
-  if (entryBytes > config.maxEventBytes) {
-    return reject(413, 'event-too-large', 'Payload too large for an event', { ...deliveryFields, entryBytes });
-  }
+  if (entryBytes > config.maxEventBytes) return rejected(413, 'event-too-large', 'Payload too large for an event', { ...fields, entryBytes });
+  return { ok: true, deliveryId, entry, fields };
+}
 
-  const remaining = deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
-  const publishBudget = Math.min(config.publishBudgetMs, remaining - config.fallbackBudgetMs - SAFETY_MARGIN_MS);
-  const published = await deps.bus.publish(entry, Math.max(0, publishBudget));
+/** 5. PutEvents within the publish budget, leaving time for the fallback and the answer. */
+async function publish(delivery: Delivery, { config, metrics, bus, remainingTimeMs }: ReceiverDependencies): Promise<PublishResult> {
+  const remaining = remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
+  const budget = Math.min(config.publishBudgetMs, remaining - config.fallbackBudgetMs - SAFETY_MARGIN_MS);
+  const published = await bus.publish(delivery.entry, Math.max(0, budget));
   if (published.attempts > 1) metrics.addMetric('PublishRetries', MetricUnit.Count, published.attempts - 1);
-  if (published.ok) {
-    metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
-    metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, Date.now() - startedAt);
-    logger.info('delivery accepted', {
-      ...deliveryFields,
-      outcome: 'published',
-      status: 200,
-      publishAttempts: published.attempts,
-      latencyMs: Date.now() - startedAt,
-    });
-    return { statusCode: 200, body: { deliveryId } };
+  return published;
+}
+
+/** 6. The bus refused: park the exact entry in the fallback queue, or fail so that Amani retries. */
+async function park(
+  delivery: Delivery,
+  published: Extract<PublishResult, { ok: false }>,
+  { config, metrics, fallback, remainingTimeMs, now = () => new Date() }: ReceiverDependencies,
+): Promise<StepResult<object>> {
+  metrics.addMetric('PublishFailed', MetricUnit.Count, 1);
+  const budget = Math.min(config.fallbackBudgetMs, (remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) - SAFETY_MARGIN_MS);
+  const parked = { version: 1, deliveryId: delivery.deliveryId, reason: published.reason, parkedAt: now().toISOString(), entry: delivery.entry } as const;
+  const stored = await settle(fallback.park(parked, Math.max(0, budget)));
+  if (stored.ok) return { ok: true };
+  return failed('bus-and-fallback-failed', { ...delivery.fields, publishError: published.reason, error: safeMessage(stored.error) });
+}
+
+/** The answer to Amani for each way a delivery ends, with its metrics and its one log line. */
+class Answers {
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly deps: Pick<ReceiverDependencies, 'logger' | 'metrics'>) {}
+
+  stopped(stop: Stop): WebhookResponse {
+    const { logger, metrics } = this.deps;
+    if (stop.kind === 'rejected') {
+      metrics.singleMetric().addDimension('Reason', stop.reason).addMetric('DeliveryRejected', MetricUnit.Count, 1);
+      logger.warn('delivery rejected', { outcome: 'rejected', reason: stop.reason, status: stop.status, latencyMs: this.latency(), ...stop.fields });
+      return { statusCode: stop.status, body: { message: stop.message } };
+    }
+    metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
+    logger.error('delivery not accepted, Amani will retry', { outcome: 'failed', reason: stop.reason, status: 503, latencyMs: this.latency(), ...stop.fields });
+    return { statusCode: 503, body: { message: 'Temporarily unavailable, please retry' } };
   }
 
-  metrics.addMetric('PublishFailed', MetricUnit.Count, 1);
-  const fallbackBudget = Math.min(config.fallbackBudgetMs, (deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) - SAFETY_MARGIN_MS);
-  try {
-    await deps.fallback.park(
-      { version: 1, deliveryId, reason: published.reason, parkedAt: now().toISOString(), entry },
-      Math.max(0, fallbackBudget),
-    );
-  } catch (error) {
-    return fail('bus-and-fallback-failed', { ...deliveryFields, publishError: published.reason, error: errorName(error) });
+  published(delivery: Delivery, published: Extract<PublishResult, { ok: true }>): WebhookResponse {
+    const { logger, metrics } = this.deps;
+    metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
+    metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, this.latency());
+    logger.info('delivery accepted', { ...delivery.fields, outcome: 'published', status: 200, publishAttempts: published.attempts, latencyMs: this.latency() });
+    return { statusCode: 200, body: { deliveryId: delivery.deliveryId } };
   }
-  metrics.addMetric('FallbackUsed', MetricUnit.Count, 1);
-  metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
-  logger.warn('delivery parked in the fallback queue', {
-    ...deliveryFields,
-    outcome: 'parked',
-    status: 202,
-    publishError: published.reason,
-    publishAttempts: published.attempts,
-    latencyMs: Date.now() - startedAt,
-  });
-  return { statusCode: 202, body: { deliveryId } };
+
+  parked(delivery: Delivery, published: Extract<PublishResult, { ok: false }>): WebhookResponse {
+    const { logger, metrics } = this.deps;
+    metrics.addMetric('FallbackUsed', MetricUnit.Count, 1);
+    metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
+    logger.warn('delivery parked in the fallback queue', {
+      ...delivery.fields,
+      outcome: 'parked',
+      status: 202,
+      publishError: published.reason,
+      publishAttempts: published.attempts,
+      latencyMs: this.latency(),
+    });
+    return { statusCode: 202, body: { deliveryId: delivery.deliveryId } };
+  }
+
+  private latency(): number {
+    return Date.now() - this.startedAt;
+  }
+}
+
+function rejected(status: number, reason: RejectionReason, message: string, fields?: Fields): { ok: false; stop: Stop } {
+  return { ok: false, stop: { kind: 'rejected', status, reason, message, ...(fields ? { fields } : {}) } };
+}
+
+function failed(reason: string, fields?: Fields): { ok: false; stop: Stop } {
+  return { ok: false, stop: { kind: 'failed', reason, ...(fields ? { fields } : {}) } };
+}
+
+/** Every 401 is also counted once without a dimension, for the authentication-failure alarm. */
+function unauthorized(metrics: Metrics, reason: AuthFailureReason): { ok: false; stop: Stop } {
+  metrics.addMetric('AuthenticationFailed', MetricUnit.Count, 1);
+  return rejected(401, reason, UNAUTHORIZED);
 }
 
 async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
@@ -228,11 +298,7 @@ async function settle<T>(promise: Promise<T>): Promise<{ ok: true; value: T } | 
   }
 }
 
+/** A rotation may have happened since the cached secret was read. */
 function mayBeFixedByNewerToken(reason: AuthFailureReason): boolean {
   return reason === 'bad-credential' || reason === 'expired-token' || reason === 'no-token-configured';
-}
-
-/** Error class and message of our own adapters; they are written to be secret-free. */
-function errorName(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
 }

@@ -4,6 +4,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
+import { SafeError, safeMessage } from '../core/errors';
 import type { RotationRequest, RotationSummary } from '../core/rotation';
 import { rotateToken, type RotatorDependencies } from './rotate-token';
 
@@ -20,9 +21,13 @@ const actionPayload = z.discriminatedUnion('action', [
 
 export const SCHEDULED_ROTATION: RotationRequest = { action: 'rotate', force: false, revokePrevious: false };
 
-export class InvalidInvocationError extends Error {
+/** A payload that is no rotator invocation; the message names keys and expectations, never a value sent. */
+export class InvalidInvocationError extends SafeError {
   constructor(problems: string) {
-    super(`Invalid rotator invocation payload: ${problems}. Expected {"action":"rotate"} with optional "force"/"revokePrevious" booleans, {"action":"sync"}, or a payload without "action" (scheduled rotation)`);
+    super(
+      `Invalid rotator invocation payload: ${problems}. Expected {"action":"rotate"} with optional "force"/"revokePrevious" booleans, {"action":"sync"}, or a payload without "action" (scheduled rotation)`,
+      { failure: 'client' },
+    );
     this.name = 'InvalidInvocationError';
   }
 }
@@ -55,7 +60,7 @@ export function createRotatorHandler(deps: Omit<RotatorDependencies, 'remainingT
         request = parseInvocation(event);
       } catch (error) {
         metrics.addMetric('RotationFailed', MetricUnit.Count, 1);
-        logger.error('token rotation run failed', { outcome: 'failed', step: 'parse-invocation', reason: (error as Error).message });
+        logger.error('token rotation run failed', { outcome: 'failed', step: 'parse-invocation', reason: safeMessage(error) });
         throw error;
       }
       return rotateToken(request, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() });

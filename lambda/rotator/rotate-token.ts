@@ -1,17 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { SecretUnavailableError, type TokenSecretReader, type TokenSecretWriter } from '../adapters/token-secret-store';
-import { describeOwner, ownershipOf, type AccountClaimReader, type ClaimHolder } from '../core/account-claim';
+import { describeOwner, ownershipOf, type ClaimHolder } from '../core/account-claim';
+import { mayHealOnRetry, safeMessage } from '../core/errors';
+import type { AccountClaimReader, AmaniTokenApi, TokenSecretReader, TokenSecretWriter } from '../core/ports';
 import type { RetryEnvironment } from '../core/retry';
-import {
-  RotationError,
-  runRotation,
-  type AmaniTokenApi,
-  type RotationRequest,
-  type RotationSettings,
-  type RotationSummary,
-} from '../core/rotation';
-import { TokenSecretFormatError } from '../core/token-secret';
+import { RotationError, runRotation, type RotationEnvironment, type RotationRequest, type RotationSettings, type RotationSummary } from '../core/rotation';
 import type { RotatorConfig } from './config';
 
 /**
@@ -25,8 +18,11 @@ export interface AmaniConnection {
   readonly accountKey: string;
 }
 
+/** What a run reads of the rotator's configuration. */
+export type RotationConfig = Pick<RotatorConfig, 'previousTokenGraceMs' | 'minRotationAgeMs' | 'amaniTimeoutMs' | 'storeRetryBudgetMs'>;
+
 export interface RotatorDependencies {
-  readonly config: RotatorConfig;
+  readonly config: RotationConfig;
   readonly store: TokenSecretReader & TokenSecretWriter;
   /** Reads the Amani API credentials and returns a client logged in on first use. */
   readonly connectAmani: () => Promise<AmaniConnection>;
@@ -40,36 +36,16 @@ export interface RotatorDependencies {
   readonly remainingTimeMs?: () => number;
 }
 
-/** Secrets Manager errors that no repetition within one run can heal. */
-const PERMANENT_AWS_ERRORS = new Set([
-  'AccessDeniedException',
-  'ResourceNotFoundException',
-  'ResourceExistsException',
-  'InvalidParameterException',
-  'InvalidRequestException',
-  'ValidationException',
-  'DecryptionFailure',
-  'EncryptionFailure',
-  'LimitExceededException',
-  'UnrecognizedClientException',
-  'InvalidSignatureException',
-  'ExpiredTokenException',
-]);
-
 /**
  * Whether a failed read/write of a secret is worth repeating. Losing a freshly rotated token is
- * the worst outcome, so anything not known to be permanent is retried within the budget.
+ * the worst outcome, so anything not known to be permanent (a `client` failure) is retried within
+ * the budget.
  */
 export function isRetryableSecretError(error: unknown): boolean {
-  if (error instanceof TokenSecretFormatError) return false;
-  if (error instanceof SecretUnavailableError) {
-    const cause = error.cause;
-    return !(cause instanceof Error && PERMANENT_AWS_ERRORS.has(cause.name));
-  }
-  return true;
+  return mayHealOnRetry(error);
 }
 
-export function rotationSettings(config: RotatorConfig): RotationSettings {
+export function rotationSettings(config: RotationConfig): RotationSettings {
   return {
     previousTokenGraceMs: config.previousTokenGraceMs,
     minRotationAgeMs: config.minRotationAgeMs,
@@ -79,74 +55,93 @@ export function rotationSettings(config: RotatorConfig): RotationSettings {
   };
 }
 
+/** One run: connect to Amani, check the account's claim (rotations only), rotate or sync, report. */
 export async function rotateToken(request: RotationRequest, deps: RotatorDependencies): Promise<RotationSummary> {
-  const { logger, metrics } = deps;
   const startedAt = Date.now();
-  const context = { action: request.action, force: request.force, revokePrevious: request.revokePrevious };
   try {
-    let connection: AmaniConnection;
-    try {
-      connection = await deps.connectAmani();
-    } catch (error) {
-      throw new RotationError('read-credentials', `the Amani API credentials are not usable: ${safeMessage(error)}; nothing was changed`, false);
-    }
+    const connection = await connect(deps);
     if (request.action === 'rotate') await refuseIfClaimedByAnotherStack(connection.accountKey, deps);
-    const amani = connection.api;
-    const summary = await runRotation(request, { secret: deps.store, amani }, rotationSettings(deps.config), {
-      now: deps.now,
-      newIdempotencyKey: deps.newIdempotencyKey,
-      retry: deps.retryEnvironment,
-      isRetryableStoreError: isRetryableSecretError,
-      ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
-      observer: {
-        storeRetry: (operation, attempt, reason, delayMs) => {
-          metrics.addMetric('SecretStoreRetries', MetricUnit.Count, 1);
-          logger.warn('retrying the token secret', { operation, attempt, reason, delayMs });
-        },
-        ambiguousRotation: (cause, amaniRotated) => {
-          metrics.addMetric('RotationAmbiguous', MetricUnit.Count, 1);
-          logger.warn('the rotation outcome was ambiguous; asked Amani what is true', { cause, amaniRotated });
-        },
-      },
-    });
-    const tokenAgeHours = ageInHours(summary.rotatedAt, deps.now());
-    metrics.addMetric('RotationSucceeded', MetricUnit.Count, 1);
-    if (summary.outcome === 'bootstrapped') metrics.addMetric('Bootstrapped', MetricUnit.Count, 1);
-    if (summary.outcome === 'skipped') metrics.addMetric('RotationSkipped', MetricUnit.Count, 1);
-    if (summary.outcome === 'rotated') metrics.addMetric('TokenRotated', MetricUnit.Count, 1);
-    if (summary.reconciled) metrics.addMetric('Reconciled', MetricUnit.Count, 1);
-    if (summary.changedElsewhere) {
-      metrics.addMetric('TokenChangedElsewhere', MetricUnit.Count, 1);
-      logger.warn("Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it", {
-        ...context,
-        outcome: 'token-changed-elsewhere',
-      });
-    }
-    if (tokenAgeHours !== undefined) metrics.addMetric('TokenAgeHours', MetricUnit.NoUnit, tokenAgeHours);
-    logger.info('token rotation run succeeded', {
-      ...context,
-      outcome: summary.outcome,
-      reconciled: summary.reconciled,
-      rotatedAt: summary.rotatedAt,
-      previousTokenValidUntil: summary.previousTokenValidUntil,
-      tokenAgeHours,
-      durationMs: Date.now() - startedAt,
-    });
+    const summary = await runRotation(request, { secret: deps.store, amani: connection.api }, rotationSettings(deps.config), rotationEnvironment(deps));
+    reportSuccess(request, summary, deps, startedAt);
     return summary;
   } catch (error) {
-    const failure =
-      error instanceof RotationError ? error : new RotationError('unexpected', `unexpected ${error instanceof Error ? error.name : 'error'}`, true);
-    metrics.addMetric('RotationFailed', MetricUnit.Count, 1);
-    logger.error('token rotation run failed', {
-      ...context,
-      outcome: 'failed',
-      step: failure.step,
-      amaniMayBeAhead: failure.amaniMayBeAhead,
-      reason: failure.message,
-      durationMs: Date.now() - startedAt,
-    });
-    throw failure;
+    throw reportFailure(request, error, deps, startedAt);
   }
+}
+
+async function connect(deps: RotatorDependencies): Promise<AmaniConnection> {
+  try {
+    return await deps.connectAmani();
+  } catch (error) {
+    throw new RotationError('read-credentials', `the Amani API credentials are not usable: ${safeMessage(error)}; nothing was changed`, false);
+  }
+}
+
+function rotationEnvironment(deps: RotatorDependencies): RotationEnvironment {
+  const { logger, metrics } = deps;
+  return {
+    now: deps.now,
+    newIdempotencyKey: deps.newIdempotencyKey,
+    retry: deps.retryEnvironment,
+    isRetryableStoreError: isRetryableSecretError,
+    ...(deps.remainingTimeMs ? { remainingTimeMs: deps.remainingTimeMs } : {}),
+    observer: {
+      storeRetry: (operation, attempt, reason, delayMs) => {
+        metrics.addMetric('SecretStoreRetries', MetricUnit.Count, 1);
+        logger.warn('retrying the token secret', { operation, attempt, reason, delayMs });
+      },
+      ambiguousRotation: (cause, amaniRotated) => {
+        metrics.addMetric('RotationAmbiguous', MetricUnit.Count, 1);
+        logger.warn('the rotation outcome was ambiguous; asked Amani what is true', { cause, amaniRotated });
+      },
+    },
+  };
+}
+
+/** Exactly one log line and the success metrics of a run. */
+function reportSuccess(request: RotationRequest, summary: RotationSummary, { logger, metrics, now }: RotatorDependencies, startedAt: number): void {
+  const tokenAgeHours = ageInHours(summary.rotatedAt, now());
+  metrics.addMetric('RotationSucceeded', MetricUnit.Count, 1);
+  if (summary.outcome === 'bootstrapped') metrics.addMetric('Bootstrapped', MetricUnit.Count, 1);
+  if (summary.outcome === 'skipped') metrics.addMetric('RotationSkipped', MetricUnit.Count, 1);
+  if (summary.outcome === 'rotated') metrics.addMetric('TokenRotated', MetricUnit.Count, 1);
+  if (summary.reconciled) metrics.addMetric('Reconciled', MetricUnit.Count, 1);
+  if (summary.changedElsewhere) {
+    metrics.addMetric('TokenChangedElsewhere', MetricUnit.Count, 1);
+    logger.warn("Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it", {
+      ...requestFields(request),
+      outcome: 'token-changed-elsewhere',
+    });
+  }
+  if (tokenAgeHours !== undefined) metrics.addMetric('TokenAgeHours', MetricUnit.NoUnit, tokenAgeHours);
+  logger.info('token rotation run succeeded', {
+    ...requestFields(request),
+    outcome: summary.outcome,
+    reconciled: summary.reconciled,
+    rotatedAt: summary.rotatedAt,
+    previousTokenValidUntil: summary.previousTokenValidUntil,
+    tokenAgeHours,
+    durationMs: Date.now() - startedAt,
+  });
+}
+
+/** Exactly one log line and the failure metric; returns the secret-free error to throw. */
+function reportFailure(request: RotationRequest, error: unknown, { logger, metrics }: RotatorDependencies, startedAt: number): RotationError {
+  const failure = RotationError.is(error) ? error : new RotationError('unexpected', `unexpected ${safeMessage(error)}`, true);
+  metrics.addMetric('RotationFailed', MetricUnit.Count, 1);
+  logger.error('token rotation run failed', {
+    ...requestFields(request),
+    outcome: 'failed',
+    step: failure.step,
+    amaniMayBeAhead: failure.amaniMayBeAhead,
+    reason: failure.message,
+    durationMs: Date.now() - startedAt,
+  });
+  return failure;
+}
+
+function requestFields(request: RotationRequest) {
+  return { action: request.action, force: request.force, revokePrevious: request.revokePrevious };
 }
 
 /**
@@ -170,12 +165,6 @@ async function refuseIfClaimedByAnotherStack(accountKey: string, deps: RotatorDe
     `the Amani account of the credentials secret is claimed by ${describeOwner(stored.claim)}: one Amani account serves one stage, so this stack does not rotate its token; give this stage its own Amani account; nothing was changed`,
     false,
   );
-}
-
-/** Messages of our own error types are secret-free; anything else is named only. */
-function safeMessage(error: unknown): string {
-  if (!(error instanceof Error)) return 'unknown error';
-  return ['AmaniCredentialsMissingError', 'SecretUnavailableError', 'AmaniApiError', 'ClaimStoreUnavailableError'].includes(error.name) ? error.message : error.name;
 }
 
 function ageInHours(rotatedAt: string | undefined, now: Date): number | undefined {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { AmaniApiError, amaniBaseUrlProblem, createAmaniClient, retryAfterMs, type AmaniApi, type AmaniClientOptions } from '../../lambda/adapters/amani-client';
+import { AmaniApiError, createAmaniClient, retryAfterMs, type AmaniApi, type AmaniClientOptions } from '../../lambda/adapters/amani-client';
+import { amaniBaseUrlProblem } from '../../lambda/core/validators';
 import type { RetryEnvironment } from '../../lambda/core/retry';
 import { AMANI_EVENTS, startAmaniSimulator, type AmaniSimulator } from '../../local/amani-simulator';
 
@@ -111,6 +112,23 @@ describe('authentication', () => {
   it('reports an injected 401 on login the same way', async () => {
     sim.injectFault('login', { kind: 'fail-before', status: 401 });
     expect(await failure(client().getWebhookToken())).toMatchObject({ kind: 'credentials', status: 401 });
+  });
+
+  // Amani answers wrong credentials on login with 400 or 403 as well as 401: neither is retried.
+  it.each([400, 403])('reports a %i on login as a credentials error, without retrying or calling on', async (status) => {
+    sim.injectFault('login', { kind: 'fail-before', status }, { times: Infinity });
+    const error = await failure(client().getWebhookToken());
+    expect(error).toMatchObject({ kind: 'credentials', status, endpoint: 'POST /api/v2/user/login', failure: 'client' });
+    expect(error.message).toBe(`Amani POST /api/v2/user/login failed: HTTP ${status}: Amani rejected the username/password of the credentials secret`);
+    expect(routes()).toEqual([`POST /api/v2/user/login ${status}`]);
+  });
+
+  it('reports a 403 on an authenticated call as a permission error, without retrying or logging in again', async () => {
+    sim.injectFault('getToken', { kind: 'fail-before', status: 403 }, { times: Infinity });
+    const error = await failure(client().getWebhookToken());
+    expect(error).toMatchObject({ kind: 'credentials', status: 403, endpoint: 'GET /api/v2/webhook/token', failure: 'client' });
+    expect(error.message).toBe('Amani GET /api/v2/webhook/token failed: HTTP 403: the Amani user is not allowed to do this');
+    expect(routes()).toEqual(['POST /api/v2/user/login 200', 'GET /api/v2/webhook/token 403']);
   });
 
   it('reports a 401 right after a fresh login as a credentials error (no login loop)', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { encodeParkedDelivery, type ParkedDelivery } from '../../lambda/adapters/fallback-queue';
+import { encodeParkedDelivery } from '../../lambda/adapters/fallback-queue';
+import type { ParkedDelivery } from '../../lambda/core/ports';
 
 describe('encodeParkedDelivery', () => {
   const parked = (data: string): ParkedDelivery => ({

@@ -11,7 +11,7 @@ import { askCPython, type CPythonAnswer } from '../helpers/cpython';
  * python3 about the (few) new texts one at a time.
  *
  * PY_JSON_PROPERTY_RUNS raises the number of texts (default 5000); PY_JSON_PROPERTY_SEED
- * replays a run (the seed is in the test name).
+ * replays a run. A failure reports its seed; the test's name stays the same from run to run.
  */
 
 const DEFAULT_RUNS = 5000;
@@ -216,7 +216,7 @@ function pythonWouldDecodeAsUtf16Or32(bytes: Uint8Array): boolean {
 }
 
 describe('pythonJsonDumps against python3', () => {
-  it(`matches CPython on ${RUNS} random JSON texts (seed ${SEED})`, () => {
+  it(`matches CPython on ${RUNS} random JSON texts`, () => withSeedReported(() => {
     const known = new Map<string, CPythonAnswer>();
     let singleQuestions = 0;
     const answerFor = (text: string): CPythonAnswer => {
@@ -260,5 +260,19 @@ describe('pythonJsonDumps against python3', () => {
     // Guard the generator itself: mostly valid texts, some invalid ones.
     expect(accepted).toBeGreaterThan(RUNS * 0.75);
     expect(accepted).toBeLessThan(known.size);
-  }, 120_000);
+  }), 120_000);
 });
+
+/** Runs `check`; a failure carries the seed that replays it. */
+function withSeedReported(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    const replay = `seed ${SEED} (replay: PY_JSON_PROPERTY_SEED=${SEED} npx jest test/core/python-json.property.test.ts)`;
+    if (error instanceof Error) {
+      error.message = `${replay}\n${error.message}`;
+      throw error;
+    }
+    throw new Error(`${replay}\n${String(error)}`);
+  }
+}

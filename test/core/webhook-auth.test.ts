@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { decodeSignature, verifySignature, verifyToken } from '../../lambda/core/webhook-auth';
+import { decodeSignature, hmacSha256, verifySignature, verifyToken } from '../../lambda/core/webhook-auth';
 import type { CandidateToken } from '../../lambda/core/token-secret';
 
 const current: CandidateToken = { generation: 'current', value: 'tok-current' };
@@ -27,6 +27,16 @@ describe('decodeSignature', () => {
     }), { numRuns: 2000 });
   });
 });
+
+/** An HMAC that records which token and which form (raw bytes, canonical text) it was computed over. */
+function countMacs() {
+  const macs: string[] = [];
+  const countingMac = (token: string, message: Uint8Array | string) => {
+    macs.push(`${token} over ${typeof message === 'string' ? 'canonical' : 'raw'}`);
+    return hmacSha256(token, message);
+  };
+  return { macs, countingMac };
+}
 
 describe('verifySignature', () => {
   const check = (signature: string | undefined, tokens = [current, previous], expiredToken?: string) => {
@@ -59,12 +69,24 @@ describe('verifySignature', () => {
     expect(check(sign('tok-current', body), []).result).toEqual({ ok: false, reason: 'no-token-configured' });
   });
 
-  it('does not recompute when the canonical form equals the raw body', () => {
+  it('does not verify the canonical form again when it equals the raw body', () => {
     const raw = Buffer.from(canonical);
     let calls = 0;
-    const result = verifySignature({ signature: sign('x', raw), body: raw, tokens: [current], canonicalForm: () => (calls++, canonical) });
+    const { macs, countingMac } = countMacs();
+    const result = verifySignature(
+      { signature: sign('x', raw), body: raw, tokens: [current, previous], expiredToken: 'tok-old', canonicalForm: () => (calls++, canonical) },
+      countingMac,
+    );
     expect(result).toEqual({ ok: false, reason: 'bad-credential' });
     expect(calls).toBe(1);
+    // One HMAC per token over the raw body, one for the expired token's label: none over the identical canonical text.
+    expect(macs).toEqual(['tok-current over raw', 'tok-previous over raw', 'tok-old over raw']);
+  });
+
+  it('verifies a canonical form that differs from the raw body with every token', () => {
+    const { macs, countingMac } = countMacs();
+    verifySignature({ signature: sign('x', body), body, tokens: [current, previous], canonicalForm: () => canonical }, countingMac);
+    expect(macs).toEqual(['tok-current over raw', 'tok-previous over raw', 'tok-current over canonical', 'tok-previous over canonical']);
   });
 
   it('accepts only signatures made with an accepted token, over random bodies', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { RetryEnvironment } from '../../lambda/core/retry';
-import { RotationError, runRotation, type AmaniTokenApi, type RotationSettings, type TokenRotationResult } from '../../lambda/core/rotation';
+import type { AmaniTokenApi, TokenRotationResult } from '../../lambda/core/ports';
+import { RotationError, runRotation, type RotationSettings } from '../../lambda/core/rotation';
 import type { TokenSecret } from '../../lambda/core/token-secret';
 
 /**

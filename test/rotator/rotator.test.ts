@@ -342,6 +342,29 @@ describe('Amani faults', () => {
   });
 });
 
+describe('the confirmation', () => {
+  it('detects another writer of the token secret between store and confirm, and the next run repairs it', async () => {
+    await start();
+    let overwritten = false;
+    h.world.afterEffect = (label) => {
+      if (overwritten || label !== `PutSecretValue ${TOKEN_SECRET_ID}`) return;
+      overwritten = true;
+      h.secrets.set(TOKEN_SECRET_ID, JSON.stringify({ token: 'written-by-someone-else-0123', rotatedAt: new Date().toISOString() }));
+    };
+    const error = await h.invokeFailing({});
+    expect(error.message).toBe(
+      'Token rotation failed at confirm: the token secret does not hold the token just stored (a concurrent writer?); the next run reconciles',
+    );
+    expect(failLine()).toMatchObject({ step: 'confirm', amaniMayBeAhead: true });
+    expect(h.output.metric('RotationFailed')).toBe(1);
+    expect(patches()).toBe(1);
+    h.world.afterEffect = undefined;
+    expect(await h.invoke({})).toMatchObject({ outcome: 'reconciled', reconciled: true });
+    expect(patches()).toBe(1);
+    expectInvariant();
+  });
+});
+
 describe('Secrets Manager faults', () => {
   it('a transient read failure is retried', async () => {
     await start();
