@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { SafeError } from '../core/errors';
 import { describeAwsError } from './aws-clients';
 
 /**
@@ -9,7 +10,7 @@ import { describeAwsError } from './aws-clients';
  * error's name and status only), `function-error` when the rotator ran and failed (its error type
  * and message, which the rotator builds secret-free; capped in length).
  */
-export class RotatorSyncError extends Error {
+export class RotatorSyncError extends SafeError {
   constructor(
     readonly kind: 'invoke' | 'function-error',
     detail: string,

@@ -108,3 +108,15 @@ export interface AmaniApi {
 
 /** Amani's webhook token endpoints: all the rotation needs. */
 export type AmaniTokenApi = Pick<AmaniApi, 'getWebhookToken' | 'rotateWebhookToken'>;
+
+/** The Amani API credentials secret. */
+export interface CredentialsSource {
+  /** The credentials, or undefined while the secret holds none usable; throws when it cannot be read. */
+  read(): Promise<AmaniCredentials | undefined>;
+}
+
+/** The rotator's sync run. */
+export interface RotatorSync {
+  /** Resolves the rotator's outcome (`bootstrapped`, `in-sync`, ...); throws a secret-free error. */
+  sync(): Promise<string>;
+}

@@ -18,7 +18,7 @@ import { pythonJsonDumpsBytes } from '../core/python-json';
 import { acceptedTokens, expiredPreviousToken, type TokenSecret } from '../core/token-secret';
 import { verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
 import type { WebhookRequest, WebhookResponse } from './api-gateway';
-import type { ReceiverConfig } from './config';
+import type { ReceiverConfig } from './env';
 
 /**
  * The receiver's use case: authenticate one delivery, validate it, and hand it on durably.

@@ -9,13 +9,14 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SsmAccountClaimStore } from '../adapters/account-claim-store';
 import { createAmaniClient, type AmaniClientOptions } from '../adapters/amani-client';
-import { AmaniCredentialsMissingError, readAmaniCredentials } from '../adapters/amani-credentials';
+import { readAmaniCredentials } from '../adapters/amani-credentials';
 import { clientOptions } from '../adapters/aws-clients';
 import { createObservability, type Observability } from '../adapters/observability';
 import { LambdaRotatorSync } from '../adapters/rotator-function';
 import type { RegistrationConfig } from './env';
 import { createRegistrationHandler } from './handler';
-import type { CredentialsSource } from './register';
+import { SafeError } from '../core/errors';
+import type { CredentialsSource } from '../core/ports';
 
 /** The SDK clients the registration's adapters use. */
 export interface RegistrationClients {
@@ -66,7 +67,7 @@ function credentialsSecret(client: SecretsManagerClient, secretId: string): Cred
       try {
         return await readAmaniCredentials(client, secretId);
       } catch (error) {
-        if (error instanceof AmaniCredentialsMissingError) return undefined;
+        if (SafeError.is(error) && error.name === 'AmaniCredentialsMissingError') return undefined;
         throw error;
       }
     },

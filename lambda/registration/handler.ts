@@ -4,8 +4,8 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { ACCOUNT_CLAIM_PROPERTY } from '../core/account-claim';
+import { safeMessage } from '../core/errors';
 import {
-  describe,
   registerWebhook,
   unregisterWebhook,
   type RegistrationDependencies,
@@ -71,7 +71,7 @@ export function createRegistrationHandler(deps: RegistrationHandlerDependencies)
         return answer;
       } catch (error) {
         metrics.addMetric(FAILURE_METRIC, MetricUnit.Count, 1);
-        logger.error('registration run failed', { outcome: 'failed', reason: describe(error) });
+        logger.error('registration run failed', { outcome: 'failed', reason: safeMessage(error) });
         throw error;
       }
     });

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AmaniApi, AmaniCredentials } from '../adapters/amani-client';
+import type { AmaniApi, AmaniCredentials, CredentialsSource, RotatorSync } from '../core/ports';
 import {
   ACCOUNT_CLAIM_PATH,
   amaniAccountKey,
@@ -11,6 +11,7 @@ import {
   type AccountClaimStore,
 } from '../core/account-claim';
 import { eventSwitches } from '../core/amani-events';
+import { SafeError, safeMessage } from '../core/errors';
 import type { RegistrationConfig } from './env';
 
 /**
@@ -35,18 +36,6 @@ import type { RegistrationConfig } from './env';
  * A failed step throws a `RegistrationError` (the custom resource fails with its message as the
  * CloudFormation reason): it names the step, the endpoint and the status, never a secret.
  */
-
-/** The Amani API credentials secret. */
-export interface CredentialsSource {
-  /** The credentials, or undefined while the secret holds none usable; throws when it cannot be read. */
-  read(): Promise<AmaniCredentials | undefined>;
-}
-
-/** The rotator's sync run. */
-export interface RotatorSync {
-  /** Resolves the rotator's outcome (`bootstrapped`, `in-sync`, ...); throws a secret-free error. */
-  sync(): Promise<string>;
-}
 
 export interface RegistrationDependencies {
   readonly config: RegistrationConfig;
@@ -73,7 +62,7 @@ export interface RegistrationResult {
 }
 
 /** A failed registration step; its message is secret-free by construction and becomes the CloudFormation reason. */
-export class RegistrationError extends Error {
+export class RegistrationError extends SafeError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RegistrationError';
@@ -114,7 +103,7 @@ async function readCredentials(deps: RegistrationDependencies): Promise<AmaniCre
   try {
     return await deps.credentials.read();
   } catch (error) {
-    throw new RegistrationError(`Reading the Amani API credentials secret failed: ${describe(error)}`, { cause: error });
+    throw new RegistrationError(`Reading the Amani API credentials secret failed: ${safeMessage(error)}`, { cause: error });
   }
 }
 
@@ -137,7 +126,7 @@ async function claimOrRefuse(deps: RegistrationDependencies, accountKey: string)
   try {
     result = await claimAccount(deps.claims, accountKey, { ...config.stack, amaniBaseUrl: config.amaniBaseUrl }, deps.now());
   } catch (error) {
-    throw new RegistrationError(`Checking the Amani account claim failed: ${describe(error)}. Nothing was changed in Amani.`, { cause: error });
+    throw new RegistrationError(`Checking the Amani account claim failed: ${safeMessage(error)}. Nothing was changed in Amani.`, { cause: error });
   }
   if (result.ok) return result.outcome;
   const name = claimName(accountKey);
@@ -164,7 +153,7 @@ async function putWebhook(deps: RegistrationDependencies, credentials: AmaniCred
   } catch (error) {
     // A first registration that failed must not keep the account from the stage that gets it right.
     if (claim === 'claimed') await deps.claims.delete(accountKey).catch(() => undefined);
-    throw new RegistrationError(`Registering the webhook with Amani failed: ${describe(error)}. Nothing was changed in AWS.`, { cause: error });
+    throw new RegistrationError(`Registering the webhook with Amani failed: ${safeMessage(error)}. Nothing was changed in AWS.`, { cause: error });
   }
   deps.logger.info('webhook registered with Amani', {
     outcome: 'registered',
@@ -182,7 +171,7 @@ async function releaseOtherClaims(deps: RegistrationDependencies, accountKey: st
     deps.logger.info('released claims on Amani accounts this stack no longer uses', { outcome: 'released', count: released.length });
     return ` Released this stack's claim on ${released.length} other Amani account(s).`;
   } catch (error) {
-    const reason = describe(error);
+    const reason = safeMessage(error);
     deps.logger.warn('could not release claims on other Amani accounts', { outcome: 'release-failed', reason });
     return ` Could not check for claims on Amani accounts this stack no longer uses (${reason}).`;
   }
@@ -196,8 +185,8 @@ async function syncTokenSecret(deps: RegistrationDependencies): Promise<string> 
     const failedRun = (error as { kind?: unknown }).kind === 'function-error';
     throw new RegistrationError(
       failedRun
-        ? `Registered the webhook with Amani, but the rotator's sync failed, so the token secret is not bootstrapped (deliveries get 503 until it is): ${describe(error)}`
-        : `Registered the webhook with Amani, but invoking the rotator to bootstrap the token secret failed: ${describe(error)}`,
+        ? `Registered the webhook with Amani, but the rotator's sync failed, so the token secret is not bootstrapped (deliveries get 503 until it is): ${safeMessage(error)}`
+        : `Registered the webhook with Amani, but invoking the rotator to bootstrap the token secret failed: ${safeMessage(error)}`,
       { cause: error },
     );
   }
@@ -254,7 +243,7 @@ async function disableEventsIfOwner(deps: RegistrationDependencies): Promise<Reg
     logger.info('disabled every event of the Amani webhook', { outcome: 'disabled' });
     return { outcome: 'disabled', registered: false, message: 'Disabled every event of the Amani webhook.' };
   } catch (error) {
-    const reason = describe(error);
+    const reason = safeMessage(error);
     logger.error('could not disable the Amani webhook events; continuing', { outcome: 'disable-failed', reason });
     return {
       outcome: 'disable-failed',
@@ -270,7 +259,7 @@ async function releaseAllClaims(deps: RegistrationDependencies): Promise<string>
     deps.logger.info('released the Amani account claims of this stack', { outcome: 'released', count: released.length });
     return released.length > 0 ? ' Released the Amani account claim.' : '';
   } catch (error) {
-    const reason = describe(error);
+    const reason = safeMessage(error);
     deps.logger.error('could not release the Amani account claims of this stack', { outcome: 'release-failed', reason });
     return (
       ` Could not release this stack's Amani account claim (${reason}): delete the parameters under ${ACCOUNT_CLAIM_PATH} whose value names ` +
@@ -279,18 +268,4 @@ async function releaseAllClaims(deps: RegistrationDependencies): Promise<string>
   }
 }
 
-/** Errors of the product's own types carry secret-free messages; anything else is reduced to its name. */
-export function describe(error: unknown): string {
-  if (!(error instanceof Error) && (typeof error !== 'object' || error === null || typeof (error as Error).name !== 'string')) return 'unknown error';
-  const { name, message } = error as Error;
-  return SECRET_FREE_ERRORS.has(name) ? message : name;
-}
 
-const SECRET_FREE_ERRORS = new Set([
-  'AmaniApiError',
-  'SecretUnavailableError',
-  'AmaniCredentialsMissingError',
-  'RegistrationError',
-  'ClaimStoreUnavailableError',
-  'RotatorSyncError',
-]);

@@ -12,7 +12,7 @@ import { createAmaniClient } from '../adapters/amani-client';
 import { readAmaniCredentials } from '../adapters/amani-credentials';
 import { clientOptions } from '../adapters/aws-clients';
 import { createObservability, type Observability } from '../adapters/observability';
-import { SecretUnavailableError, SecretsManagerTokenStore } from '../adapters/token-secret-store';
+import { SecretsManagerTokenStore } from '../adapters/token-secret-store';
 import { realRetryEnvironment, retryWithinBudget, type RetryEnvironment } from '../core/retry';
 import { amaniAccountKey } from '../core/account-claim';
 import type { RotatorConfig } from './env';
@@ -60,7 +60,7 @@ export function buildRotator(config: RotatorConfig, clients: RotatorClients, opt
           try {
             return { done: true, value: await readAmaniCredentials(clients.secretsManager, config.credentialsSecretId) };
           } catch (error) {
-            return { done: false, retryable: error instanceof SecretUnavailableError && isRetryableSecretError(error), error };
+            return { done: false, retryable: isRetryableSecretError(error), error };
           }
         },
       },

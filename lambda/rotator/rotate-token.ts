@@ -5,7 +5,7 @@ import { mayHealOnRetry, safeMessage } from '../core/errors';
 import type { AccountClaimReader, AmaniTokenApi, TokenSecretReader, TokenSecretWriter } from '../core/ports';
 import type { RetryEnvironment } from '../core/retry';
 import { RotationError, runRotation, type RotationEnvironment, type RotationRequest, type RotationSettings, type RotationSummary } from '../core/rotation';
-import type { RotatorConfig } from './config';
+import type { RotatorConfig } from './env';
 
 /**
  * The rotator's use case: one run of the rotation (`../core/rotation.ts`, which states the

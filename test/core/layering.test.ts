@@ -67,7 +67,7 @@ describe('lambda/adapters', () => {
 });
 
 describe('use cases', () => {
-  it.each(['lambda/receiver/receive-delivery.ts', 'lambda/rotator/rotate-token.ts'])('%s depends on ports, not on adapters or the AWS SDK', (file) => {
+  it.each(['lambda/receiver/receive-delivery.ts', 'lambda/rotator/rotate-token.ts', 'lambda/registration/register.ts'])('%s depends on ports, not on adapters or the AWS SDK', (file) => {
     const imports = importsOf(text(file));
     expect(imports.filter((specifier) => specifier.includes('/adapters/') || specifier.startsWith('@aws-sdk/') || specifier.startsWith('@smithy/'))).toEqual([]);
   });

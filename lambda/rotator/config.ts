@@ -1,2 +1,0 @@
-/** The rotator's configuration type, declared with its environment in `./env.ts`. */
-export type { RotatorConfig } from './env';
