@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { startAmaniSimulator } from '../local/amani-simulator';
 import { payloadOfSize, prepareDelivery } from '../local/amani-sender';
 import { EMULATOR_REGION, startAwsEmulator } from '../local/aws-emulator';
-import { webhookEvent } from '../test/helpers/api-gateway-events';
+import { webhookEvent } from '../local/api-gateway-events';
 import type { BundleResult } from './bundle';
 import { median, seededRandom, shuffled } from './stats';
 
