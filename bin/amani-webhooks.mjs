@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// The operations CLI. Its sources are TypeScript, run through tsx (a dev dependency of this repo).
-import { register as registerCommonJs } from 'tsx/cjs/api';
-import { register as registerEsm } from 'tsx/esm/api';
+// The operations CLI, built into plain JavaScript by `npm run build` (cli/build.mjs).
+import { existsSync } from 'node:fs';
 
+const entry = new URL('../dist/cli/bin.mjs', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write(`amani-webhooks is not built (no ${entry.pathname}): run \`npm run build\` in the project.\n`);
+  process.exit(1);
+}
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-registerCommonJs();
-registerEsm();
-await import('../cli/bin.ts');
+await import(entry.href);

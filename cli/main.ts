@@ -13,7 +13,7 @@ import { rotate } from './commands/rotate';
 import { send } from './commands/send';
 import { status } from './commands/status';
 import { sync } from './commands/sync';
-import { describeFailure } from './errors';
+import { describeFailure } from '../local/describe-failure';
 import { resolveTarget, TargetNotFoundError } from './target';
 
 export { EXIT } from './command';
@@ -24,7 +24,7 @@ export const COMMANDS: readonly Command[] = [events, register, status, rotate, s
 export const HELP = `Usage: npx ${PROGRAM} <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.usage.padEnd(72)}\n      ${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}
 
 ${GLOBAL_HELP}
 

@@ -3,7 +3,7 @@
  * secret, so it runs a sync and says what state the token is in (cli/rotation-outcome.ts).
  */
 import { EXIT, type Command, type CommandContext } from '../command';
-import { describeFailure } from '../errors';
+import { describeFailure } from '../../local/describe-failure';
 import { describeFailedRotation, summaryLine, type RotatorSummary, type SyncAfterFailure } from '../rotation-outcome';
 
 export const rotate: Command = {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { amaniFor, queueDepth, readTokenSecret } from '../aws';
 import { EXIT, type Command } from '../command';
-import { describeFailure } from '../errors';
+import { describeFailure } from '../../local/describe-failure';
 
 export const status: Command = {
   name: 'status',

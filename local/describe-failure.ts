@@ -3,7 +3,8 @@
  * its causes ("Could not describe stack X: Region is missing", "fetch failed: connect
  * ECONNREFUSED 127.0.0.1:3000 (connection refused)"). The product's adapters already keep
  * secrets out of their messages and attach the SDK's or Node's error as `cause`; these causes
- * are SDK and socket messages (names, hosts, ports), never a body or a token.
+ * are SDK and socket messages (names, hosts, ports), never a body or a token. Used by the CLI
+ * and `npm start`.
  */
 
 export type FailureKind = 'credentials' | 'region' | 'network' | 'other';
@@ -50,7 +51,7 @@ export function describeFailure(error: unknown): FailureDescription {
     const text = typeof link.message === 'string' ? link.message.trim() : '';
     const code = typeof link.code === 'string' ? link.code : '';
     if (CREDENTIAL_ERRORS.test(name) || /could not load credentials|security token included in the request is (invalid|expired)/i.test(text)) kind = 'credentials';
-    else if (kind === 'other' && /region is missing/i.test(text)) kind = 'region';
+    else if (kind === 'other' && /region is missing|region not accepted/i.test(text)) kind = 'region';
     else if (kind === 'other' && NETWORK_CODES[code]) kind = 'network';
     // The first link speaks for itself; a cause adds only what the message does not say yet.
     const own = text && !message.includes(text) ? text : !message && name ? name : '';
