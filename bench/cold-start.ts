@@ -20,6 +20,10 @@ import { webhookEvent } from '../local/api-gateway-events';
 import type { BundleResult } from './bundle';
 import { median, seededRandom, shuffled } from './stats';
 
+
+/** What the rotation schedule sends (ROTATE_PAYLOAD in infra/constructs/token-rotation.ts). */
+export const ROTATION_SCHEDULE_PAYLOAD = { action: 'rotate' } as const;
+
 export interface ColdStartVariant {
   readonly id: string;
   readonly fn: 'receiver' | 'rotator' | 'baseline';
@@ -86,7 +90,7 @@ export async function runColdStarts(options: {
       rotator: join(scratch, 'rotator-event.json'),
     };
     writeFileSync(events.receiver, JSON.stringify(webhookEvent({ body: delivery.body, headers: delivery.headers })));
-    writeFileSync(events.rotator, JSON.stringify({})); // the rotation schedule's payload
+    writeFileSync(events.rotator, JSON.stringify(ROTATION_SCHEDULE_PAYLOAD));
 
     const lambdaEnvironment = (fn: 'receiver' | 'rotator', memory: number): Record<string, string> => ({
       PATH: process.env.PATH ?? '',

@@ -19,6 +19,7 @@ import { loadRotatorConfig } from '../lambda/rotator/config';
 import { startAmaniSimulator } from '../local/amani-simulator';
 import { EMULATOR_REGION, startAwsEmulator } from '../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../local/local-stack';
+import { tolerateClosedOutput } from '../local/closed-output';
 import { PRICES } from './cost';
 import { median, percentile, seededRandom, shuffled } from './stats';
 
@@ -152,6 +153,7 @@ async function main() {
   await aws.close();
 }
 
+tolerateClosedOutput();
 main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = 1;
