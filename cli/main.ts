@@ -113,7 +113,7 @@ function parseCommandLine(command: Command, argv: readonly string[]): { values: 
     const e = error as NodeJS.ErrnoException;
     const option = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1];
     if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''} for ${command.name}`.replace('  ', ' '));
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} ${/argument missing/.test(e.message) ? 'needs a value' : 'takes no value'}`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} ${/argument missing|argument is ambiguous/.test(e.message) ? 'needs a value' : 'takes no value'}`);
     throw new UsageError(e.message.split('\n')[0] ?? 'invalid arguments');
   }
 }
