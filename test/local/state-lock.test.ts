@@ -1,11 +1,17 @@
 /** One local mode per state folder: an exclusive lock file holding its owner's pid. */
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../../local/local-stack';
 import { lockStateFolder, StateFolderBusyError } from '../../local/state-lock';
+
+beforeAll(() => {
+  // The local stacks below bootstrap with the real rotator: its logs and metrics are not asserted here.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+});
 
 const folder = () => mkdtempSync(join(tmpdir(), 'amani-lock-'));
 
