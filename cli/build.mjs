@@ -1,7 +1,7 @@
 /**
  * Builds the CLI into plain JavaScript (dist/cli/bin.mjs and its chunks) so the installed package
- * runs on Node alone, without tsx or any dev dependency: `npm run build`, run by `npm ci`
- * (prepare), `npm pack` and `npm start`. Dependencies stay external (the package's own
+ * runs on Node alone, without tsx or any dev dependency: `npm run build`, run by `npm pack`
+ * (prepack). Dependencies stay external (the package's own
  * `dependencies`). Each target kind sits behind a dynamic import and lands in its own chunk, so a
  * command on a deployed stage never loads the local mode's code; dist/cli.meta.json (esbuild's
  * metafile, not packed) lets a test check that.
