@@ -10,8 +10,8 @@ import { createHmac } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { currentKeyHashPoint, keyHashStep, pythonJsonDumpsBytes } from '../lambda/core/python-json';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
-import { webhookEvent } from '../test/helpers/api-gateway-events';
-import { fakeLambdaContext } from '../test/helpers/lambda-context';
+import { webhookEvent } from '../local/api-gateway-events';
+import { lambdaContext } from '../local/lambda-context';
 import {
   collidingKeysBody,
   duplicatesAtEveryDepthBody,
@@ -75,7 +75,7 @@ export function adversarialBodies(targetBytes: number): AdversarialBody[] {
 export async function runAdversarial(options: { readonly targetBytes: number; readonly samples: number; readonly batch: number }): Promise<AdversarialResult> {
   const network = noNetworkHandler({ answers: cannedAnswers() });
   const handler = buildReceiver(benchReceiverConfig(), withoutNetwork(createReceiverClients(), network)) as unknown as Handler;
-  const context = () => fakeLambdaContext(29_000, 'amani-webhooks-receiver-bench');
+  const context = () => lambdaContext({ functionName: 'amani-webhooks-receiver-bench', remainingMs: 29_000 });
   const random = seededRandom(20261201);
   const rows: AdversarialRow[] = [];
   for (const body of adversarialBodies(options.targetBytes)) {

@@ -18,9 +18,13 @@ import { payloadOfSize, prepareDelivery } from '../local/amani-sender';
 import { EMULATOR_REGION, startAwsEmulator } from '../local/aws-emulator';
 import { toReceiverEnvironment } from '../lambda/receiver/env';
 import { toRotatorEnvironment } from '../lambda/rotator/env';
-import { webhookEvent } from '../test/helpers/api-gateway-events';
+import { webhookEvent } from '../local/api-gateway-events';
 import type { BundleResult } from './bundle';
 import { median, seededRandom, shuffled } from './stats';
+
+
+/** What the rotation schedule sends (ROTATE_PAYLOAD in infra/constructs/token-rotation.ts). */
+export const ROTATION_SCHEDULE_PAYLOAD = { action: 'rotate' } as const;
 
 export interface ColdStartVariant {
   readonly id: string;
@@ -88,7 +92,7 @@ export async function runColdStarts(options: {
       rotator: join(scratch, 'rotator-event.json'),
     };
     writeFileSync(events.receiver, JSON.stringify(webhookEvent({ body: delivery.body, headers: delivery.headers })));
-    writeFileSync(events.rotator, JSON.stringify({})); // the rotation schedule's payload
+    writeFileSync(events.rotator, JSON.stringify(ROTATION_SCHEDULE_PAYLOAD));
 
     const lambdaEnvironment = (fn: 'receiver' | 'rotator', memory: number): Record<string, string> => ({
       PATH: process.env.PATH ?? '',

@@ -20,8 +20,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { payloadOfSize, prepareDelivery, type WireFormat } from '../local/amani-sender';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
 import { loadReceiverConfig, toReceiverEnvironment, type ReceiverConfig } from '../lambda/receiver/env';
-import { webhookEvent } from '../test/helpers/api-gateway-events';
-import { fakeLambdaContext } from '../test/helpers/lambda-context';
+import { webhookEvent } from '../local/api-gateway-events';
+import { lambdaContext } from '../local/lambda-context';
 import { BENCH_TOKEN, callsTo, cannedAnswers, naiveEventBridgeClient, noNetworkHandler, withoutNetwork, type NoNetworkHandler } from './no-network';
 import { seededRandom, shuffled, summarise, type Summary } from './stats';
 
@@ -182,7 +182,7 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
   const loggedBytesPerDelivery: Record<string, number> = {};
   // A fresh context per invocation, as Lambda gives (its deadline drives middy's early timeout
   // and the publish budget); creating one costs well under a microsecond.
-  const context = () => fakeLambdaContext(29_000, 'amani-webhooks-receiver-bench');
+  const context = () => lambdaContext({ functionName: 'amani-webhooks-receiver-bench', remainingMs: 29_000 });
   const random = seededRandom(options.seed ?? 20261130);
   const cases: SizeCase[] = [];
   const prepared: HotPathResult['prepared'] = [];

@@ -4,7 +4,7 @@
 import { version as esbuildPackageVersion } from 'esbuild';
 import type { BreakdownRow, StepName } from './breakdown';
 import type { BundleResult, StackBundling } from './bundle';
-import type { ColdStartResult, ColdStartRow } from './cold-start';
+import { ROTATION_SCHEDULE_PAYLOAD, type ColdStartResult, type ColdStartRow } from './cold-start';
 import { PRICE_SOURCES, PRICES, type CostAssumptions, type CostRow } from './cost';
 import type { HotPathResult, SizeCase, VariantName } from './hot-path';
 import { VARIANT_LABELS } from './hot-path';
@@ -199,7 +199,7 @@ export function renderBenchmarks(run: BenchRun): string {
   out.push(
     '# Benchmarks',
     '',
-    `_Written by \`npm run bench\` (bench/run.ts). This run: ${date}${run.quick ? ' (quick mode: fewer samples)' : ''}. Re-run instead of editing._`,
+    `_Written by \`npm run bench -- --write\` (bench/run.ts). This run: ${date}${run.quick ? ' (quick mode: fewer samples)' : ''}. Re-run instead of editing._`,
     '',
     `- Machine: ${run.machine.cpu}, ${run.machine.cores} vCPU, ${run.machine.memoryGiB.toFixed(0)} GiB RAM, ${run.machine.os}; Node.js ${run.machine.node}; load average at start ${run.machine.loadAverage.map((l) => l.toFixed(2)).join(' / ')}`,
     `- Code: commit ${run.git.commit}${run.git.dirty ? ' with uncommitted changes in the working tree (other work in progress)' : ''}`,
@@ -270,7 +270,7 @@ export function renderBenchmarks(run: BenchRun): string {
       ['l', 'l', 'r', 'r', 'r', 'r'],
     ),
     '',
-    `A cold start here is a fresh \`node\` process (Node.js ${run.machine.node}; Lambda runs Node.js 24) that imports the entry and serves one request with it, with the function's environment as the stack sets it (NODE_OPTIONS=\`${run.bundling.nodeOptions}\`, POWERTOOLS_LOG_LEVEL=INFO) and its AWS clients pointed through AWS_ENDPOINT_URL at the local AWS emulator (local/aws-emulator.ts; the rotator also talks to the Amani simulator), both served from the bench's parent process over HTTP. The receiver serves one signed 1 KiB delivery (secret read + PutEvents); the rotator serves the schedule's payload \`{}\` (credentials read, Amani login, token read, secret read; the rotation is recent, so it is skipped). "start -> answered" is measured inside the child from process start; "wall" adds spawning and exiting as seen by the parent. Medians of ${run.cold.rounds} interleaved rounds after a discarded warm-up round (page cache and tsx's transform cache are warm, as they would be on a warm host).`,
+    `A cold start here is a fresh \`node\` process (Node.js ${run.machine.node}; Lambda runs Node.js 24) that imports the entry and serves one request with it, with the function's environment as the stack sets it (NODE_OPTIONS=\`${run.bundling.nodeOptions}\`, POWERTOOLS_LOG_LEVEL=INFO) and its AWS clients pointed through AWS_ENDPOINT_URL at the local AWS emulator (local/aws-emulator.ts; the rotator also talks to the Amani simulator), both served from the bench's parent process over HTTP. The receiver serves one signed 1 KiB delivery (secret read + PutEvents); the rotator serves the rotation schedule's payload \`${JSON.stringify(ROTATION_SCHEDULE_PAYLOAD)}\` (credentials read, Amani login, token read, secret read; the rotation is recent, so it is skipped). "start -> answered" is measured inside the child from process start; "wall" adds spawning and exiting as seen by the parent. Medians of ${run.cold.rounds} interleaved rounds after a discarded warm-up round (page cache and tsx's transform cache are warm, as they would be on a warm host).`,
     '',
     table(
       ['variant', 'bundle raw / gzip', 'start -> answered', 'import', 'first request', 'wall', 'CJS files from node_modules', 'x empty node', 'answer'],
@@ -341,8 +341,9 @@ export function renderBenchmarks(run: BenchRun): string {
     '## Reproduce',
     '',
     '```sh',
-    `npm run bench            # ${Math.ceil(run.durationSeconds / 10) * 10} s or so here; writes docs/benchmarks.md, docs/cost.md, docs/benchmarks-hot-path.svg`,
-    'npm run bench -- --quick # fewer samples, for a smoke run',
+    `npm run bench                    # ${Math.ceil(run.durationSeconds / 10) * 10} s or so here; prints the tables; exit 1 when a bar fails`,
+    'npm run bench -- --write         # also rewrites docs/benchmarks.md, docs/cost.md, docs/benchmarks-hot-path.svg',
+    'npm run bench -- --quick         # fewer samples, for a smoke run',
     '```',
     '',
     'The bench lives in bench/ (entry bench/run.ts); it is not a test: jest only collects `test/**/*.test.ts`.',
@@ -573,7 +574,7 @@ export function renderCost(run: BenchRun): string {
   out.push(
     '# Cost per million deliveries',
     '',
-    `_Written by \`npm run bench\` (bench/run.ts, bench/cost.ts) from the run of ${date} in [benchmarks.md](benchmarks.md). Prices: ${PRICES.region}, public list prices checked on ${PRICES.checked}; other regions differ slightly. Free tiers, savings plans and taxes are ignored._`,
+    `_Written by \`npm run bench -- --write\` (bench/run.ts, bench/cost.ts) from the run of ${date} in [benchmarks.md](benchmarks.md). Prices: ${PRICES.region}, public list prices checked on ${PRICES.checked}; other regions differ slightly. Free tiers, savings plans and taxes are ignored._`,
     '',
     '## Per million deliveries (USD)',
     '',

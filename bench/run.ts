@@ -1,8 +1,9 @@
 /**
- * `npm run bench` (node --import tsx bench/run.ts [--quick]): measures a delivery against the
- * physical floor, a cold start, the secret cache and the cost, prints the tables and writes
- * docs/benchmarks.md, docs/cost.md and docs/benchmarks-hot-path.svg. Not a test: jest only
- * collects test/**\/*.test.ts.
+ * `npm run bench` (node --import tsx bench/run.ts [--quick] [--write]): measures a delivery
+ * against the physical floor, a cold start, the secret cache and the cost, and prints the tables.
+ * Exits 1 when a bar fails. Only with --write does it rewrite docs/benchmarks.md, docs/cost.md and
+ * docs/benchmarks-hot-path.svg (tracked files: a smoke run must not change them). Not a test:
+ * jest only collects test/**\/*.test.ts.
  */
 import './env';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +18,8 @@ import { renderChart, type ChartSeries } from './chart';
 import { runColdStarts } from './cold-start';
 import { costPerMillion, DEFAULT_ASSUMPTIONS, type CostInput } from './cost';
 import { benchReceiverConfig, runHotPath, type Prepared } from './hot-path';
-import { renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
+import { tolerateClosedOutput } from '../local/closed-output';
+import { evaluateBars, renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
 import { runSecretCache } from './secret-cache';
 
 const TIME_LIMIT_SECONDS = 180;
@@ -79,8 +81,16 @@ function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
   );
 }
 
-async function main(): Promise<void> {
+const OPTIONS = ['--quick', '--write'];
+
+async function main(): Promise<number> {
+  const unknown = process.argv.slice(2).filter((arg) => !OPTIONS.includes(arg));
+  if (unknown.length > 0) {
+    process.stderr.write(`npm run bench: unknown option ${unknown.join(' ')} (known: ${OPTIONS.join(', ')})\n`);
+    return 2;
+  }
   const quick = process.argv.includes('--quick');
+  const write = process.argv.includes('--write');
   const startedAt = new Date();
   const clock = performance.now();
   const phases: { name: string; seconds: number }[] = [];
@@ -193,17 +203,31 @@ async function main(): Promise<void> {
     timeLimitSeconds: TIME_LIMIT_SECONDS,
   };
 
-  const docs = join(REPO_ROOT, 'docs');
-  mkdirSync(docs, { recursive: true });
-  writeFileSync(join(docs, CHART_FILE), chart);
-  writeFileSync(join(docs, 'benchmarks.md'), renderBenchmarks(run));
-  writeFileSync(join(docs, 'cost.md'), renderCost(run));
   process.stdout.write(`${renderConsole(run)}\n`);
   process.stdout.write(`${renderCost(run)}\n`);
-  log(`wrote docs/benchmarks.md, docs/cost.md, docs/${CHART_FILE} in ${durationSeconds.toFixed(0)} s`);
+  if (write) {
+    const docs = join(REPO_ROOT, 'docs');
+    mkdirSync(docs, { recursive: true });
+    writeFileSync(join(docs, CHART_FILE), chart);
+    writeFileSync(join(docs, 'benchmarks.md'), renderBenchmarks(run));
+    writeFileSync(join(docs, 'cost.md'), renderCost(run));
+    log(`wrote docs/benchmarks.md, docs/cost.md, docs/${CHART_FILE} in ${durationSeconds.toFixed(0)} s`);
+  } else {
+    log(`done in ${durationSeconds.toFixed(0)} s; docs not written (npm run bench -- --write updates them)`);
+  }
+  const failed = evaluateBars(run).filter((bar) => !bar.ok);
+  if (failed.length === 0) return 0;
+  log(`${failed.length} bar(s) failed: ${failed.map((bar) => `${bar.bar} (limit ${bar.limit}, measured ${bar.measured})`).join('; ')}`);
+  return 1;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+tolerateClosedOutput();
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

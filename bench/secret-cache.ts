@@ -8,7 +8,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
 import type { ReceiverConfig } from '../lambda/receiver/env';
-import { fakeLambdaContext } from '../test/helpers/lambda-context';
+import { lambdaContext } from '../local/lambda-context';
 import { benchPayload, benchReceiverConfig, prepare } from './hot-path';
 import { callsTo, cannedAnswers, countCommands, noNetworkHandler, withoutNetwork } from './no-network';
 
@@ -80,7 +80,7 @@ export async function runSecretCache(options: { sequential: number; concurrent: 
   const raw = prepare(payload, 'python');
   const compact = prepare(payload, 'compact');
   // A fresh context per invocation, as Lambda gives (its deadline drives middy's early timeout).
-  const context = () => fakeLambdaContext(29_000, 'amani-webhooks-receiver-bench');
+  const context = () => lambdaContext({ functionName: 'amani-webhooks-receiver-bench', remainingMs: 29_000 });
   const defaults = benchReceiverConfig();
   const scenarios: CacheScenario[] = [];
 

@@ -15,8 +15,9 @@ import { clientOptions } from '../lambda/adapters/aws-clients';
 import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
 import { loadRotatorConfig, toRotatorEnvironment } from '../lambda/rotator/env';
 import { startAmaniSimulator } from '../local/amani-simulator';
-import { startAwsEmulator } from '../local/aws-emulator';
+import { EMULATOR_REGION, startAwsEmulator } from '../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../local/local-stack';
+import { tolerateClosedOutput } from '../local/closed-output';
 import { PRICES } from './cost';
 import { median, percentile, seededRandom, shuffled } from './stats';
 
@@ -46,7 +47,7 @@ async function main() {
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const aws = await startAwsEmulator();
-  Object.assign(process.env, localAwsEnvironment(aws.endpoint));
+  Object.assign(process.env, localAwsEnvironment(aws.endpoint, EMULATOR_REGION));
   const user = { username: 'bench@example.com', password: 'bench-password' };
   const amani = await startAmaniSimulator({ users: [user], initialToken: 'bench-initial-token-0123456789' });
   aws.putSecret('token', JSON.stringify({ token: 'bench-initial-token-0123456789', rotatedAt: new Date().toISOString() }));
@@ -151,6 +152,7 @@ async function main() {
   await aws.close();
 }
 
+tolerateClosedOutput();
 main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
   process.exitCode = 1;

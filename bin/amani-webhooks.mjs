@@ -1,9 +1,22 @@
 #!/usr/bin/env node
-// The operations CLI. Its sources are TypeScript, run through tsx (a dev dependency of this repo).
-import { register as registerCommonJs } from 'tsx/cjs/api';
-import { register as registerEsm } from 'tsx/esm/api';
+// The operations CLI. Installed from the package it runs the plain JavaScript build
+// (dist/cli, made by `npm run build` when packing); in a checkout of the repository, where the
+// TypeScript sources sit beside this file, it runs them through tsx (a dev dependency), so what
+// runs is always the current source.
+import { existsSync } from 'node:fs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-registerCommonJs();
-registerEsm();
-await import('../cli/bin.ts');
+const sources = new URL('../cli/bin.ts', import.meta.url);
+const build = new URL('../dist/cli/bin.mjs', import.meta.url);
+if (existsSync(sources)) {
+  const { register: registerCommonJs } = await import('tsx/cjs/api');
+  const { register: registerEsm } = await import('tsx/esm/api');
+  registerCommonJs();
+  registerEsm();
+  await import(sources.href);
+} else if (existsSync(build)) {
+  await import(build.href);
+} else {
+  process.stderr.write(`amani-webhooks is not built (no ${build.pathname}): run \`npm run build\`.\n`);
+  process.exitCode = 1;
+}

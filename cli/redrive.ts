@@ -1,9 +1,8 @@
 /**
  * Moves deliveries parked in the fallback queue back onto the bus, losing none: a message is
  * deleted only after its entry was accepted by PutEvents. When the bus refuses an entry even
- * after retries, the redrive stops (the rest of that batch is made visible again at once) and
- * reports it; the refused message reappears after its visibility timeout. A message that is not
- * a parked delivery is left alone and counted as invalid. A crash between PutEvents and the
+ * after retries, the redrive stops and reports it; the refused message and the rest of its batch
+ * are made visible again at once, for the next redrive. A message that is not a parked delivery is left alone and counted as invalid. A crash between PutEvents and the
  * delete republishes that one delivery on the next redrive: consumers deduplicate on
  * `detail.metadata.deliveryId`.
  */
@@ -81,11 +80,14 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
         report.moved++;
         done.push({ Id: String(done.length), ReceiptHandle: message.ReceiptHandle! });
       } else {
-        // The bus refused even after retries: stop here rather than grind through the queue.
-        // This message stays invisible until its visibility timeout, then is redriven again.
+        // The bus refused even after retries: stop here rather than grind through the queue, and
+        // make the message visible again at once, so the next redrive (once the bus is back) finds it.
         report.failed++;
         report.failures.push({ deliveryId: parked.deliveryId, reason: published.reason });
         busRefused = true;
+        await sqs
+          .send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }))
+          .catch(() => undefined);
       }
     }
     if (done.length > 0) {

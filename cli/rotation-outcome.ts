@@ -57,3 +57,16 @@ export function describeFailedRotation(request: { readonly revokePrevious: boole
     ],
   };
 }
+
+/** What the rotator returns from a successful run, as far as the CLI shows it. */
+export interface RotatorSummary {
+  readonly outcome?: string;
+  readonly rotatedAt?: string;
+  readonly previousTokenValidUntil?: string;
+  readonly reconciled?: boolean;
+}
+
+/** One line for a successful rotate or sync. */
+export function summaryLine(summary: RotatorSummary): string {
+  return `${summary.outcome ?? 'done'}${summary.reconciled ? ' (repaired a secret that disagreed with Amani)' : ''}; rotatedAt ${summary.rotatedAt ?? '-'}; previous token accepted until ${summary.previousTokenValidUntil ?? '-'}`;
+}

@@ -1,19 +1,18 @@
 /**
- * Where a CLI command acts: the local mode started by `npm start` (found through
- * `<dataDir>/runtime.json`), or a deployed stack `AmaniWebhooks-<stage>` whose outputs are
- * discovered with CloudFormation through the default credential chain.
+ * Where a CLI command acts, through one interface: the local mode started by `npm start`
+ * (cli/targets/local.ts) or a deployed stack `AmaniWebhooks-<stage>` (cli/targets/deployed.ts).
+ * Each kind is loaded only when it is the one asked for, so a command on a deployed stage never
+ * loads the local mode's code.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { describeDeployedStack, StackNotFoundError } from '../local/deployed-stack';
-import { runtimeFile, localAwsEnvironment, type LocalRuntime } from '../local/local-stack';
-import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../lambda/receiver/env';
 
 export interface Target {
   readonly kind: 'local' | 'aws';
+  /** For people: "local mode (http://...)" or "stack AmaniWebhooks-prod". */
   readonly label: string;
+  /** The receiver's URL, as registered with Amani. */
   readonly webhookUrl: string;
   readonly amaniBaseUrl: string;
+  /** How the receiver authenticates deliveries. */
   readonly authMode: 'signature' | 'token';
   readonly signatureHeader: string;
   readonly tokenHeader: string;
@@ -21,12 +20,11 @@ export interface Target {
   readonly credentialsSecretId: string;
   readonly eventBusName: string;
   readonly fallbackQueueUrl: string;
-  readonly previousTokenGraceMinutes?: number;
   /** How long a warm receiver trusts its cached secret: the bound on revocation. */
   readonly secretCacheTtlSeconds: number;
-  /** Deployed stacks: the function `rotate`/`sync` invoke. */
-  readonly rotatorFunctionName?: string;
   readonly region: string;
+  /** Runs the rotator with `payload` and returns its summary; a failed run throws. */
+  invokeRotator(payload: Record<string, unknown>): Promise<unknown>;
 }
 
 /** A target that cannot be found: exit code 3, with a message saying how to get one. */
@@ -34,78 +32,13 @@ export class TargetNotFoundError extends Error {
   override name = 'TargetNotFoundError';
 }
 
-export async function resolveTarget(options: { stage?: string; region?: string; dataDir: string }, cloudFormation?: CloudFormationClient): Promise<Target> {
-  if (options.stage) return deployedTarget(options.stage, options.region, cloudFormation);
-  return localTarget(options.dataDir);
+export interface TargetOptions {
+  readonly stage?: string;
+  readonly region?: string;
+  readonly dataDir?: string;
 }
 
-export function localTarget(dataDir: string): Target {
-  const file = runtimeFile(dataDir);
-  if (!existsSync(file)) {
-    throw new TargetNotFoundError(`The local mode is not running (no ${file}). Start it with \`npm start\`, or target a deployed stack with --stage <stage>.`);
-  }
-  const runtime = JSON.parse(readFileSync(file, 'utf8')) as LocalRuntime;
-  if (!isAlive(runtime.pid)) {
-    throw new TargetNotFoundError(`The local mode that wrote ${file} (pid ${runtime.pid}) is no longer running. Start it with \`npm start\`.`);
-  }
-  if (runtime.awsEndpoint) {
-    // The product's SDK clients reach the local stand-ins exactly as they would reach AWS.
-    Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint));
-  }
-  return {
-    kind: 'local',
-    label: `local mode (${runtime.receiverUrl})`,
-    webhookUrl: runtime.receiverUrl,
-    amaniBaseUrl: runtime.amaniBaseUrl,
-    authMode: runtime.authMode,
-    signatureHeader: runtime.signatureHeader,
-    tokenHeader: runtime.tokenHeader,
-    tokenSecretId: runtime.tokenSecretId,
-    credentialsSecretId: runtime.credentialsSecretId,
-    eventBusName: runtime.eventBusName,
-    fallbackQueueUrl: runtime.fallbackQueueUrl,
-    previousTokenGraceMinutes: runtime.previousTokenGraceMinutes,
-    secretCacheTtlSeconds: runtime.secretCacheTtlSeconds,
-    // A local endpoint on a deployed stack rotates through that stack's rotator, never from here.
-    ...(runtime.stack ? { rotatorFunctionName: runtime.stack.rotatorFunctionName } : {}),
-    region: runtime.region,
-  };
-}
-
-export async function deployedTarget(stage: string, region: string | undefined, client?: CloudFormationClient): Promise<Target> {
-  if (region) process.env.AWS_REGION = region;
-  let stack;
-  try {
-    stack = await describeDeployedStack(stage, region, client);
-  } catch (error) {
-    if (error instanceof StackNotFoundError) throw new TargetNotFoundError(error.message);
-    throw error;
-  }
-  const { outputs } = stack;
-  return {
-    kind: 'aws',
-    label: `stack ${stack.name}`,
-    webhookUrl: outputs.WebhookUrl,
-    amaniBaseUrl: outputs.AmaniBaseUrl,
-    authMode: outputs.AuthMode === 'token' ? 'token' : 'signature',
-    signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
-    tokenHeader: outputs.TokenHeader || 'Webhook-Token',
-    tokenSecretId: outputs.TokenSecretArn,
-    credentialsSecretId: outputs.CredentialsSecretArn,
-    eventBusName: outputs.EventBusName,
-    fallbackQueueUrl: outputs.FallbackQueueUrl,
-    // Stacks deployed before the output existed ran the receiver's default.
-    secretCacheTtlSeconds: Number(outputs.SecretCacheTtlSeconds) || DEFAULT_SECRET_CACHE_TTL_SECONDS,
-    rotatorFunctionName: outputs.RotatorFunctionName,
-    region: stack.region,
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  if (options.stage) return (await import('./targets/deployed')).deployedTarget(options.stage, options.region);
+  return (await import('./targets/local')).localTarget(options.dataDir ?? '.local');
 }

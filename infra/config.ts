@@ -1,7 +1,7 @@
 /**
  * The deployment configuration: CDK context (`-c key=value` or cdk.json), validated with zod.
  *
- * The first nine keys are the public contract (`../shared/contract.md`); the rest are additions
+ * The first nine keys are the public contract (docs/contract.md); the rest are additions
  * documented in docs/deployment.md. Every invalid value fails `cdk synth` with a message naming
  * the key and what is allowed. This module has no side effects so tests import it directly.
  *

@@ -1,5 +1,5 @@
 /**
- * A stand-in for Amani's management API (`../shared/amani/webhooks-management-api.txt`) on a
+ * A stand-in for Amani's management API (docs/amani-protocol.md) on a
  * real node:http server, 127.0.0.1 and a free port by default. It backs the rotator's and the
  * client's tests and, under `npm start`, plays the local Amani.
  *

@@ -18,7 +18,7 @@ export const STACK_OUTPUTS = [
 
 export type StackOutputs = Record<(typeof STACK_OUTPUTS)[number], string> & Partial<Record<string, string>>;
 
-/** A stack that cannot be found or used: the message says what to do. */
+/** A stack that does not exist or lacks outputs: the message says what to do. Any other failure (credentials, region, network) is an Error whose `cause` says why. */
 export class StackNotFoundError extends Error {
   override name = 'StackNotFoundError';
 }
@@ -45,7 +45,8 @@ export async function describeDeployedStack(
     if (/does not exist/i.test(e.message)) {
       throw new StackNotFoundError(`Stack ${name} does not exist in ${await client.config.region()}. Deploy it with \`npx cdk deploy -c stage=${stage}\`.`);
     }
-    throw new StackNotFoundError(`Could not describe stack ${name}: ${e.name}. Check your AWS credentials and --region.`);
+    // Credentials, region or network: not a missing stack; the cause says which.
+    throw new Error(`Could not describe stack ${name}`, { cause: error });
   }
   const missing = STACK_OUTPUTS.filter((key) => !outputs[key]);
   if (missing.length > 0) throw new StackNotFoundError(`Stack ${name} lacks the outputs ${missing.join(', ')}; redeploy it with this version.`);

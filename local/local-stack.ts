@@ -2,24 +2,29 @@
  * The whole product on this machine, with no AWS account: the AWS stand-ins (Secrets Manager,
  * EventBridge, SQS) with state under `.local/`, the Amani simulator, the real receiver handler
  * behind an API Gateway stand-in, and the real rotator. Used by `npm start` and the end-to-end
- * tests; the CLI finds a running one through `<dataDir>/runtime.json`.
+ * tests; the CLI finds a running one through `<dataDir>/runtime.json`. One local mode per state
+ * folder (local/state-lock.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createAmaniClient } from '../lambda/adapters/amani-client';
 import { loadReceiverConfig, toReceiverEnvironment, type ReceiverSettings } from '../lambda/receiver/env';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
-import { loadRotatorConfig, toRotatorEnvironment } from '../lambda/rotator/env';
-import { buildRotator, createRotatorClients } from '../lambda/rotator/build-rotator';
 import { describeDeployedStack } from './deployed-stack';
-import { lambdaContext } from './lambda-context';
+import { installFaults, type FaultSpec, type FaultSwitchboard, type LocalFault } from './faults';
+import { buildLocalRotator, invokeLocally } from './local-rotator';
+import { localAwsEnvironment, runtimeFile, type LocalRuntime } from './runtime';
+import { LOCK_FILE, lockStateFolder } from './state-lock';
 import { startAmaniSimulator, type AmaniSimulator } from './amani-simulator';
 import { AMANI_EVENTS, eventSwitches } from '../lambda/core/amani-events';
 import { startReceiverEndpoint, type ReceiverEndpoint } from './api-gateway-bridge';
 import { startAwsEmulator, EMULATOR_REGION, type AwsEmulator, type BusEvent } from './aws-emulator';
+
+export { buildLocalRotator, invokeLocally } from './local-rotator';
+export { localAwsEnvironment, runtimeFile, type LocalRuntime } from './runtime';
 
 export const LOCAL_NAMES = {
   tokenSecret: 'amani-webhooks-local-webhook-token',
@@ -45,29 +50,10 @@ export interface LocalStackOptions {
   readonly receiver?: Partial<ReceiverSettings>;
   readonly onEvent?: (event: BusEvent) => void;
   readonly onAmaniRequest?: (line: string) => void;
-}
-
-/** What `runtime.json` holds: everything a CLI needs to reach this local stack (no secrets). */
-export interface LocalRuntime {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly receiverUrl: string;
-  readonly amaniBaseUrl: string;
-  readonly awsEndpoint: string;
-  readonly region: string;
-  readonly tokenSecretId: string;
-  readonly credentialsSecretId: string;
-  readonly eventBusName: string;
-  readonly fallbackQueueUrl: string;
-  readonly authMode: 'signature' | 'token';
-  readonly signatureHeader: string;
-  readonly tokenHeader: string;
-  readonly previousTokenGraceMinutes: number;
-  /** The local receiver's secret cache lifetime: a revoked token is refused within it. */
-  readonly secretCacheTtlSeconds: number;
-  readonly eventsFile: string;
-  /** Set when the endpoint uses a deployed stack's AWS services (`npm start -- --stage`). */
-  readonly stack?: { readonly name: string; readonly rotatorFunctionName: string };
+  /** Simulated outages (`npm start -- --fault`), see local/faults.ts. */
+  readonly faults?: readonly FaultSpec[];
+  /** Called when a fault with a duration ends. */
+  readonly onFaultCleared?: (fault: LocalFault) => void;
 }
 
 export interface LocalStack {
@@ -75,33 +61,21 @@ export interface LocalStack {
   readonly emulator: AwsEmulator;
   readonly amani: AmaniSimulator;
   readonly endpoint: ReceiverEndpoint;
+  readonly faults: FaultSwitchboard;
   rotate(payload: Record<string, unknown>): Promise<unknown>;
   close(): Promise<void>;
 }
 
-export function runtimeFile(dataDir: string): string {
-  return join(resolve(dataDir), 'runtime.json');
-}
-
-/** The SDK settings that point the product's AWS clients at the local stand-ins. */
-export function localAwsEnvironment(awsEndpoint: string): Record<string, string> {
-  return {
-    AWS_ENDPOINT_URL: awsEndpoint,
-    AWS_REGION: EMULATOR_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  };
-}
-
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const dataDir = resolve(options.dataDir ?? '.local');
-  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
-  mkdirSync(dataDir, { recursive: true });
+  const lock = lockStateFolder(dataDir);
+  if (options.fresh) {
+    for (const entry of readdirSync(dataDir)) if (entry !== LOCK_FILE) rmSync(join(dataDir, entry), { recursive: true, force: true });
+  }
   const authMode = options.authMode ?? 'signature';
   const graceMinutes = options.previousTokenGraceMinutes ?? 60;
 
-  const started: Array<{ close(): Promise<void> }> = [];
+  const started: Array<{ close(): Promise<void> }> = [{ close: async () => lock.release() }];
   const closeAll = async () => {
     for (const part of started.reverse()) await part.close().catch(() => undefined);
   };
@@ -125,7 +99,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(amani);
 
     // From here on the product's own code runs, with its SDK clients pointed at the stand-ins.
-    Object.assign(process.env, localAwsEnvironment(emulator.endpoint));
+    Object.assign(process.env, localAwsEnvironment(emulator.endpoint, EMULATOR_REGION));
     const receiverConfig = loadReceiverConfig(
       toReceiverEnvironment({
         tokenSecretId: LOCAL_NAMES.tokenSecret,
@@ -161,6 +135,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       events: eventSwitches(AMANI_EVENTS),
     });
     await rotate({ action: 'sync' });
+    // After the bootstrap, so a simulated outage never keeps the local mode from starting.
+    const faults = installFaults({ emulator, amani }, options.faults ?? [], options.onFaultCleared);
+    started.push({ close: async () => faults.close() });
 
     const runtime: LocalRuntime = {
       pid: process.pid,
@@ -184,35 +161,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
     started.push({ close: async () => rmSync(runtimePath, { force: true }) });
 
-    return { runtime, emulator, amani, endpoint, rotate, close: closeAll };
+    return { runtime, emulator, amani, endpoint, faults, rotate, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
-}
-
-/**
- * The real rotator, configured for a local stack (its SDK client reaches the AWS stand-ins
- * through AWS_ENDPOINT_URL). Rotations are never skipped for age locally.
- */
-export function buildLocalRotator(settings: {
-  readonly tokenSecretId: string;
-  readonly credentialsSecretId: string;
-  readonly amaniBaseUrl: string;
-  readonly previousTokenGraceMinutes: number;
-}) {
-  return buildRotator(
-    loadRotatorConfig(
-      toRotatorEnvironment({
-        tokenSecretId: settings.tokenSecretId,
-        credentialsSecretId: settings.credentialsSecretId,
-        amaniBaseUrl: settings.amaniBaseUrl,
-        previousTokenGraceMs: Math.round(settings.previousTokenGraceMinutes * 60) * 1000,
-        minRotationAgeMs: 0,
-      }),
-    ),
-    createRotatorClients(),
-  );
 }
 
 /**
@@ -229,7 +182,20 @@ export async function startDeployedStackEndpoint(options: {
   readonly cloudFormation?: CloudFormationClient;
 }): Promise<{ readonly runtime: LocalRuntime; close(): Promise<void> }> {
   const dataDir = resolve(options.dataDir ?? '.local');
-  mkdirSync(dataDir, { recursive: true });
+  const lock = lockStateFolder(dataDir);
+  try {
+    return await startEndpointOnStack(options, dataDir, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function startEndpointOnStack(
+  options: Parameters<typeof startDeployedStackEndpoint>[0],
+  dataDir: string,
+  releaseLock: () => void,
+): Promise<{ readonly runtime: LocalRuntime; close(): Promise<void> }> {
   if (options.region) process.env.AWS_REGION = options.region;
   const stack = await describeDeployedStack(options.stage, options.region, options.cloudFormation);
   const { outputs } = stack;
@@ -269,6 +235,7 @@ export async function startDeployedStackEndpoint(options: {
     close: async () => {
       await endpoint.close();
       rmSync(runtimePath, { force: true });
+      releaseLock();
     },
   };
 }
@@ -285,10 +252,3 @@ function parseCredentials(secretString: string | undefined): { username: string;
   }
 }
 
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** Calls a Lambda handler in process, with a context like the platform's. */
-export async function invokeLocally(handler: unknown, payload: unknown, functionName: string, timeoutMs = 60_000): Promise<unknown> {
-  const context = lambdaContext({ functionName, remainingMs: timeoutMs, memoryMb: 256 });
-  return (handler as LambdaHandler)(payload, context);
-}

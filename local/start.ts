@@ -3,10 +3,14 @@
  * event as it lands on the local bus. Ctrl-C stops everything.
  */
 import { parseArgs } from 'node:util';
-import { relative } from 'node:path';
 import type { BusEvent } from './aws-emulator';
+import { tolerateClosedOutput } from './closed-output';
 import { StackNotFoundError } from './deployed-stack';
+import { LOCAL_FAULTS, parseFaultSpec, type FaultSpec } from './faults';
 import { startDeployedStackEndpoint, startLocalStack } from './local-stack';
+import { banner } from './banner';
+import { StateFolderBusyError } from './state-lock';
+import { describeFailure } from './describe-failure';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -22,6 +26,8 @@ Options:
   --data-dir <dir>     where local state lives (default .local)
   --fresh              start from empty state
   --verbose            also print the receiver's and rotator's JSON logs and the Amani requests
+  --fault <name>[:<s>] simulate an outage, for <s> seconds or until stopped (repeatable):
+${Object.entries(LOCAL_FAULTS).map(([name, what]) => `                         ${name.padEnd(14)} ${what}`).join('\n')}
   -h, --help           this text
 
   --stage <stage>      instead of the stand-ins, use the real AWS services of the deployed stack
@@ -45,6 +51,7 @@ async function main(): Promise<number> {
         'data-dir': { type: 'string', default: '.local' },
         fresh: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        fault: { type: 'string', multiple: true, default: [] },
         stage: { type: 'string' },
         region: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -52,7 +59,7 @@ async function main(): Promise<number> {
       strict: true,
     }).values;
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
+    process.stderr.write(`npm start: ${(error as Error).message.replace(/\. To specify .*/s, '')}\nRun \`npm start -- --help\` for usage.\n`);
     return 2;
   }
   if (args.help) {
@@ -63,6 +70,15 @@ async function main(): Promise<number> {
   const grace = Number(args.grace);
   if (args['auth-mode'] !== 'signature' && args['auth-mode'] !== 'token') throw new UsageError("--auth-mode must be 'signature' or 'token'");
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError('--grace must be a number of minutes (0 or more)');
+  const faults: FaultSpec[] = [];
+  for (const text of args.fault ?? []) {
+    try {
+      faults.push(parseFaultSpec(text));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if (args.stage && faults.length > 0) throw new UsageError('--fault simulates outages of the local stand-ins; with --stage the services are real');
 
   if (!args.verbose) {
     // The product logs JSON lines for CloudWatch; locally the readable event lines say enough.
@@ -79,35 +95,23 @@ async function main(): Promise<number> {
     authMode: args['auth-mode'],
     previousTokenGraceMinutes: grace,
     onEvent: printEvent,
+    faults,
+    onFaultCleared: (fault) => process.stdout.write(`  fault  ${fault} cleared${fault === 'bus-down' ? ': npx amani-webhooks redrive moves the parked deliveries onto the bus' : ''}\n`),
     ...(args.verbose ? { onAmaniRequest: (line: string) => process.stdout.write(`  amani  ${line}\n`) } : {}),
   });
-  const { runtime } = stack;
-  process.stdout.write(
-    [
-      '',
-      'amani-webhooks local mode is running',
-      `  receiver   POST ${runtime.receiverUrl}   (API Gateway stand-in -> the receiver Lambda handler)`,
-      `  Amani      ${runtime.amaniBaseUrl}   (simulated management API; webhook registered, ${runtime.authMode} mode)`,
-      `  AWS        ${runtime.awsEndpoint}   (local Secrets Manager, EventBridge, SQS; state in ${relative(process.cwd(), runtime.eventsFile).replace(/events\.jsonl$/, '') || '.'})`,
-      `  events     ${relative(process.cwd(), runtime.eventsFile)}`,
-      '',
-      'Send a signed sample delivery (in another terminal):',
-      '  npx amani-webhooks send profile_status_change',
-      '',
-      'Then try: npx amani-webhooks send document_upload --tamper | npx amani-webhooks rotate --force | npx amani-webhooks status',
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'),
-  );
-
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  process.stdout.write(banner(stack.runtime, faults, args['data-dir']));
+  await stopSignal();
   process.stdout.write('\nstopping...\n');
   await stack.close();
   return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM (npm forwards both to this process). */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 async function runOnDeployedStack(stage: string, region: string | undefined, port: number, dataDir: string | undefined): Promise<number> {
@@ -127,10 +131,7 @@ async function runOnDeployedStack(stage: string, region: string | undefined, por
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopSignal();
   await endpoint.close();
   return 0;
 }
@@ -152,14 +153,19 @@ function port(value: string | undefined, flag: string): number {
   return n;
 }
 
+tolerateClosedOutput();
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     const err = error as NodeJS.ErrnoException & { port?: number };
-    if (err instanceof UsageError || err instanceof StackNotFoundError) process.stderr.write(`${err.message}\n`);
+    if (err instanceof UsageError) process.stderr.write(`npm start: ${err.message}\nRun \`npm start -- --help\` for usage.\n`);
+    else if (err instanceof StackNotFoundError || err instanceof StateFolderBusyError) process.stderr.write(`${err.message}\n`);
     else if (err?.code === 'EADDRINUSE') {
       process.stderr.write(`Port ${err.port ?? ''} is already in use. Stop what uses it, or pick another with --port/--amani-port/--aws-port (0 = any free port).\n`);
-    } else process.stderr.write(`Could not start the local mode: ${err?.message ?? String(error)}\n`);
+    } else {
+      const failure = describeFailure(error);
+      process.stderr.write(`Could not start the local mode: ${failure.message}\n${failure.hint ? `${failure.hint}\n` : ''}`);
+    }
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

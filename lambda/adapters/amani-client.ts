@@ -5,7 +5,7 @@ import type { AmaniApi, AmaniCredentials, TokenRotationResult, WebhookRegistrati
 import { realRetryEnvironment, retryWithinBudget, type AttemptOutcome, type RetryEnvironment } from '../core/retry';
 
 /**
- * Client of Amani's management API (`../shared/amani/webhooks-management-api.txt`), real HTTP
+ * Client of Amani's management API (docs/amani-protocol.md), real HTTP
  * with Node's built-in fetch.
  *
  * Authentication: `POST /api/v2/user/login` with the username/password of the credentials secret

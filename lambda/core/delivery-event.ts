@@ -5,7 +5,7 @@ import type { TokenGeneration } from './token-secret';
 
 /**
  * Turning an authenticated delivery into the one EventBridge entry consumers match on
- * (`../shared/contract.md`, "Events on the bus"). Pure: no AWS types, no I/O.
+ * (docs/contract.md, "Events on the bus"). Pure: no AWS types, no I/O.
  */
 
 /** DetailType when the body names no event. */

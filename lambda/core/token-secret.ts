@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SafeError } from './errors';
 
 /**
- * The webhook token secret as stored in Secrets Manager (public contract, `../shared/contract.md`).
+ * The webhook token secret as stored in Secrets Manager (public contract, docs/contract.md).
  * Only `token` is required once bootstrapped; a secret without it means "not bootstrapped yet".
  */
 export const tokenSecretSchema = z.object({

@@ -11,8 +11,8 @@ import { rotateToken, type RotatorDependencies } from './rotate-token';
 /**
  * Invocation payloads. An object with an `action` must be one of these exactly (unknown fields
  * are refused, so a mistyped `revokePrevious` cannot silently turn an emergency rotation into a
- * normal one); anything without an `action` (the rotation schedule's payload, `{}`, an
- * EventBridge event) is a scheduled `rotate`.
+ * normal one); anything without an `action` (`{}`, an EventBridge event) is a scheduled `rotate`,
+ * like the rotation schedule's own `{"action":"rotate"}`.
  */
 const actionPayload = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('rotate'), force: z.boolean().optional(), revokePrevious: z.boolean().optional() }),

@@ -2,13 +2,14 @@
  * The CLI's commands, in process, against a local stack (AWS stand-ins + Amani simulator +
  * the real receiver and rotator), including failure output and exit codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, run } from '../../cli/main';
 import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-sender';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
+import { closedPort } from '../helpers/ports';
 
 let stack: LocalStack;
 let dataDir: string;
@@ -46,6 +47,77 @@ describe('amani-webhooks CLI', () => {
     expect(noEvent.code).toBe(EXIT.usage);
     expect(noEvent.stderr).toMatch(/send needs an event name/);
     expect((await cli('register', '--events', 'profile_create,not_an_event')).stderr).toMatch(/Unknown event\(s\): not_an_event/);
+  });
+
+  it('a usage error is two short lines naming the command and its own help; --json gets an error object', async () => {
+    const wrongFlag = await cli('status', '--bogus');
+    expect(wrongFlag.stderr).toBe('amani-webhooks status: unknown option --bogus for status\nRun `npx amani-webhooks status --help` for usage.\n');
+    expect(wrongFlag.stdout).toBe('');
+    const missingValue = await cli('send', 'profile_create', '--url');
+    expect(missingValue.code).toBe(EXIT.usage);
+    expect(missingValue.stderr).toMatch(/^amani-webhooks send: --url needs a value\n/);
+    const asJson = await cli('send', 'bogus_event', '--json');
+    expect(asJson.code).toBe(EXIT.usage);
+    expect(asJson.json()).toEqual({ ok: false, error: { kind: 'usage', message: expect.stringMatching(/^Unknown event "bogus_event"\. Known: profile_create, /) } });
+    const unknownCommand = await cli('frobnicate', '--json');
+    expect(unknownCommand.json()).toMatchObject({ ok: false, error: { kind: 'usage', message: expect.stringContaining('Commands: events, register, status') } });
+  });
+
+  it("each command's --help is its own: options, --json shape and exit codes", async () => {
+    const sendHelp = await cli('send', '--help');
+    expect(sendHelp.code).toBe(EXIT.ok);
+    expect(sendHelp.stdout).toMatch(/^Usage: npx amani-webhooks send <event> /);
+    expect(sendHelp.stdout).toContain('--previous-token');
+    expect(sendHelp.stdout).toContain('--json: {"ok": <answered as expected>');
+    expect(sendHelp.stdout).not.toContain('redrive [--max N]');
+    expect((await cli('redrive', '-h')).stdout).toMatch(/^Usage: npx amani-webhooks redrive \[--max N\] \[--dry-run\]/);
+  });
+
+  it('send refuses an event Amani does not have, as register does', async () => {
+    const result = await cli('send', 'bogus_event');
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.stderr).toMatch(/^amani-webhooks send: Unknown event "bogus_event"\. Known: profile_create, .*video_call_status_change\n/);
+    expect((await cli('send', 'profile_create', 'document_upload')).stderr).toMatch(/send takes one event/);
+  });
+
+  it('register refuses a URL Amani could not deliver to, and changes nothing', async () => {
+    const before = stack.amani.registration();
+    for (const url of ['notaurl', 'http://example.com/webhook', 'ftp://127.0.0.1/webhook']) {
+      const result = await cli('register', '--url', url);
+      expect(result.code).toBe(EXIT.usage);
+      expect(result.stderr).toMatch(/--url/);
+    }
+    expect(stack.amani.registration()).toEqual(before);
+  });
+
+  it('register warns when the auth mode differs from the receiver\'s, and says what follows', async () => {
+    const result = await cli('register', '--auth-mode', 'token', '--json');
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stderr).toMatch(/^warning: the receiver \(local mode .*\) checks signature mode, but Amani is told token mode: every delivery will be refused \(401\)/);
+    expect(result.json()).toMatchObject({ authMode: 'token', warnings: [expect.stringContaining('checks signature mode')] });
+    expect(stack.amani.registration()).toMatchObject({ signature_enabled: false });
+    const back = await cli('register');
+    expect(back.stderr).not.toMatch(/warning/);
+    expect(stack.amani.registration()).toMatchObject({ signature_enabled: true });
+  });
+
+  it('a network failure keeps its cause: connection refused, exit 1', async () => {
+    const closed = await closedPort();
+    const result = await cli('send', 'profile_create', '--url', `http://127.0.0.1:${closed}/webhook`, '--json');
+    expect(result.code).toBe(EXIT.failed);
+    expect(result.stderr).toMatch(new RegExp(`\nsend failed: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed} \\(connection refused\\)\\n`));
+    expect(result.json()).toMatchObject({ ok: false, error: { kind: 'failed', cause: 'network', message: expect.stringContaining('connection refused') } });
+  });
+
+  it('send --previous-token inside the grace window: accepted, published as tokenGeneration previous', async () => {
+    expect((await cli('rotate', '--force')).code).toBe(EXIT.ok);
+    const result = await cli('send', 'profile_update', '--previous-token', '--json');
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.json()).toMatchObject({ ok: true, status: 200, expected: '2xx', tokenGeneration: 'previous' });
+    const id = (result.json().body as { deliveryId: string }).deliveryId;
+    const event = stack.emulator.events().find((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId === id);
+    expect((event?.detail as { metadata: { tokenGeneration: string } }).metadata.tokenGeneration).toBe('previous');
+    expect((await cli('send', 'profile_update', '--previous-token')).stdout).toMatch(/the previous token is accepted until \S+ \(its grace window\)/);
   });
 
   it('says how to start the local mode when it is not running (exit 3)', async () => {
@@ -179,8 +251,7 @@ describe('amani-webhooks CLI', () => {
     expect(stack.emulator.queueMessages('amani-webhooks-local-fallback')).toHaveLength(12);
 
     stack.emulator.clearFaults();
-    // Messages the failed run touched are invisible until their visibility timeout; make them visible.
-    for (const message of stack.emulator.queueMessages('amani-webhooks-local-fallback')) message.invisibleUntil = 0;
+    // The failed run left every message visible: the next redrive finds them all at once.
     const dryRun = await cli('redrive', '--dry-run', '--json');
     expect(dryRun.json()).toMatchObject({ dryRun: true, moved: 10, remaining: 12 });
     const moved = await cli('redrive', '--json');
@@ -191,4 +262,78 @@ describe('amani-webhooks CLI', () => {
     expect(new Set(ids)).toEqual(new Set(parked));
     expect(redriven.every((e) => e['event-bus-name'] === stack.runtime.eventBusName)).toBe(true);
   }, 60_000);
+});
+
+describe('amani-webhooks CLI on a token-mode receiver', () => {
+  let tokenStack: LocalStack;
+  let tokenDir: string;
+  const tokenCli = async (...args: string[]) => {
+    let stdout = '';
+    let stderr = '';
+    const code = await run([...args, '--data-dir', tokenDir], { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+    return { code, stdout, stderr, json: () => JSON.parse(stdout) as Record<string, unknown> };
+  };
+  beforeAll(async () => {
+    tokenDir = mkdtempSync(join(tmpdir(), 'amani-cli-token-'));
+    // A grace of 1 s (0.01 min, rounded to whole seconds) and a secret cache of 1 s: the previous token is surely refused 2 s after a rotation.
+    tokenStack = await startLocalStack({ dataDir: tokenDir, fresh: true, authMode: 'token', previousTokenGraceMinutes: 0.01, receiver: { secretCacheTtlMs: 1000 } });
+  });
+  afterAll(() => tokenStack.close());
+
+  it('send --tamper is refused: token mode has no body integrity, and the message says so', async () => {
+    const before = tokenStack.emulator.events().length;
+    const result = await tokenCli('send', 'document_upload', '--tamper', '--json');
+    expect(result.code).toBe(EXIT.usage);
+    expect(result.json()).toMatchObject({ ok: false, error: { kind: 'usage', message: expect.stringMatching(/--tamper needs signature mode; .* is in token mode, where Amani sends the token itself in Webhook-Token and nothing covers the body/) } });
+    expect(tokenStack.emulator.events()).toHaveLength(before);
+    const plain = await tokenCli('send', 'document_upload');
+    expect(plain.code).toBe(EXIT.ok);
+    expect(plain.stderr).toMatch(/token mode: Amani's current token in Webhook-Token, body not signed/);
+  });
+
+  it('send --previous-token after the grace window: refused (401), which is the expected answer', async () => {
+    expect((await tokenCli('rotate', '--force')).code).toBe(EXIT.ok);
+    const justAfter = await tokenCli('send', 'profile_update', '--previous-token', '--json');
+    expect(justAfter.json()).toMatchObject({ ok: true, status: 200, expected: '2xx', tokenGeneration: 'previous' });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const result = await tokenCli('send', 'profile_update', '--previous-token', '--json');
+    expect(result.json()).toMatchObject({ ok: true, status: 401, expected: '401', tokenGeneration: 'previous' });
+    expect(result.code).toBe(EXIT.ok);
+    expect((await tokenCli('send', 'profile_update', '--previous-token')).stdout).toMatch(/^401 .*\nthe previous token's grace ended at \S+: the receiver must refuse it \(401\)/);
+  });
+});
+
+describe('amani-webhooks CLI --stage without a usable AWS setup', () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    // No credentials or region from anywhere (environment, files, instance metadata); a request
+    // that somehow got through would go to a closed loopback port, never to AWS.
+    for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: join(tmpdir(), 'amani-no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'amani-no-aws-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    });
+  });
+  afterEach(() => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+
+  it('a missing region is named, with what to do: exit 1, not "target not found"', async () => {
+    let stderr = '';
+    const code = await run(['status', '--stage', 'prod'], { out: () => undefined, err: (t) => (stderr += t) });
+    expect(code).toBe(EXIT.failed);
+    expect(stderr).toBe('status failed: Could not describe stack AmaniWebhooks-prod: Region is missing\nPass --region <region> or set AWS_REGION.\n');
+  });
+
+  it('missing credentials are named, with what to do: exit 1 and a JSON error with the cause', async () => {
+    let stdout = '';
+    let stderr = '';
+    const code = await run(['status', '--stage', 'prod', '--region', 'eu-west-1', '--json'], { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+    expect(code).toBe(EXIT.failed);
+    expect(stderr).toMatch(/^status failed: Could not describe stack AmaniWebhooks-prod: Could not load credentials from any providers\nCheck your AWS credentials/);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { kind: 'failed', cause: 'credentials', hint: expect.stringContaining('AWS credentials') } });
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { readRawBody, toWebhookRequest } from '../../lambda/receiver/api-gateway';
-import { webhookEvent } from '../helpers/api-gateway-events';
+import { webhookEvent } from '../../local/api-gateway-events';
 
 describe('readRawBody', () => {
   it('returns the exact bytes of base64 bodies, including invalid UTF-8', () => {

@@ -5,7 +5,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { amaniSignature } from '../helpers/amani-signing';
-import { webhookEvent } from '../helpers/api-gateway-events';
+import { webhookEvent } from '../../local/api-gateway-events';
 import { receiverHarness, type ReceiverHarness } from '../helpers/receiver-harness';
 import { fakeLambdaContext } from '../helpers/lambda-context';
 import { Logger } from '@aws-lambda-powertools/logger';

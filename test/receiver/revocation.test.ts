@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DEFAULT_SECRET_CACHE_TTL_SECONDS, DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS, loadReceiverConfig } from '../../lambda/receiver/env';
 import { amaniSignature } from '../helpers/amani-signing';
-import { webhookEvent } from '../helpers/api-gateway-events';
+import { webhookEvent } from '../../local/api-gateway-events';
 import { receiverHarness, type ReceiverHarness } from '../helpers/receiver-harness';
 
 /**

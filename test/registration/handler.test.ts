@@ -19,7 +19,7 @@ import { loadRegistrationConfig, toRegistrationEnvironment, type RegistrationSet
 import { FAILURE_METRIC, OUTCOME_METRICS, PHYSICAL_RESOURCE_ID, type ProviderResponse } from '../../lambda/registration/handler';
 import type { RegistrationResult } from '../../lambda/registration/register';
 import { startAmaniSimulator, type AmaniSimulator } from '../../local/amani-simulator';
-import { startAwsEmulator, type AwsEmulator } from '../../local/aws-emulator';
+import { EMULATOR_REGION, startAwsEmulator, type AwsEmulator } from '../../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../../local/local-stack';
 import { captureOutput, type CapturedOutput } from '../helpers/capture-output';
 import { registrationEvent } from '../helpers/custom-resource-events';
@@ -44,7 +44,7 @@ let rotatorBehaviour: (payload: unknown) => Promise<unknown>;
 beforeEach(async () => {
   amani = await startAmaniSimulator({ users: [USER], userTokens: [USER_TOKEN] });
   aws = await startAwsEmulator();
-  Object.assign(process.env, localAwsEnvironment(aws.endpoint));
+  Object.assign(process.env, localAwsEnvironment(aws.endpoint, EMULATOR_REGION));
   aws.putSecret(SECRET_ID, JSON.stringify(USER));
   rotatorCalls = [];
   rotatorBehaviour = async () => ({ action: 'sync', outcome: 'bootstrapped', reconciled: false });

@@ -23,7 +23,7 @@ import type { RegistrationResult } from '../../lambda/registration/register';
 import { buildRotator, createRotatorClients } from '../../lambda/rotator/build-rotator';
 import { loadRotatorConfig, toRotatorEnvironment } from '../../lambda/rotator/env';
 import type { AmaniSimulator } from '../../local/amani-simulator';
-import type { AwsEmulator } from '../../local/aws-emulator';
+import { EMULATOR_REGION, type AwsEmulator } from '../../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../../local/local-stack';
 import { registrationEvent } from '../helpers/custom-resource-events';
 
@@ -40,7 +40,7 @@ export interface StageOptions {
 
 /** Points every SDK client created from now on at the emulator (the product's clients included). */
 export function useEmulator(aws: AwsEmulator): void {
-  Object.assign(process.env, localAwsEnvironment(aws.endpoint));
+  Object.assign(process.env, localAwsEnvironment(aws.endpoint, EMULATOR_REGION));
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 }
 

@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import type { TokenSecret } from '../../lambda/core/token-secret';
 import { amaniSignature } from '../helpers/amani-signing';
-import { webhookEvent } from '../helpers/api-gateway-events';
+import { webhookEvent } from '../../local/api-gateway-events';
 import { receiverHarness } from '../helpers/receiver-harness';
 
 const BODY = JSON.stringify({ event: 'profile_status_change', delivery_id: 'dlv-rotation-1', profile: { status: 'APPROVED' } });

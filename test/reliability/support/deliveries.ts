@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { prepareDelivery, type WireFormat } from '../../../local/amani-sender';
-import { webhookEvent } from '../../helpers/api-gateway-events';
+import { webhookEvent } from '../../../local/api-gateway-events';
 import type { LeakWatch } from './hygiene';
 
 export function randomToken(label = 'token'): string {

@@ -10,7 +10,7 @@ import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { pythonJsonDumpsBytes } from '../../../lambda/core/python-json';
-import { webhookEvent } from '../../helpers/api-gateway-events';
+import { webhookEvent } from '../../../local/api-gateway-events';
 
 export const hmacBase64 = (token: string, message: Uint8Array | string) => createHmac('sha256', Buffer.from(token, 'utf8')).update(message).digest('base64');
 

@@ -1,6 +1,10 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 
-/** An API Gateway REST proxy event as the receiver gets it in AWS. */
+/**
+ * An API Gateway REST proxy event as the receiver gets it in AWS, built from a body and headers:
+ * for calling the receiver handler without HTTP (tests, benchmarks). A Buffer body is
+ * base64-encoded, as the stack's binary media type `*\/*` delivers it.
+ */
 export function webhookEvent(options: {
   body: string | Buffer | null;
   headers?: Record<string, string>;

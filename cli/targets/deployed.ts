@@ -1,0 +1,38 @@
+/**
+ * A deployed stack `AmaniWebhooks-<stage>`, found through its CloudFormation outputs with the
+ * default AWS credential chain. The rotator runs in AWS (Lambda Invoke), never on this machine.
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../../lambda/receiver/env';
+import { describeDeployedStack, StackNotFoundError } from '../../local/deployed-stack';
+import { TargetNotFoundError, type Target } from '../target';
+import { invokeDeployedRotator } from './rotator-function';
+
+export async function deployedTarget(stage: string, region: string | undefined, client?: CloudFormationClient): Promise<Target> {
+  if (region) process.env.AWS_REGION = region;
+  let stack;
+  try {
+    stack = await describeDeployedStack(stage, region, client);
+  } catch (error) {
+    if (error instanceof StackNotFoundError) throw new TargetNotFoundError(error.message);
+    throw error;
+  }
+  const { outputs } = stack;
+  return {
+    kind: 'aws',
+    label: `stack ${stack.name}`,
+    webhookUrl: outputs.WebhookUrl,
+    amaniBaseUrl: outputs.AmaniBaseUrl,
+    authMode: outputs.AuthMode === 'token' ? 'token' : 'signature',
+    signatureHeader: outputs.SignatureHeader || 'Webhook-Signature',
+    tokenHeader: outputs.TokenHeader || 'Webhook-Token',
+    tokenSecretId: outputs.TokenSecretArn,
+    credentialsSecretId: outputs.CredentialsSecretArn,
+    eventBusName: outputs.EventBusName,
+    fallbackQueueUrl: outputs.FallbackQueueUrl,
+    // Stacks deployed before the output existed ran the receiver's default.
+    secretCacheTtlSeconds: Number(outputs.SecretCacheTtlSeconds) || DEFAULT_SECRET_CACHE_TTL_SECONDS,
+    region: stack.region,
+    invokeRotator: (payload) => invokeDeployedRotator(outputs.RotatorFunctionName, stack.region, payload),
+  };
+}

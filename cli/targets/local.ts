@@ -1,0 +1,53 @@
+/**
+ * The local mode started by `npm start`, found through `<dataDir>/runtime.json`. Its AWS
+ * stand-ins are reached by pointing the SDK at them (AWS_ENDPOINT_URL), exactly as the product's
+ * clients reach AWS; the rotator runs in this process, unless the local endpoint runs on a
+ * deployed stack (`npm start -- --stage`), whose own rotator is invoked.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { isProcessAlive, localAwsEnvironment, runtimeFile, type LocalRuntime } from '../../local/runtime';
+import { TargetNotFoundError, type Target } from '../target';
+
+export function localTarget(dataDir: string): Target {
+  const file = runtimeFile(dataDir);
+  if (!existsSync(file)) {
+    throw new TargetNotFoundError(`The local mode is not running (no ${file}). Start it with \`npm start\`, or target a deployed stack with --stage <stage>.`);
+  }
+  let runtime: LocalRuntime;
+  try {
+    runtime = JSON.parse(readFileSync(file, 'utf8')) as LocalRuntime;
+  } catch {
+    throw new TargetNotFoundError(`${file} is not readable JSON: restart the local mode (\`npm start\`).`);
+  }
+  if (!isProcessAlive(runtime.pid)) {
+    throw new TargetNotFoundError(`The local mode that wrote ${file} (pid ${runtime.pid}) is no longer running. Start it with \`npm start\`.`);
+  }
+  // A local endpoint on a deployed stack uses that stack's real services and rotator.
+  if (runtime.awsEndpoint) Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint, runtime.region));
+  return {
+    kind: 'local',
+    label: `local mode (${runtime.receiverUrl})`,
+    webhookUrl: runtime.receiverUrl,
+    amaniBaseUrl: runtime.amaniBaseUrl,
+    authMode: runtime.authMode,
+    signatureHeader: runtime.signatureHeader,
+    tokenHeader: runtime.tokenHeader,
+    tokenSecretId: runtime.tokenSecretId,
+    credentialsSecretId: runtime.credentialsSecretId,
+    eventBusName: runtime.eventBusName,
+    fallbackQueueUrl: runtime.fallbackQueueUrl,
+    secretCacheTtlSeconds: runtime.secretCacheTtlSeconds,
+    region: runtime.region,
+    invokeRotator: async (payload) => {
+      if (runtime.stack) return (await import('./rotator-function')).invokeDeployedRotator(runtime.stack.rotatorFunctionName, runtime.region, payload);
+      const { buildLocalRotator, invokeLocally } = await import('../../local/local-rotator');
+      const rotator = buildLocalRotator({
+        tokenSecretId: runtime.tokenSecretId,
+        credentialsSecretId: runtime.credentialsSecretId,
+        amaniBaseUrl: runtime.amaniBaseUrl,
+        previousTokenGraceMinutes: runtime.previousTokenGraceMinutes,
+      });
+      return invokeLocally(rotator, payload, 'amani-webhooks-rotator-local');
+    },
+  };
+}
