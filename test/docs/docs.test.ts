@@ -12,6 +12,7 @@ import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-
 import type { BusEvent } from '../../local/aws-emulator';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
 import { matchesPattern, type EventPattern } from '../helpers/event-pattern';
+import { FAILURE_METRIC, OUTCOME_METRICS } from '../../lambda/registration/handler';
 
 const REPO = resolve(__dirname, '../..');
 const DOCS = [...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'README.md'];
@@ -104,6 +105,8 @@ describe('docs', () => {
       }
     };
     walk('lambda');
+    // The registration names its metrics in a table (one per outcome) rather than at the call.
+    for (const name of [...Object.values(OUTCOME_METRICS), FAILURE_METRIC]) emitted.add(name);
     expect(emitted.size).toBeGreaterThanOrEqual(20);
     const architecture = text('docs/architecture.md').split('## Metrics')[1] ?? '';
     const readme = text('README.md').split('### Metrics')[1]?.split('\n## ')[0] ?? '';
