@@ -61,7 +61,8 @@ function hashBlockFrom(hash: IteratedHash, state: number, block: number, blockLe
 
 function blockText(block: number, blockLength: number): string {
   let text = '';
-  for (let digit = 0; digit < blockLength; digit++, block = floor(block / KEY_ALPHABET.length)) text += KEY_ALPHABET[block % KEY_ALPHABET.length];
+  for (let digit = 0; digit < blockLength; digit++, block = floor(block / KEY_ALPHABET.length))
+    text += KEY_ALPHABET[block % KEY_ALPHABET.length];
   return text;
 }
 
@@ -164,7 +165,12 @@ function spell(pairs: readonly [string, string][], choice: number): string {
 }
 
 /** One object of keys that share one value under both hashes (a table must give up on both). */
-export function keysCollidingUnderBothBody(name: string, first: IteratedHash, second: (keyLength: number) => IteratedHash, rounds: number): AdversarialBody {
+export function keysCollidingUnderBothBody(
+  name: string,
+  first: IteratedHash,
+  second: (keyLength: number) => IteratedHash,
+  rounds: number,
+): AdversarialBody {
   const innerRounds = 19;
   // FNV-1a is a bijection on 4-byte blocks from a fixed state: blocks must be longer to collide.
   const blockLength = 8;

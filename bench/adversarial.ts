@@ -72,7 +72,11 @@ export function adversarialBodies(targetBytes: number): AdversarialBody[] {
   ];
 }
 
-export async function runAdversarial(options: { readonly targetBytes: number; readonly samples: number; readonly batch: number }): Promise<AdversarialResult> {
+export async function runAdversarial(options: {
+  readonly targetBytes: number;
+  readonly samples: number;
+  readonly batch: number;
+}): Promise<AdversarialResult> {
   const network = noNetworkHandler({ answers: cannedAnswers() });
   const handler = buildReceiver(benchReceiverConfig(), withoutNetwork(createReceiverClients(), network)) as unknown as Handler;
   const context = () => lambdaContext({ functionName: 'amani-webhooks-receiver-bench', remainingMs: 29_000 });
@@ -85,7 +89,8 @@ export async function runAdversarial(options: { readonly targetBytes: number; re
     ];
     for (const variant of variants) {
       const answer = await handler(variant.event, context());
-      if (answer.statusCode !== 200) throw new Error(`adversarial bench: ${body.name} (${variant.name}) answered ${answer.statusCode}: ${answer.body}`);
+      if (answer.statusCode !== 200)
+        throw new Error(`adversarial bench: ${body.name} (${variant.name}) answered ${answer.statusCode}: ${answer.body}`);
     }
     for (let round = 0; round < 5; round++) for (const variant of variants) await handler(variant.event, context());
     const samples = new Map(variants.map((variant) => [variant.name, [] as number[]]));
@@ -101,7 +106,15 @@ export async function runAdversarial(options: { readonly targetBytes: number; re
     }
     const attack = summarise(samples.get('attack') as number[]);
     const ordinary = summarise(samples.get('ordinary') as number[]);
-    rows.push({ name: body.name, description: body.description, bodyBytes: body.body.length, keyCount: body.keyCount, attack, ordinary, ratio: attack.median / ordinary.median });
+    rows.push({
+      name: body.name,
+      description: body.description,
+      bodyBytes: body.body.length,
+      keyCount: body.keyCount,
+      attack,
+      ordinary,
+      ratio: attack.median / ordinary.median,
+    });
   }
   const worst = rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
   return { targetBytes: options.targetBytes, samples: options.samples, rows, worst };

@@ -7,7 +7,14 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { clientOptions } from '../lambda/adapters/aws-clients';
 import { createReceiverClients } from '../lambda/receiver/build-receiver';
 import { readRawBody } from '../lambda/receiver/api-gateway';
-import { buildBusEntry, busEntrySize, busEntrySizeAtMost, parseDeliveryBody, sha256Hex, type DeliveryMetadata } from '../lambda/core/delivery-event';
+import {
+  buildBusEntry,
+  busEntrySize,
+  busEntrySizeAtMost,
+  parseDeliveryBody,
+  sha256Hex,
+  type DeliveryMetadata,
+} from '../lambda/core/delivery-event';
 import { pythonJsonDumpsBytes } from '../lambda/core/python-json';
 import { hmacSha256 } from '../lambda/core/webhook-auth';
 import { BENCH_TOKEN, cannedAnswers, noNetworkHandler, withoutNetwork } from './no-network';
@@ -42,13 +49,21 @@ export interface BreakdownRow {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-export async function runBreakdown(cases: readonly { label: string; raw: Prepared; compact: Prepared }[], samples: (bytes: number) => number): Promise<BreakdownRow[]> {
+export async function runBreakdown(
+  cases: readonly { label: string; raw: Prepared; compact: Prepared }[],
+  samples: (bytes: number) => number,
+): Promise<BreakdownRow[]> {
   const network = noNetworkHandler({ answers: cannedAnswers() });
   const { eventBridge } = withoutNetwork(createReceiverClients(), network);
   // What the SDK offers to cut its per-call cost: a cached middleware stack, only used by sends
   // without per-call options (the product passes an abortSignal per attempt).
   const cached = withoutNetwork(
-    { eventBridge: new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 1 }), cacheMiddleware: true }) },
+    {
+      eventBridge: new EventBridgeClient({
+        ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 1 }),
+        cacheMiddleware: true,
+      }),
+    },
     network,
   ).eventBridge;
   const { maxEventBytes } = benchReceiverConfig();
@@ -75,7 +90,13 @@ export async function runBreakdown(cases: readonly { label: string; raw: Prepare
       const base64 = event.body ?? '';
       const decoded = Buffer.from(base64, 'base64');
       if (decoded.toString('base64') !== base64) throw new Error('breakdown: the event body is not canonical base64');
-      const entry = buildBusEntry({ source: 'amani', eventBusName: 'amani-webhooks-bench', detailType: 'profile_update', metadata, bodyJson: parsed.json });
+      const entry = buildBusEntry({
+        source: 'amani',
+        eventBusName: 'amani-webhooks-bench',
+        detailType: 'profile_update',
+        metadata,
+        bodyJson: parsed.json,
+      });
       const steps: Array<[StepName, () => unknown]> = [
         ['floor', () => floor(body, signature, 'amani-webhooks-bench')],
         ['readRawBody (base64 decode + re-encode check)', () => readRawBody(event, 1024 * 1024)],
@@ -89,10 +110,24 @@ export async function runBreakdown(cases: readonly { label: string; raw: Prepare
         // lengths alone; the exact UTF-8 count runs only when the bound comes near the limit.
         [
           'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)',
-          () => busEntrySizeAtMost(buildBusEntry({ source: 'amani', eventBusName: 'amani-webhooks-bench', detailType: 'profile_update', metadata, bodyJson: parsed.json }), parsed.json, body.length),
+          () =>
+            busEntrySizeAtMost(
+              buildBusEntry({
+                source: 'amani',
+                eventBusName: 'amani-webhooks-bench',
+                detailType: 'profile_update',
+                metadata,
+                bodyJson: parsed.json,
+              }),
+              parsed.json,
+              body.length,
+            ),
         ],
         ['exact UTF-8 entry size (busEntrySize, only near the limit)', () => busEntrySize(entry)],
-        ['SDK PutEvents send (product client, no network)', () => eventBridge.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal: AbortSignal.timeout(1500) })],
+        [
+          'SDK PutEvents send (product client, no network)',
+          () => eventBridge.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal: AbortSignal.timeout(1500) }),
+        ],
         ['same, client with cacheMiddleware and no per-call options', () => cached.send(new PutEventsCommand({ Entries: [entry] }))],
       ];
       if (wire === 'compact body') steps.push(['canonical form (pythonJsonDumpsBytes)', () => pythonJsonDumpsBytes(body)]);

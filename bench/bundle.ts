@@ -46,14 +46,25 @@ export function readStackBundling(repoRoot: string): StackBundling {
     assumed.push(name);
     return fallback;
   };
-  const bool = (name: string, fallback: boolean) => pick(name, new RegExp(`\\b${name}:\\s*(true|false)\\b`), (m) => m[1] === 'true', fallback);
+  const bool = (name: string, fallback: boolean) =>
+    pick(name, new RegExp(`\\b${name}:\\s*(true|false)\\b`), (m) => m[1] === 'true', fallback);
   return {
-    banner: pick('ESM_REQUIRE_BANNER', /ESM_REQUIRE_BANNER\s*=\s*("(?:[^"\\]|\\.)*")/, (m) => JSON.parse(m[1] as string) as string, KNOWN_BANNER),
+    banner: pick(
+      'ESM_REQUIRE_BANNER',
+      /ESM_REQUIRE_BANNER\s*=\s*("(?:[^"\\]|\\.)*")/,
+      (m) => JSON.parse(m[1] as string) as string,
+      KNOWN_BANNER,
+    ),
     target: pick('runtime', /Runtime\.NODEJS_(\d+)_X/, (m) => `node${m[1]}`, 'node24'),
     minify: bool('minify', true),
     sourceMap: bool('sourceMap', true),
     sourcesContent: bool('sourcesContent', false),
-    mainFields: pick('mainFields', /mainFields:\s*\[([^\]]*)\]/, (m) => [...(m[1] as string).matchAll(/'([^']+)'/g)].map((f) => f[1] as string), ['module', 'main']),
+    mainFields: pick(
+      'mainFields',
+      /mainFields:\s*\[([^\]]*)\]/,
+      (m) => [...(m[1] as string).matchAll(/'([^']+)'/g)].map((f) => f[1] as string),
+      ['module', 'main'],
+    ),
     stackSdk: pick('bundleAwsSDK', /bundleAwsSDK:\s*(true|false)/, (m) => (m[1] === 'true' ? 'bundled' : 'external'), 'external'),
     nodeOptions: pick('NODE_OPTIONS', /NODE_OPTIONS:\s*'([^']*)'/, (m) => m[1] as string, '--enable-source-maps'),
     assumed,

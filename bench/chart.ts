@@ -65,16 +65,23 @@ export function renderChart(options: ChartOptions): string {
       const value = decade * step;
       if (value > yMax * 1.0001 || value < yMin * 0.9999) continue;
       const py = y(value).toFixed(1);
-      parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py}" y2="${py}" stroke="${step === 1 ? '#d0d0d0' : '#eeeeee'}"/>`);
-      parts.push(`<text x="${MARGIN.left - 8}" y="${py}" text-anchor="end" dominant-baseline="middle" fill="#333333">${formatTime(value)}</text>`);
+      parts.push(
+        `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py}" y2="${py}" stroke="${step === 1 ? '#d0d0d0' : '#eeeeee'}"/>`,
+      );
+      parts.push(
+        `<text x="${MARGIN.left - 8}" y="${py}" text-anchor="end" dominant-baseline="middle" fill="#333333">${formatTime(value)}</text>`,
+      );
     }
   }
   for (let bytes = 1024; bytes <= xMax; bytes *= 2) {
     if (bytes < xMin) continue;
     const px = x(bytes).toFixed(1);
     const major = Math.log2(bytes / 1024) % 2 === 0;
-    parts.push(`<line x1="${px}" x2="${px}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}" stroke="${major ? '#d0d0d0' : '#eeeeee'}"/>`);
-    if (major) parts.push(`<text x="${px}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle" fill="#333333">${formatBytes(bytes)}</text>`);
+    parts.push(
+      `<line x1="${px}" x2="${px}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}" stroke="${major ? '#d0d0d0' : '#eeeeee'}"/>`,
+    );
+    if (major)
+      parts.push(`<text x="${px}" y="${MARGIN.top + plotHeight + 18}" text-anchor="middle" fill="#333333">${formatBytes(bytes)}</text>`);
   }
   parts.push(
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#888888"/>`,
@@ -85,9 +92,12 @@ export function renderChart(options: ChartOptions): string {
   options.series.forEach((series, index) => {
     const path = series.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.bytes).toFixed(1)},${y(p.ms).toFixed(1)}`).join(' ');
     const width = series.reference ? 1.2 : 2.2;
-    parts.push(`<path d="${path}" fill="none" stroke="${series.color}" stroke-width="${width}"${series.dash ? ` stroke-dasharray="${series.dash}"` : ''}/>`);
+    parts.push(
+      `<path d="${path}" fill="none" stroke="${series.color}" stroke-width="${width}"${series.dash ? ` stroke-dasharray="${series.dash}"` : ''}/>`,
+    );
     if (!series.reference) {
-      for (const p of series.points) parts.push(`<circle cx="${x(p.bytes).toFixed(1)}" cy="${y(p.ms).toFixed(1)}" r="3.2" fill="${series.color}"/>`);
+      for (const p of series.points)
+        parts.push(`<circle cx="${x(p.bytes).toFixed(1)}" cy="${y(p.ms).toFixed(1)}" r="3.2" fill="${series.color}"/>`);
     }
     const ly = MARGIN.top + 10 + index * 22;
     const lx = MARGIN.left + plotWidth + 18;

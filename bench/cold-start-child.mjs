@@ -37,7 +37,7 @@ if (module) {
     const answer = await module.handler(event, context);
     outcome = answer && typeof answer === 'object' ? String(answer.statusCode ?? answer.outcome ?? 'ok') : 'ok';
   } catch (error) {
-    outcome = `error: ${error && error.name}: ${error && error.message}`;
+    outcome = `error: ${error?.name}: ${error?.message}`;
   }
 }
 const served = performance.now();

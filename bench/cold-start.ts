@@ -22,7 +22,6 @@ import { webhookEvent } from '../local/api-gateway-events';
 import type { BundleResult } from './bundle';
 import { median, seededRandom, shuffled } from './stats';
 
-
 /** What the rotation schedule sends (ROTATE_PAYLOAD in infra/constructs/token-rotation.ts). */
 export const ROTATION_SCHEDULE_PAYLOAD = { action: 'rotate' } as const;
 
@@ -86,7 +85,12 @@ export async function runColdStarts(options: {
   aws.putSecret(SECRET_NAMES.credentials, JSON.stringify(credentials));
 
   try {
-    const delivery = prepareDelivery({ payload: payloadOfSize('profile_update', 1024, 3), token: webhookToken, authMode: 'signature', wire: 'python' });
+    const delivery = prepareDelivery({
+      payload: payloadOfSize('profile_update', 1024, 3),
+      token: webhookToken,
+      authMode: 'signature',
+      wire: 'python',
+    });
     const events = {
       receiver: join(scratch, 'receiver-event.json'),
       rotator: join(scratch, 'rotator-event.json'),
@@ -129,7 +133,14 @@ export async function runColdStarts(options: {
 
     const variants: ColdStartVariant[] = [
       { id: 'node', fn: 'baseline', label: 'baseline: empty node process', args: [], entry: '-', nodeOptions: options.stackNodeOptions },
-      { id: 'node-tsx', fn: 'baseline', label: 'baseline: empty node --import tsx process', args: ['--import', 'tsx'], entry: '-', nodeOptions: options.stackNodeOptions },
+      {
+        id: 'node-tsx',
+        fn: 'baseline',
+        label: 'baseline: empty node --import tsx process',
+        args: ['--import', 'tsx'],
+        entry: '-',
+        nodeOptions: options.stackNodeOptions,
+      },
     ];
     for (const fn of ['receiver', 'rotator'] as const) {
       for (const bundle of options.bundles.filter((b) => b.fn === fn)) {
@@ -164,10 +175,17 @@ export async function runColdStarts(options: {
 
     const probe = (variant: ColdStartVariant): Promise<ColdStartSample> => {
       const fn = variant.fn === 'baseline' ? 'receiver' : variant.fn;
-      const environment = { ...lambdaEnvironment(fn, fn === 'receiver' ? 512 : 256), ...(variant.nodeOptions ? { NODE_OPTIONS: variant.nodeOptions } : {}) };
+      const environment = {
+        ...lambdaEnvironment(fn, fn === 'receiver' ? 512 : 256),
+        ...(variant.nodeOptions ? { NODE_OPTIONS: variant.nodeOptions } : {}),
+      };
       return new Promise((resolve, reject) => {
         const started = performance.now();
-        const process_ = spawn(process.execPath, [...variant.args, child, variant.entry, events[fn]], { cwd: repoRoot, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
+        const process_ = spawn(process.execPath, [...variant.args, child, variant.entry, events[fn]], {
+          cwd: repoRoot,
+          env: environment,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         process_.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

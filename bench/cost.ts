@@ -22,22 +22,26 @@ export const PRICE_SOURCES: readonly { readonly item: string; readonly price: st
   {
     item: 'API Gateway REST API requests',
     price: '$3.50 per million (first 333 million per month; $2.80 for the next 667 million)',
-    source: 'https://aws.amazon.com/api-gateway/pricing/ ; AWS whitepaper "Best Practices for Designing Amazon API Gateway Private APIs and Private Integration", Table 4 (https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html)',
+    source:
+      'https://aws.amazon.com/api-gateway/pricing/ ; AWS whitepaper "Best Practices for Designing Amazon API Gateway Private APIs and Private Integration", Table 4 (https://docs.aws.amazon.com/whitepapers/latest/best-practices-api-gateway-private-apis-integration/cost-optimization.html)',
   },
   {
     item: 'Lambda requests',
     price: '$0.20 per million',
-    source: 'https://aws.amazon.com/lambda/pricing/ (as quoted by cloudchipr.com/blog/aws-lambda-pricing and the lambda_local_runner cost notes)',
+    source:
+      'https://aws.amazon.com/lambda/pricing/ (as quoted by cloudchipr.com/blog/aws-lambda-pricing and the lambda_local_runner cost notes)',
   },
   {
     item: 'Lambda duration, arm64',
     price: '$0.0000133334 per GB-second (first 7.5 billion GB-s per month), billed per 1 ms; INIT phase billed too since 2025-08-01',
-    source: 'https://aws.amazon.com/lambda/pricing/ (as quoted by cloudchipr.com/blog/aws-lambda-pricing); INIT billing: https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase',
+    source:
+      'https://aws.amazon.com/lambda/pricing/ (as quoted by cloudchipr.com/blog/aws-lambda-pricing); INIT billing: https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase',
   },
   {
     item: 'EventBridge custom events (PutEvents)',
     price: '$1.00 per million events; each 64 KB chunk of an event is billed as one event',
-    source: 'https://aws.amazon.com/eventbridge/pricing/ (as quoted by cloudburn.io, "Amazon EventBridge Pricing", March 2026, and hykell.com); 1 MB maximum event size since 2026-01-29 (AWS Compute Blog, as reported by bitslovers.com)',
+    source:
+      'https://aws.amazon.com/eventbridge/pricing/ (as quoted by cloudburn.io, "Amazon EventBridge Pricing", March 2026, and hykell.com); 1 MB maximum event size since 2026-01-29 (AWS Compute Blog, as reported by bitslovers.com)',
   },
   {
     item: 'Secrets Manager',

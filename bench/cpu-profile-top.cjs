@@ -21,7 +21,8 @@ const name = (node) =>
 const totals = new Map();
 for (const [id, time] of selfTime) {
   const chain = [];
-  for (let current = id, level = 0; current !== undefined && level < Number(depthArg); level++, current = parents.get(current)) chain.push(name(nodes.get(current)));
+  for (let current = id, level = 0; current !== undefined && level < Number(depthArg); level++, current = parents.get(current))
+    chain.push(name(nodes.get(current)));
   const key = chain.join(' < ');
   totals.set(key, (totals.get(key) ?? 0) + time);
 }

@@ -22,7 +22,15 @@ import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-r
 import { loadReceiverConfig, toReceiverEnvironment, type ReceiverConfig } from '../lambda/receiver/env';
 import { webhookEvent } from '../local/api-gateway-events';
 import { lambdaContext } from '../local/lambda-context';
-import { BENCH_TOKEN, callsTo, cannedAnswers, naiveEventBridgeClient, noNetworkHandler, withoutNetwork, type NoNetworkHandler } from './no-network';
+import {
+  BENCH_TOKEN,
+  callsTo,
+  cannedAnswers,
+  naiveEventBridgeClient,
+  noNetworkHandler,
+  withoutNetwork,
+  type NoNetworkHandler,
+} from './no-network';
 import { seededRandom, shuffled, summarise, type Summary } from './stats';
 
 export const BENCH_ENVIRONMENT = toReceiverEnvironment({
@@ -99,7 +107,14 @@ export function floor(body: Buffer, signature: Buffer, eventBusName: string): st
   const text = body.toString('utf8');
   const parsed = JSON.parse(text) as { event?: unknown };
   return JSON.stringify({
-    Entries: [{ Source: 'amani', DetailType: typeof parsed.event === 'string' ? parsed.event : 'webhook', Detail: text, EventBusName: eventBusName }],
+    Entries: [
+      {
+        Source: 'amani',
+        DetailType: typeof parsed.event === 'string' ? parsed.event : 'webhook',
+        Detail: text,
+        EventBusName: eventBusName,
+      },
+    ],
   });
 }
 
@@ -109,12 +124,20 @@ export function naiveReceiver(client: EventBridgeClient, eventBusName: string): 
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     const presented = Buffer.from(event.headers['Webhook-Signature'] ?? '', 'base64');
     const digest = createHmac('sha256', KEY).update(body).digest();
-    if (presented.length !== digest.length || !timingSafeEqual(digest, presented)) return { statusCode: 401, body: '{"message":"Unauthorized"}' };
+    if (presented.length !== digest.length || !timingSafeEqual(digest, presented))
+      return { statusCode: 401, body: '{"message":"Unauthorized"}' };
     const text = body.toString('utf8');
     const payload = JSON.parse(text) as { event?: unknown };
     await client.send(
       new PutEventsCommand({
-        Entries: [{ Source: 'amani', DetailType: typeof payload.event === 'string' ? payload.event : 'webhook', Detail: text, EventBusName: eventBusName }],
+        Entries: [
+          {
+            Source: 'amani',
+            DetailType: typeof payload.event === 'string' ? payload.event : 'webhook',
+            Detail: text,
+            EventBusName: eventBusName,
+          },
+        ],
       }),
     );
     return { statusCode: 200, body: '{"ok":true}' };
@@ -234,8 +257,23 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
         }
       }
     }
-    const results = Object.fromEntries([...samples].map(([name, values]) => [name, summarise(values)])) as Partial<Record<VariantName, Summary>>;
-    cases.push({ label: size.label, targetBytes: size.bytes, rawBodyBytes: raw.body.length, compactBodyBytes: compact.body.length, results });
+    const results = Object.fromEntries([...samples].map(([name, values]) => [name, summarise(values)])) as Partial<
+      Record<VariantName, Summary>
+    >;
+    cases.push({
+      label: size.label,
+      targetBytes: size.bytes,
+      rawBodyBytes: raw.body.length,
+      compactBodyBytes: compact.body.length,
+      results,
+    });
   }
-  return { cases, secretReads: callsTo(network, 'GetSecretValue'), receiversBuilt, putEvents: callsTo(network, 'PutEvents'), loggedBytesPerDelivery, prepared };
+  return {
+    cases,
+    secretReads: callsTo(network, 'GetSecretValue'),
+    receiversBuilt,
+    putEvents: callsTo(network, 'PutEvents'),
+    loggedBytesPerDelivery,
+    prepared,
+  };
 }

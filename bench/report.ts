@@ -46,7 +46,8 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[],
   return [line(headers), line(rule), ...rows.map(line)].join('\n');
 }
 
-const dollars = (value: number) => (value >= 0.1 ? `$${value.toFixed(2)}` : value >= 0.001 ? `$${value.toFixed(3)}` : `$${value.toFixed(4)}`);
+const dollars = (value: number) =>
+  value >= 0.1 ? `$${value.toFixed(2)}` : value >= 0.001 ? `$${value.toFixed(3)}` : `$${value.toFixed(4)}`;
 const pass = (ok: boolean) => (ok ? 'PASS' : '**FAIL**');
 
 function ratio(sizeCase: SizeCase, variant: VariantName, baseline: VariantName): number {
@@ -100,14 +101,31 @@ export function evaluateBars(run: BenchRun): BarRow[] {
     measured: `${run.durationSeconds.toFixed(0)} s`,
     ok: run.durationSeconds < run.timeLimitSeconds,
   });
-  rows.push({ bar: 'never run by `npm test`', limit: 'not collected by jest', measured: run.jestIsolation.detail, ok: run.jestIsolation.ok });
+  rows.push({
+    bar: 'never run by `npm test`',
+    limit: 'not collected by jest',
+    measured: run.jestIsolation.detail,
+    ok: run.jestIsolation.ok,
+  });
   return rows;
 }
 
 function hotPathTable(sizeCase: SizeCase): string {
   const families: Array<{ family: string; bytes: number; floor: VariantName; naive: VariantName; variants: VariantName[] }> = [
-    { family: 'raw-body match', bytes: sizeCase.rawBodyBytes, floor: 'floor-raw', naive: 'naive-raw', variants: ['floor-raw', 'naive-raw', 'full-raw', 'full-raw-logged'] },
-    { family: 'canonical form', bytes: sizeCase.compactBodyBytes, floor: 'floor-canonical', naive: 'naive-canonical', variants: ['floor-canonical', 'naive-canonical', 'full-canonical'] },
+    {
+      family: 'raw-body match',
+      bytes: sizeCase.rawBodyBytes,
+      floor: 'floor-raw',
+      naive: 'naive-raw',
+      variants: ['floor-raw', 'naive-raw', 'full-raw', 'full-raw-logged'],
+    },
+    {
+      family: 'canonical form',
+      bytes: sizeCase.compactBodyBytes,
+      floor: 'floor-canonical',
+      naive: 'naive-canonical',
+      variants: ['floor-canonical', 'naive-canonical', 'full-canonical'],
+    },
   ];
   const rows: string[][] = [];
   for (const family of families) {
@@ -126,7 +144,16 @@ function hotPathTable(sizeCase: SizeCase): string {
       ]);
     }
   }
-  return table(['case', 'variant', 'body', 'median', 'p99', 'x floor', 'x naive', 'samples'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']);
+  return table(['case', 'variant', 'body', 'median', 'p99', 'x floor', 'x naive', 'samples'], rows, [
+    'l',
+    'l',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+  ]);
 }
 
 const STEP_ORDER: StepName[] = [
@@ -147,7 +174,10 @@ const STEP_ORDER: StepName[] = [
 
 function breakdownTable(rows: readonly BreakdownRow[]): string {
   const headers = ['step', ...rows.map((row) => `${row.label}, ${row.wire} (${formatBytes(row.bodyBytes)})`)];
-  const body = STEP_ORDER.map((step) => [step, ...rows.map((row) => (row.steps[step] === undefined ? '-' : formatMicros(row.steps[step] as number)))]);
+  const body = STEP_ORDER.map((step) => [
+    step,
+    ...rows.map((row) => (row.steps[step] === undefined ? '-' : formatMicros(row.steps[step] as number))),
+  ]);
   return table(headers, body, ['l', ...rows.map(() => 'r' as const)]);
 }
 
@@ -195,7 +225,10 @@ export function bundlingVerdicts(cold: ColdStartResult): BundlingVerdict[] {
 export function renderBenchmarks(run: BenchRun): string {
   const bars = evaluateBars(run);
   const out: string[] = [];
-  const date = run.startedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const date = run.startedAt
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
   out.push(
     '# Benchmarks',
     '',
@@ -221,7 +254,7 @@ export function renderBenchmarks(run: BenchRun): string {
   out.push(
     '## 1. Hot path, in process',
     '',
-    'One delivery = one API Gateway REST proxy event (body base64-encoded, as the stack\'s binary media type `*/*` delivers it) through the variant. Bodies are realistic Amani-like JSON with non-ASCII names (`payloadOfSize` in local/amani-sender.ts), signed the way Amani signs (HMAC-SHA256 of CPython\'s `json.dumps`):',
+    "One delivery = one API Gateway REST proxy event (body base64-encoded, as the stack's binary media type `*/*` delivers it) through the variant. Bodies are realistic Amani-like JSON with non-ASCII names (`payloadOfSize` in local/amani-sender.ts), signed the way Amani signs (HMAC-SHA256 of CPython's `json.dumps`):",
     '',
     '- **raw-body match**: the body on the wire is exactly the `json.dumps` text (`wire: python`), so the first HMAC matches;',
     '- **canonical form**: the body is compact `JSON.stringify` output (`wire: compact`); the raw HMAC fails and the receiver must rebuild the `json.dumps` form (lambda/core/python-json.ts) and HMAC that.',
@@ -230,7 +263,7 @@ export function renderBenchmarks(run: BenchRun): string {
     '',
     '- **floor**: HMAC-SHA256 of the body bytes + UTF-8 decode + `JSON.parse` + `JSON.stringify` of the PutEvents request holding the entry (Detail = the body text). The least any receiver that authenticates, parses and forwards can do.',
     '- **naive receiver**: base64-decode, HMAC of the raw body, `JSON.parse`, one `PutEvents` (Detail = the body text) through a stock `EventBridgeClient` with the same no-network handler. For the canonical rows it is given a signature over the raw compact bytes (a naive receiver would otherwise reject them: that is the bug the canonical form fixes).',
-    '- **full handler**: `buildReceiver(config, clients)` with the product\'s defaults (`loadReceiverConfig`) and the product\'s own clients (`createReceiverClients()`), whose `requestHandler` is swapped for a handler that never opens a socket and answers canned AWS JSON responses (bench/no-network.ts): middy, API Gateway adaptation, secret cache, verification, canonical form when needed, validation, mapping, retry loop, and the SDK\'s serialisation, SigV4 signing and response parsing all run.',
+    "- **full handler**: `buildReceiver(config, clients)` with the product's defaults (`loadReceiverConfig`) and the product's own clients (`createReceiverClients()`), whose `requestHandler` is swapped for a handler that never opens a socket and answers canned AWS JSON responses (bench/no-network.ts): middy, API Gateway adaptation, secret cache, verification, canonical form when needed, validation, mapping, retry loop, and the SDK's serialisation, SigV4 signing and response parsing all run.",
     '- **INFO logs + EMF metrics on**: the full handler as deployed (POWERTOOLS_LOG_LEVEL=INFO, metrics enabled), stdout swapped for a null sink that counts bytes.',
     '',
     `Logs and metrics are **silenced** in every other full-handler row: the bench sets POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true before the receivers are built. Variants run round-robin in small batches, in a freshly shuffled order every round, after an untimed warm-up; each delivery is timed on its own (performance.now). Samples per variant: ${run.hotSettings.map((s) => `${s.label} ${s.samples} (batches of ${s.batch})`).join(', ')}.`,
@@ -244,13 +277,22 @@ export function renderBenchmarks(run: BenchRun): string {
     '',
     `The product's INFO log line and EMF metrics add ${Object.entries(run.hot.loggedBytesPerDelivery)
       .map(([label, bytes]) => `${bytes} bytes at ${label}`)
-      .join(', ')} of stdout per delivery. Secrets Manager was read ${run.hot.secretReads} time(s) for ${run.hot.receiversBuilt} receivers built during the hot path (one initial load each).`,
+      .join(
+        ', ',
+      )} of stdout per delivery. Secrets Manager was read ${run.hot.secretReads} time(s) for ${run.hot.receiversBuilt} receivers built during the hot path (one initial load each).`,
     '',
   );
 
   // What dominates.
   const failed = bars.filter((bar) => !bar.ok);
-  out.push('### What dominates', '', 'Each step of a delivery timed alone (medians, same bodies, interleaved):', '', breakdownTable(run.breakdown), '');
+  out.push(
+    '### What dominates',
+    '',
+    'Each step of a delivery timed alone (medians, same bodies, interleaved):',
+    '',
+    breakdownTable(run.breakdown),
+    '',
+  );
   out.push(...dominanceNotes(run), '');
   out.push(...fixesApplied(run), '');
   if (failed.length === 0) out.push('All bars pass in this run.', '');
@@ -266,14 +308,31 @@ export function renderBenchmarks(run: BenchRun): string {
     '',
     table(
       ['function', 'SDK', 'index.mjs', 'gzip -9', 'index.mjs.map', 'esbuild time'],
-      run.bundles.map((bundle) => [bundle.fn, bundle.sdk, formatBytes(bundle.bytes), formatBytes(bundle.gzipBytes), formatBytes(bundle.mapBytes), formatMicros(bundle.buildMs)]),
+      run.bundles.map((bundle) => [
+        bundle.fn,
+        bundle.sdk,
+        formatBytes(bundle.bytes),
+        formatBytes(bundle.gzipBytes),
+        formatBytes(bundle.mapBytes),
+        formatMicros(bundle.buildMs),
+      ]),
       ['l', 'l', 'r', 'r', 'r', 'r'],
     ),
     '',
     `A cold start here is a fresh \`node\` process (Node.js ${run.machine.node}; Lambda runs Node.js 24) that imports the entry and serves one request with it, with the function's environment as the stack sets it (NODE_OPTIONS=\`${run.bundling.nodeOptions}\`, POWERTOOLS_LOG_LEVEL=INFO) and its AWS clients pointed through AWS_ENDPOINT_URL at the local AWS emulator (local/aws-emulator.ts; the rotator also talks to the Amani simulator), both served from the bench's parent process over HTTP. The receiver serves one signed 1 KiB delivery (secret read + PutEvents); the rotator serves the rotation schedule's payload \`${JSON.stringify(ROTATION_SCHEDULE_PAYLOAD)}\` (credentials read, Amani login, token read, secret read; the rotation is recent, so it is skipped). "start -> answered" is measured inside the child from process start; "wall" adds spawning and exiting as seen by the parent. Medians of ${run.cold.rounds} interleaved rounds after a discarded warm-up round (page cache and tsx's transform cache are warm, as they would be on a warm host).`,
     '',
     table(
-      ['variant', 'bundle raw / gzip', 'start -> answered', 'import', 'first request', 'wall', 'CJS files from node_modules', 'x empty node', 'answer'],
+      [
+        'variant',
+        'bundle raw / gzip',
+        'start -> answered',
+        'import',
+        'first request',
+        'wall',
+        'CJS files from node_modules',
+        'x empty node',
+        'answer',
+      ],
       run.cold.rows.map((row) => coldRow(row, baseline, (id) => byId.get(id))),
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l'],
     ),
@@ -411,7 +470,9 @@ function fixesApplied(run: BenchRun): string[] {
   const exactRuns = bounds.some((bound) => bound > limit);
   const now = (label: string, form: 'raw' | 'canonical') => {
     const sizeCase = run.hot.cases.find((c) => c.label === label);
-    return sizeCase ? formatRatio(form === 'raw' ? ratio(sizeCase, 'full-raw', 'floor-raw') : ratio(sizeCase, 'full-canonical', 'floor-canonical')) : '-';
+    return sizeCase
+      ? formatRatio(form === 'raw' ? ratio(sizeCase, 'full-raw', 'floor-raw') : ratio(sizeCase, 'full-canonical', 'floor-canonical'))
+      : '-';
   };
   return [
     '### Fixes applied (found by this benchmark)',
@@ -428,7 +489,12 @@ function fixesApplied(run: BenchRun): string[] {
     '',
     table(
       ['case', 'before the fixes', 'with the fixes (same run)', 'this run'],
-      FIXES_MEASURED.rows.map((row) => [`${row.form === 'raw' ? 'raw-body match' : 'canonical form'}, ${row.label}`, formatRatio(row.before), formatRatio(row.after), now(row.label, row.form)]),
+      FIXES_MEASURED.rows.map((row) => [
+        `${row.form === 'raw' ? 'raw-body match' : 'canonical form'}, ${row.label}`,
+        formatRatio(row.before),
+        formatRatio(row.after),
+        now(row.label, row.form),
+      ]),
       ['l', 'r', 'r', 'r'],
     ),
   ];
@@ -477,14 +543,18 @@ function dominanceNotes(run: BenchRun): string[] {
         ? `At ${sizeCase.label} the raw 2x bar is out of reach for any receiver that publishes through the AWS SDK v3 on this machine: one PutEvents call alone costs ${formatRatio(sdkRatio)} the floor, ${sdkRatio > 1 ? 'more than the whole headroom (1x the floor) the bar leaves' : 'most of the headroom the bar leaves'}, and the naive receiver, which does only the floor's work and that call, is at ${formatRatio(naive)}.`
         : `At ${sizeCase.label} one PutEvents call costs ${formatRatio(sdkRatio)} the floor and the naive receiver is at ${formatRatio(naive)}: the SDK leaves room for the 2x bar.`,
     );
-    const canonicalBound = ((sizeCase.results['naive-canonical']?.median ?? Number.NaN) + (compact.steps[TRANSCODER_STEP] ?? Number.NaN)) / floorCompact;
+    const canonicalBound =
+      ((sizeCase.results['naive-canonical']?.median ?? Number.NaN) + (compact.steps[TRANSCODER_STEP] ?? Number.NaN)) / floorCompact;
     bars.push(
       `For the canonical form at ${sizeCase.label}, the naive receiver plus the \`json.dumps\` transcoder alone (work no canonical-form receiver can skip) come to ${formatRatio(canonicalBound)} the floor: ${canonicalBound > 4 ? 'above the 4x bar, so it is out of reach the same way.' : "under the 4x bar, so what is left over it is the handler's own overhead."}`,
     );
   }
   reading.push(bars.join(' '));
   const vsNaive = run.hot.cases
-    .map((c) => `${c.label} ${formatRatio(ratio(c, 'full-raw', 'naive-raw'))} raw / ${formatRatio(ratio(c, 'full-canonical', 'naive-canonical'))} canonical`)
+    .map(
+      (c) =>
+        `${c.label} ${formatRatio(ratio(c, 'full-raw', 'naive-raw'))} raw / ${formatRatio(ratio(c, 'full-canonical', 'naive-canonical'))} canonical`,
+    )
     .join(', ');
   const small = run.hot.cases.find((c) => c.targetBytes <= 2048);
   const fixed = small ? (small.results['full-raw']?.median ?? Number.NaN) - (small.results['naive-raw']?.median ?? Number.NaN) : Number.NaN;
@@ -505,7 +575,7 @@ function dominanceNotes(run: BenchRun): string[] {
 function productExtras(run: BenchRun, raw: BreakdownRow): string {
   const step = (name: StepName) => raw.steps[name] ?? 0;
   const extras: Array<[string, number]> = [
-    ["the base64 re-encode check in readRawBody (beyond the decode every receiver does)", step(REENCODE_STEP)],
+    ['the base64 re-encode check in readRawBody (beyond the decode every receiver does)', step(REENCODE_STEP)],
     ['a second hash of the body (SHA-256 for bodySha256)', step('SHA-256 of the body (bodySha256)')],
     ['the bus entry and its size bound', step('bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)')],
   ];
@@ -552,7 +622,9 @@ function recommendation(verdicts: readonly BundlingVerdict[], run: BenchRun): st
         `One tree-shaken, minified file is compiled in one go, while the external SDK is resolved and loaded file by file from node_modules (${externalFiles(run)} CommonJS files by the end of the first request, each a resolution, a read and a compile); the bundled zip is bigger (${bundledExtra(run)} more gzipped), which costs far less to download than the difference, and the function then runs the SDK version the tests ran against (the code relies on recent client options such as \`throwOnRequestTimeout\`).`,
     );
   } else if (allExternal) {
-    lines.push(`Use the runtime's SDK (\`bundleAwsSDK: false\`, \`@aws-sdk/*\` external) for both functions. ${verdicts.map(describe).join('; ')}.`);
+    lines.push(
+      `Use the runtime's SDK (\`bundleAwsSDK: false\`, \`@aws-sdk/*\` external) for both functions. ${verdicts.map(describe).join('; ')}.`,
+    );
   } else {
     lines.push(`Mixed result, per function: ${verdicts.map((v) => `${describe(v)} -> ${v.faster}`).join('; ')}.`);
   }
@@ -579,7 +651,19 @@ export function renderCost(run: BenchRun): string {
     '## Per million deliveries (USD)',
     '',
     table(
-      ['delivery', 'body', 'Lambda billed ms', 'API Gateway', 'Lambda requests', 'Lambda duration', 'EventBridge (64 KB chunks)', 'Secrets Manager', 'CloudWatch Logs', 'cold starts (INIT)', 'total'],
+      [
+        'delivery',
+        'body',
+        'Lambda billed ms',
+        'API Gateway',
+        'Lambda requests',
+        'Lambda duration',
+        'EventBridge (64 KB chunks)',
+        'Secrets Manager',
+        'CloudWatch Logs',
+        'cold starts (INIT)',
+        'total',
+      ],
       run.cost.rows.map((row) => [
         row.input.label,
         formatBytes(row.input.bodyBytes),
@@ -596,7 +680,7 @@ export function renderCost(run: BenchRun): string {
       ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    'API Gateway and EventBridge are most of the bill; the receiver\'s own compute is a few percent of it, and the Secrets Manager cache makes its line negligible. Making the hot path faster (section 1 of benchmarks.md) changes the Lambda line by cents per million: it matters for latency and headroom, not for cost.',
+    "API Gateway and EventBridge are most of the bill; the receiver's own compute is a few percent of it, and the Secrets Manager cache makes its line negligible. Making the hot path faster (section 1 of benchmarks.md) changes the Lambda line by cents per million: it matters for latency and headroom, not for cost.",
     '',
     '## How each line is computed',
     '',
@@ -605,13 +689,20 @@ export function renderCost(run: BenchRun): string {
     `- **Lambda duration**: ${a.memoryMb} MB arm64 (RECEIVER_MEMORY_MB in infra/stack.ts), billed per started millisecond: PutEvents round trip (assumed ${a.putEventsRoundTripMs} ms, not measurable here) + the measured in-process median as deployed (INFO logs and metrics on; the canonical rows add the logging overhead measured on the raw rows) divided by the vCPU share of ${a.memoryMb} MB (${a.memoryMb}/${a.fullVcpuMb} = ${(a.memoryMb / a.fullVcpuMb).toFixed(2)} vCPU), assuming one core of this machine does the work of one Graviton vCPU. Each extra 10 ms of waiting adds ${dollars(1_000_000 * (a.memoryMb / 1024) * 0.01 * PRICES.lambdaArmPerGbSecond)} per million.`,
     `- **EventBridge**: one PutEvents entry per delivery, billed per started 64 KB of event (entry size as the product computes it + about ${a.eventEnvelopeBytes} bytes of envelope). A 256 KiB delivery is several billed events; since 2026-01-29 events up to 1 MB are accepted.`,
     `- **Secrets Manager**: measured at most one GetSecretValue per TTL (${a.secretCacheTtlSeconds} s) per container plus the initial read of each new container; assumed ${a.warmContainers} warm container(s) all month, ${a.deliveriesPerMonth.toLocaleString('en')} deliveries per month and ${(a.coldStartRate * 100).toFixed(0)}% of deliveries on a new container. The fixed $${PRICES.secretsManagerPerSecretMonth.toFixed(2)} per secret per month (two secrets) is not per delivery and not included.`,
-    `- **CloudWatch Logs**: the product's INFO line and EMF metrics (measured: ${Object.entries(run.hot.loggedBytesPerDelivery).map(([label, bytes]) => `${bytes} B at ${label}`).join(', ')}) + Lambda's START/END/REPORT lines (assumed ${a.platformLogBytes} B) + one API Gateway access-log line (assumed ${a.accessLogBytes} B), at $${PRICES.cloudWatchLogsIngestPerGb.toFixed(2)}/GB ingested; storage (retention) not included.`,
+    `- **CloudWatch Logs**: the product's INFO line and EMF metrics (measured: ${Object.entries(run.hot.loggedBytesPerDelivery)
+      .map(([label, bytes]) => `${bytes} B at ${label}`)
+      .join(
+        ', ',
+      )}) + Lambda's START/END/REPORT lines (assumed ${a.platformLogBytes} B) + one API Gateway access-log line (assumed ${a.accessLogBytes} B), at $${PRICES.cloudWatchLogsIngestPerGb.toFixed(2)}/GB ingested; storage (retention) not included.`,
     `- **Cold starts**: INIT is billed since 2025-08-01; measured start -> answered for the bundled receiver ${formatMicros(run.cost.coldStartMs)} here, scaled by the vCPU share like the hot path, at ${(a.coldStartRate * 100).toFixed(0)}% of deliveries.`,
     '- Not included: data transfer (the answers are a few bytes), KMS requests for the secret (one per secret read), the rotator (a few invocations a month), alarms and the dashboard (fixed monthly).',
     '',
     '## Prices used',
     '',
-    table(['item', 'price', 'source'], PRICE_SOURCES.map((p) => [p.item, p.price, p.source])),
+    table(
+      ['item', 'price', 'source'],
+      PRICE_SOURCES.map((p) => [p.item, p.price, p.source]),
+    ),
     '',
     'The prices were read on the date above from the pages listed (AWS pages, or third-party pages quoting them when the AWS page itself was not reachable from here); check https://calculator.aws before relying on them.',
     '',

@@ -75,7 +75,15 @@ function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
       source: 'amani',
       eventBusName: 'amani-webhooks-bench',
       detailType: 'profile_update',
-      metadata: { deliveryId: digest, receivedAt: new Date().toISOString(), authMode: 'signature', signatureForm: form, tokenGeneration: 'current', bodySha256: digest, requestId: '2f8b1d0e-5c1a-4e0b-9a57-0d6b1d7a9e21' },
+      metadata: {
+        deliveryId: digest,
+        receivedAt: new Date().toISOString(),
+        authMode: 'signature',
+        signatureForm: form,
+        tokenGeneration: 'current',
+        bodySha256: digest,
+        requestId: '2f8b1d0e-5c1a-4e0b-9a57-0d6b1d7a9e21',
+      },
       bodyJson: parsed.json,
     }),
   );
@@ -128,16 +136,27 @@ async function main(): Promise<number> {
   const bundles = await phase('bundling', async () => {
     const results: BundleResult[] = [];
     for (const fn of FUNCTIONS) {
-      for (const sdk of ['bundled', 'external'] as const) results.push(await bundleFunction(REPO_ROOT, join(SCRATCH, 'bundles'), fn, sdk, bundling));
+      for (const sdk of ['bundled', 'external'] as const)
+        results.push(await bundleFunction(REPO_ROOT, join(SCRATCH, 'bundles'), fn, sdk, bundling));
     }
     return results;
   });
   const cold = await phase('cold starts', () =>
-    runColdStarts({ repoRoot: REPO_ROOT, scratch: join(SCRATCH, 'cold-start'), bundles, stackNodeOptions: bundling.nodeOptions, rounds: quick ? 3 : 15 }),
+    runColdStarts({
+      repoRoot: REPO_ROOT,
+      scratch: join(SCRATCH, 'cold-start'),
+      bundles,
+      stackNodeOptions: bundling.nodeOptions,
+      rounds: quick ? 3 : 15,
+    }),
   );
 
   // Cost, from the measured figures.
-  const assumptions = { ...DEFAULT_ASSUMPTIONS, memoryMb: receiverMemoryMb(), secretCacheTtlSeconds: benchReceiverConfig().secretCacheTtlMs / 1000 };
+  const assumptions = {
+    ...DEFAULT_ASSUMPTIONS,
+    memoryMb: receiverMemoryMb(),
+    secretCacheTtlSeconds: benchReceiverConfig().secretCacheTtlMs / 1000,
+  };
   const coldStartMs = cold.rows.find((row) => row.variant.id === `receiver-sdk-${bundling.stackSdk}`)?.total ?? Number.NaN;
   const costInputs: CostInput[] = [];
   for (const sizeCase of hot.cases) {
@@ -146,7 +165,13 @@ async function main(): Promise<number> {
     const logged = sizeCase.results['full-raw-logged']?.median ?? fullRaw;
     const loggingOverhead = Math.max(0, logged - fullRaw);
     const productLogBytes = hot.loggedBytesPerDelivery[sizeCase.label] ?? 0;
-    costInputs.push({ label: `${sizeCase.label}, raw match`, bodyBytes: sizeCase.rawBodyBytes, entryBytes: entryBytes(prepared.raw, 'raw'), cpuMs: logged, productLogBytes });
+    costInputs.push({
+      label: `${sizeCase.label}, raw match`,
+      bodyBytes: sizeCase.rawBodyBytes,
+      entryBytes: entryBytes(prepared.raw, 'raw'),
+      cpuMs: logged,
+      productLogBytes,
+    });
     costInputs.push({
       label: `${sizeCase.label}, canonical form`,
       bodyBytes: sizeCase.compactBodyBytes,
@@ -159,11 +184,19 @@ async function main(): Promise<number> {
 
   // Chart.
   const seriesOf = (variant: keyof (typeof hot.cases)[number]['results'], bytesOf: 'rawBodyBytes' | 'compactBodyBytes', factor = 1) =>
-    hot.cases.filter((c) => c.results[variant]).map((c) => ({ bytes: c[bytesOf], ms: (c.results[variant]?.median ?? Number.NaN) * factor }));
+    hot.cases
+      .filter((c) => c.results[variant])
+      .map((c) => ({ bytes: c[bytesOf], ms: (c.results[variant]?.median ?? Number.NaN) * factor }));
   const series: ChartSeries[] = [
     { label: 'floor (raw-match bodies)', color: '#111111', points: seriesOf('floor-raw', 'rawBodyBytes') },
     { label: '2x floor (raw-match bar)', color: '#111111', dash: '6 4', reference: true, points: seriesOf('floor-raw', 'rawBodyBytes', 2) },
-    { label: '4x floor (canonical bar)', color: '#777777', dash: '2 4', reference: true, points: seriesOf('floor-canonical', 'compactBodyBytes', 4) },
+    {
+      label: '4x floor (canonical bar)',
+      color: '#777777',
+      dash: '2 4',
+      reference: true,
+      points: seriesOf('floor-canonical', 'compactBodyBytes', 4),
+    },
     { label: 'naive receiver (raw match)', color: '#e69f00', points: seriesOf('naive-raw', 'rawBodyBytes') },
     { label: 'full handler, raw match', color: '#0072b2', points: seriesOf('full-raw', 'rawBodyBytes') },
     { label: 'full handler, canonical form', color: '#d55e00', points: seriesOf('full-canonical', 'compactBodyBytes') },

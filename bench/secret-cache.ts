@@ -31,7 +31,13 @@ export interface CacheScenario {
 export interface CacheResult {
   readonly scenarios: CacheScenario[];
   /** Forged deliveries: forced refreshes, bounded by one per SECRET_REFRESH_MIN_INTERVAL (informative). */
-  readonly forged: { readonly deliveries: number; readonly minIntervalMs: number; readonly calls: number; readonly elapsedMs: number; readonly allowedCalls: number };
+  readonly forged: {
+    readonly deliveries: number;
+    readonly minIntervalMs: number;
+    readonly calls: number;
+    readonly elapsedMs: number;
+    readonly allowedCalls: number;
+  };
 }
 
 const SECRET_RTT_MS = 15;
@@ -93,7 +99,9 @@ export async function runSecretCache(options: { sequential: number; concurrent: 
     for (let index = 0; index < options.sequential; index++) {
       answers.push(await box.handler(index % 4 === 3 ? compact.event : raw.event, context()));
     }
-    scenarios.push(scenario(`${options.sequential.toLocaleString('en')} sequential deliveries`, '1', defaults.secretCacheTtlMs, started, box, answers));
+    scenarios.push(
+      scenario(`${options.sequential.toLocaleString('en')} sequential deliveries`, '1', defaults.secretCacheTtlMs, started, box, answers),
+    );
   }
 
   // 2. Concurrent deliveries on a cold container (nothing cached, the load takes a round trip).
@@ -103,9 +111,20 @@ export async function runSecretCache(options: { sequential: number; concurrent: 
     // Concurrent invocations of one handler share Powertools' per-container metrics store: all
     // but one find it already flushed and warn on stderr; keep the console clean.
     const answers = await silenced(() =>
-      Promise.all(Array.from({ length: options.concurrent }, (_, index) => box.handler(index % 2 === 0 ? raw.event : compact.event, context()))),
+      Promise.all(
+        Array.from({ length: options.concurrent }, (_, index) => box.handler(index % 2 === 0 ? raw.event : compact.event, context())),
+      ),
     );
-    scenarios.push(scenario(`${options.concurrent} concurrent deliveries, cold container`, String(options.concurrent), defaults.secretCacheTtlMs, started, box, answers));
+    scenarios.push(
+      scenario(
+        `${options.concurrent} concurrent deliveries, cold container`,
+        String(options.concurrent),
+        defaults.secretCacheTtlMs,
+        started,
+        box,
+        answers,
+      ),
+    );
   }
 
   // 3. Short TTL: sequential deliveries across several expiries, then a concurrent burst right
@@ -117,8 +136,19 @@ export async function runSecretCache(options: { sequential: number; concurrent: 
     const answers: APIGatewayProxyResult[] = [];
     while (performance.now() - started < 4.2 * ttlMs) answers.push(await box.handler(raw.event, context()));
     await new Promise((resolve) => setTimeout(resolve, ttlMs));
-    answers.push(...(await silenced(() => Promise.all(Array.from({ length: options.concurrent }, () => box.handler(raw.event, context()))))));
-    scenarios.push(scenario(`short TTL (${ttlMs} ms): sequential for ${Math.round(4.2 * ttlMs)} ms, then ${options.concurrent} concurrent after an expiry`, `1, then ${options.concurrent}`, ttlMs, started, box, answers));
+    answers.push(
+      ...(await silenced(() => Promise.all(Array.from({ length: options.concurrent }, () => box.handler(raw.event, context()))))),
+    );
+    scenarios.push(
+      scenario(
+        `short TTL (${ttlMs} ms): sequential for ${Math.round(4.2 * ttlMs)} ms, then ${options.concurrent} concurrent after an expiry`,
+        `1, then ${options.concurrent}`,
+        ttlMs,
+        started,
+        box,
+        answers,
+      ),
+    );
   }
 
   // Informative: forged deliveries force a re-read (a rotation may have happened), shared and
@@ -126,7 +156,7 @@ export async function runSecretCache(options: { sequential: number; concurrent: 
   const minIntervalMs = 200;
   const box = container({ secretRefreshMinIntervalMs: minIntervalMs });
   await box.handler(raw.event, context()); // warm: the one initial load
-  const forgedEvent = { ...raw.event, headers: { ...raw.event.headers, 'Webhook-Signature': 'A'.repeat(43) + '=' } };
+  const forgedEvent = { ...raw.event, headers: { ...raw.event.headers, 'Webhook-Signature': `${'A'.repeat(43)}=` } };
   forgedEvent.multiValueHeaders = Object.fromEntries(Object.entries(forgedEvent.headers).map(([key, value]) => [key, [value as string]]));
   const started = performance.now();
   // A 401 publishes a single-metric EMF line even with metrics disabled; keep the console clean.

@@ -72,7 +72,11 @@ async function main() {
     const used = process.cpuUsage(cpuBefore);
     samples.cpu.push((used.user + used.system) / 1000);
   };
-  const figures = (samples: Samples) => ({ wallMs: median(samples.wall), wallP95Ms: percentile(samples.wall, 95), cpuMs: median(samples.cpu) });
+  const figures = (samples: Samples) => ({
+    wallMs: median(samples.wall),
+    wallP95Ms: percentile(samples.wall, 95),
+    cpuMs: median(samples.cpu),
+  });
 
   // Floor: the four calls a sync cannot avoid, made directly on a warm SDK client (the rotator too
   // logs in to Amani on every run: its credentials are read each time).
@@ -92,15 +96,23 @@ async function main() {
   for (let run = 0; run < 30; run++) for (const once of [floor, warmSync, coldSync]) await timed(warmUp, once);
   const afterWarmUp = { ...aws.calls };
   const amaniAfterWarmUp = amani.requests.length;
-  const samples = { floor: { wall: [], cpu: [] } as Samples, warm: { wall: [], cpu: [] } as Samples, cold: { wall: [], cpu: [] } as Samples };
-  const plan = shuffled([...Array(RUNS).fill('floor'), ...Array(RUNS).fill('warm'), ...Array(RUNS).fill('cold')] as Array<keyof typeof samples>, random);
+  const samples = {
+    floor: { wall: [], cpu: [] } as Samples,
+    warm: { wall: [], cpu: [] } as Samples,
+    cold: { wall: [], cpu: [] } as Samples,
+  };
+  const plan = shuffled(
+    [...Array(RUNS).fill('floor'), ...Array(RUNS).fill('warm'), ...Array(RUNS).fill('cold')] as Array<keyof typeof samples>,
+    random,
+  );
   for (const kind of plan) await timed(samples[kind], kind === 'floor' ? floor : kind === 'warm' ? warmSync : coldSync);
   const floorFigures = figures(samples.floor);
   const warm = figures(samples.warm);
   const cold = figures(samples.cold);
   // The floor makes the same calls as a sync: subtract its share.
   const syncRuns = 2 * RUNS;
-  const perRun = (operation: string) => ((aws.calls[operation] ?? 0) - (afterWarmUp[operation] ?? 0) - (operation === 'GetSecretValue' ? 2 * RUNS : 0)) / syncRuns;
+  const perRun = (operation: string) =>
+    ((aws.calls[operation] ?? 0) - (afterWarmUp[operation] ?? 0) - (operation === 'GetSecretValue' ? 2 * RUNS : 0)) / syncRuns;
   const amaniPerRun = (amani.requests.length - amaniAfterWarmUp - 2 * RUNS) / syncRuns;
 
   const vcpuShare = MEMORY_MB / FULL_VCPU_MB;

@@ -35,7 +35,12 @@ export function readTokenSecret(target: Target): Promise<TokenSecret> {
 /** Deliveries in the fallback queue, visible or in flight. */
 export async function queueDepth(target: Target): Promise<number> {
   const answer = await sqs(target).send(
-    new GetQueueAttributesCommand({ QueueUrl: target.fallbackQueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: target.fallbackQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
-  return Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(answer.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return (
+    Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(answer.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 }

@@ -70,7 +70,8 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
       target,
       values,
       args,
-      print: (human, data) => io.out(json ? `${JSON.stringify(warnings.length > 0 ? { ...data, warnings } : data, null, 2)}\n` : `${human}\n`),
+      print: (human, data) =>
+        io.out(json ? `${JSON.stringify(warnings.length > 0 ? { ...data, warnings } : data, null, 2)}\n` : `${human}\n`),
       progress: (text) => io.err(`${text}\n`),
       warn: (text) => {
         warnings.push(text);
@@ -92,7 +93,11 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
     const failure = describeFailure(error);
     const errorName = (error as { name?: unknown } | undefined)?.name;
     io.err(`${command?.name ?? PROGRAM} failed: ${failure.message}\n${failure.hint ? `${failure.hint}\n` : ''}`);
-    fail('failed', failure.message, { name: typeof errorName === 'string' ? errorName : 'Error', cause: failure.kind, ...(failure.hint ? { hint: failure.hint } : {}) });
+    fail('failed', failure.message, {
+      name: typeof errorName === 'string' ? errorName : 'Error',
+      cause: failure.kind,
+      ...(failure.hint ? { hint: failure.hint } : {}),
+    });
     return EXIT.failed;
   }
 }
@@ -112,8 +117,12 @@ function parseCommandLine(command: Command, argv: readonly string[]): { values: 
     // Node's messages are long and generic; say what was wrong in one line.
     const e = error as NodeJS.ErrnoException;
     const option = /'(-{1,2}[^' ]+)/.exec(e.message)?.[1];
-    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''} for ${command.name}`.replace('  ', ' '));
-    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option ?? 'an option'} ${/argument missing|argument is ambiguous/.test(e.message) ? 'needs a value' : 'takes no value'}`);
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION')
+      throw new UsageError(`unknown option ${option ?? ''} for ${command.name}`.replace('  ', ' '));
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new UsageError(
+        `${option ?? 'an option'} ${/argument missing|argument is ambiguous/.test(e.message) ? 'needs a value' : 'takes no value'}`,
+      );
     throw new UsageError(e.message.split('\n')[0] ?? 'invalid arguments');
   }
 }

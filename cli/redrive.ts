@@ -6,7 +6,13 @@
  * delete republishes that one delivery on the next redrive: consumers deduplicate on
  * `detail.metadata.deliveryId`.
  */
-import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { EventPublisher } from '../lambda/adapters/event-bus';
 
@@ -60,7 +66,9 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
       if (busRefused) {
         // Not attempted: make it visible again at once for the next redrive.
         await sqs
-          .send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }))
+          .send(
+            new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }),
+          )
           .catch(() => undefined);
         continue;
       }
@@ -86,7 +94,9 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
         report.failures.push({ deliveryId: parked.deliveryId, reason: published.reason });
         busRefused = true;
         await sqs
-          .send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }))
+          .send(
+            new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }),
+          )
           .catch(() => undefined);
       }
     }
@@ -94,7 +104,9 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
       const deleted = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: done }));
       for (const failure of deleted.Failed ?? []) {
         // Published but not deleted: it will be republished by a later redrive (a duplicate, not a loss).
-        report.failures.push({ reason: `published, but deleting message ${failure.Id} failed (${failure.Code}); it will be redriven again` });
+        report.failures.push({
+          reason: `published, but deleting message ${failure.Id} failed (${failure.Code}); it will be redriven again`,
+        });
       }
     }
     options.onProgress?.(report);
@@ -102,10 +114,14 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
     if (busRefused) break;
   }
   const attributes = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: options.queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   report.remaining =
-    Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   return report;
 }
 

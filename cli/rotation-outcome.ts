@@ -41,7 +41,7 @@ export function describeFailedRotation(request: { readonly revokePrevious: boole
     return {
       tokenState: 'rotated',
       lines: [
-        "token state       ROTATED: Amani had a new token (the rotation took effect before it failed); the sync stored it, deliveries are accepted",
+        'token state       ROTATED: Amani had a new token (the rotation took effect before it failed); the sync stored it, deliveries are accepted',
         graceEnd ? `                  the previous token is accepted until ${graceEnd}` : '                  no previous token is accepted',
         ...(request.revokePrevious && graceEnd
           ? ['                  the previous token was NOT revoked: run `npx amani-webhooks rotate --revoke-previous` again to revoke it']

@@ -102,14 +102,20 @@ const arn = (allowed: string, pattern: string) => matching(allowed, new RegExp(`
 
 const contextKeys = z.object({
   // --- public contract ---
-  stage: withDefault(matching('letters, digits and hyphens, starting with a letter, at most 24 characters', /^[A-Za-z][A-Za-z0-9-]{0,23}$/), 'dev'),
+  stage: withDefault(
+    matching('letters, digits and hyphens, starting with a letter, at most 24 characters', /^[A-Za-z][A-Za-z0-9-]{0,23}$/),
+    'dev',
+  ),
   amaniBaseUrl: withDefault(amaniBaseUrl(), DEFAULT_AMANI_BASE_URL),
   authMode: withDefault(authMode(), RECEIVER_DEFAULTS.authMode),
   signatureHeader: withDefault(headerName(), RECEIVER_DEFAULTS.signatureHeader),
   tokenHeader: withDefault(headerName(), RECEIVER_DEFAULTS.tokenHeader),
   events: withDefault(amaniEventNames(), [...AMANI_EVENTS]),
   eventSource: withDefault(eventSource(), RECEIVER_DEFAULTS.eventSource),
-  rotationSchedule: withDefault(z.string({ error: 'must be a string' }).min(1, 'rate(<n> minutes|hours|days) or cron(<6 fields>)'), 'rate(30 days)'),
+  rotationSchedule: withDefault(
+    z.string({ error: 'must be a string' }).min(1, 'rate(<n> minutes|hours|days) or cron(<6 fields>)'),
+    'rate(30 days)',
+  ),
   previousTokenGraceMinutes: withDefault(
     wholeNumber(0, MAX_PREVIOUS_TOKEN_GRACE_MINUTES, `from 0 to ${MAX_PREVIOUS_TOKEN_GRACE_MINUTES} (7 days)`),
     ROTATOR_DEFAULTS.previousTokenGraceMinutes,
@@ -123,9 +129,14 @@ const contextKeys = z.object({
   // Unset: true exactly for stage "prod" (derived below).
   production: optional(booleanFlag()),
   credentialsSecret: optional(
-    matching('the name or ARN of an existing Secrets Manager secret', new RegExp(`^(${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$`)),
+    matching(
+      'the name or ARN of an existing Secrets Manager secret',
+      new RegExp(`^(${PARTITION}:secretsmanager:[a-z0-9-]+:\\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$`),
+    ),
   ),
-  credentialsSecretKmsKeyArn: optional(arn('the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)', 'kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+')),
+  credentialsSecretKmsKeyArn: optional(
+    arn('the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)', 'kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+'),
+  ),
   throttlingRateLimit: withDefault(wholeNumber(1, 10000, 'from 1 to 10000 (requests per second)'), 50),
   throttlingBurstLimit: withDefault(wholeNumber(1, 5000, 'from 1 to 5000 (requests)'), 100),
   archiveRetentionDays: withDefault(wholeNumber(0, 3650, 'from 0 (keep forever) to 3650'), 30),
@@ -141,7 +152,9 @@ const contextKeys = z.object({
   ),
   tracing: withDefault(booleanFlag(), false),
   logLevel: withDefault(logLevel(), 'INFO'),
-  alarmTopicArn: optional(arn('the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>)', 'sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?')),
+  alarmTopicArn: optional(
+    arn('the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>)', 'sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}(\\.fifo)?'),
+  ),
   authFailureAlarmThreshold: withDefault(wholeNumber(1, 100000, 'from 1 to 100000 (failures per 5 minutes)'), 10),
   disableEventsOnDelete: withDefault(booleanFlag(), true),
   rotationOverdueAfterHours: optional(wholeNumber(1, 87840, 'from 1 to 87840 (hours)')),
@@ -279,7 +292,9 @@ function closestKey(key: string): string | undefined {
   for (const known of CONTEXT_KEYS as string[]) {
     const candidate = known.toLowerCase();
     const distance = editDistance(lower, candidate);
-    const close = distance <= Math.max(2, Math.floor(candidate.length / 4)) || (lower.length >= 5 && (candidate.startsWith(lower) || lower.startsWith(candidate)));
+    const close =
+      distance <= Math.max(2, Math.floor(candidate.length / 4)) ||
+      (lower.length >= 5 && (candidate.startsWith(lower) || lower.startsWith(candidate)));
     if (close && (!best || distance < best.distance)) best = { key: known, distance };
   }
   return best?.key;

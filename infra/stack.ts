@@ -1,5 +1,5 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { RECEIVER_DEFAULTS, toReceiverEnvironment } from '../lambda/receiver/env';
 import type { AppConfig } from './config';
 import { AmaniRegistration } from './constructs/amani-registration';
@@ -23,7 +23,7 @@ export const RECEIVER_FALLBACK_BUDGET_MS = RECEIVER_DEFAULTS.fallbackBudgetMs;
 export const RECEIVER_TIMEOUT = Duration.millis(RECEIVER_PUBLISH_BUDGET_MS + RECEIVER_FALLBACK_BUDGET_MS + 5000);
 const API_GATEWAY_INTEGRATION_TIMEOUT = Duration.seconds(29);
 if (RECEIVER_TIMEOUT.toMilliseconds() >= API_GATEWAY_INTEGRATION_TIMEOUT.toMilliseconds()) {
-  throw new Error('The receiver timeout must stay below API Gateway\'s 29 s integration timeout');
+  throw new Error("The receiver timeout must stay below API Gateway's 29 s integration timeout");
 }
 
 /**
@@ -167,8 +167,16 @@ export class AmaniWebhooksStack extends Stack {
         : 'Amani API credentials secret (existing; a partial ARN when named by name)',
     );
     output('FallbackQueueUrl', fallback.queue.queueUrl, 'Deliveries the bus refused, to redrive');
-    output('RotatorFunctionName', rotation.rotator.function.functionName, 'Rotator: {"action":"sync"}, {"action":"rotate","force":true}, {"action":"rotate","revokePrevious":true}');
-    output('RegistrationFunctionName', registration.handler.function.functionName, 'Invoke with {"action":"register"} after filling the credentials secret');
+    output(
+      'RotatorFunctionName',
+      rotation.rotator.function.functionName,
+      'Rotator: {"action":"sync"}, {"action":"rotate","force":true}, {"action":"rotate","revokePrevious":true}',
+    );
+    output(
+      'RegistrationFunctionName',
+      registration.handler.function.functionName,
+      'Invoke with {"action":"register"} after filling the credentials secret',
+    );
     output('RegistrationStatus', registration.statusMessage, 'Result of the registration with Amani at the last deploy');
     output('RotationFailureQueueUrl', rotation.failureQueue.queueUrl, 'Rotator invocations given up by the scheduler or Lambda');
     output('MetricsNamespace', config.metricsNamespace, 'CloudWatch namespace of the receiver and rotator metrics');
@@ -177,6 +185,10 @@ export class AmaniWebhooksStack extends Stack {
     output('AuthMode', config.authMode, 'How deliveries authenticate: signature or token');
     output('SignatureHeader', config.signatureHeader, 'Header carrying the HMAC in signature mode');
     output('TokenHeader', config.tokenHeader, 'Header carrying the token in token mode');
-    output('SecretCacheTtlSeconds', String(config.secretCacheTtlSeconds), 'A replaced or revoked token is refused by every receiver within this many seconds');
+    output(
+      'SecretCacheTtlSeconds',
+      String(config.secretCacheTtlSeconds),
+      'A replaced or revoked token is refused by every receiver within this many seconds',
+    );
   }
 }

@@ -57,8 +57,17 @@ export interface DeliveryAnswer {
   readonly body: string;
 }
 
-export async function sendDelivery(url: string, delivery: Pick<PreparedDelivery, 'body' | 'headers'>, timeoutMs = 15_000): Promise<DeliveryAnswer> {
-  const response = await fetch(url, { method: 'POST', headers: delivery.headers, body: delivery.body, signal: AbortSignal.timeout(timeoutMs) });
+export async function sendDelivery(
+  url: string,
+  delivery: Pick<PreparedDelivery, 'body' | 'headers'>,
+  timeoutMs = 15_000,
+): Promise<DeliveryAnswer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: delivery.headers,
+    body: delivery.body,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
   return { status: response.status, body: await response.text() };
 }
 
@@ -102,7 +111,12 @@ export function samplePayload(event: string, seed = Math.floor(Math.random() * 1
   };
   const base: Record<string, unknown> = { event, created_at: new Date().toISOString(), profile };
   if (event.startsWith('document_')) {
-    base.document = { id: randomUUID(), type: ['ID', 'PA', 'DL', 'SE'][seed % 4], status: ['UPLOADED', 'APPROVED', 'REJECTED'][seed % 3], version: 1 };
+    base.document = {
+      id: randomUUID(),
+      type: ['ID', 'PA', 'DL', 'SE'][seed % 4],
+      status: ['UPLOADED', 'APPROVED', 'REJECTED'][seed % 3],
+      version: 1,
+    };
   }
   if (event === 'zip_file_create') base.zip_file = { url: `https://example.invalid/exports/${profileId}.zip`, size_bytes: 1048576 + seed };
   if (event === 'video_call_status_change') base.video_call = { id: randomUUID(), status: 'COMPLETED', duration_seconds: 184.5 };
@@ -116,7 +130,12 @@ export function payloadOfSize(event: string, targetBytes: number, seed = 1): Rec
   payload.history = history;
   let i = 0;
   while (Buffer.byteLength(JSON.stringify(payload)) < targetBytes) {
-    history.push({ at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`, by: PEOPLE[i % PEOPLE.length]!.last_name, note: `Güncelleme ${i}`, score: i / 7 });
+    history.push({
+      at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+      by: PEOPLE[i % PEOPLE.length]!.last_name,
+      note: `Güncelleme ${i}`,
+      score: i / 7,
+    });
     i++;
   }
   return payload;

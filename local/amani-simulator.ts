@@ -224,7 +224,11 @@ function parseBody(text: string): unknown {
 function answerWithFault(fault: SimulatorFault, apply: () => Answer, send: Send, request: IncomingMessage, later: Timers): void {
   switch (fault.kind) {
     case 'fail-before':
-      return send({ status: fault.status, body: { detail: `simulated ${fault.status}` } }, undefined, fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {});
+      return send(
+        { status: fault.status, body: { detail: `simulated ${fault.status}` } },
+        undefined,
+        fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {},
+      );
     case 'fail-after':
       apply();
       return send({ status: fault.status, body: { detail: `simulated ${fault.status}` } });
@@ -274,7 +278,12 @@ class SimulatedAmani {
     } else if (options.initialToken !== undefined) {
       this.webhookToken = options.initialToken;
       this.tokenHistory.push(this.webhookToken);
-      this.registration = { id: randomUUID(), url: '', signature_enabled: true, events: Object.fromEntries(this.events.map((event) => [event, false])) };
+      this.registration = {
+        id: randomUUID(),
+        url: '',
+        signature_enabled: true,
+        events: Object.fromEntries(this.events.map((event) => [event, false])),
+      };
     }
     this.routes = {
       login: (body) => this.login(body),
@@ -329,7 +338,8 @@ class SimulatedAmani {
 
   private refresh(body: unknown): Answer {
     const { refresh } = asObject(body);
-    if (typeof refresh !== 'string' || !this.refreshTokens.has(refresh)) return { status: 401, body: { detail: 'Token is invalid or expired' } };
+    if (typeof refresh !== 'string' || !this.refreshTokens.has(refresh))
+      return { status: 401, body: { detail: 'Token is invalid or expired' } };
     const access = this.generateToken();
     this.accessTokens.set(access, { expired: false });
     return { status: 200, body: { access } };
@@ -346,7 +356,10 @@ class SimulatedAmani {
       url: input.url as string,
       signature_enabled: typeof input.signature_enabled === 'boolean' ? input.signature_enabled : (previous?.signature_enabled ?? false),
       events: Object.fromEntries(
-        this.events.map((event) => [event, typeof input[event] === 'boolean' ? (input[event] as boolean) : (previous?.events[event] ?? false)]),
+        this.events.map((event) => [
+          event,
+          typeof input[event] === 'boolean' ? (input[event] as boolean) : (previous?.events[event] ?? false),
+        ]),
       ),
     };
     if (this.webhookToken === undefined) this.setWebhookToken(this.generateToken());
@@ -357,8 +370,10 @@ class SimulatedAmani {
   private registrationProblems(input: Record<string, unknown>): string[] {
     const problems: string[] = [];
     if (typeof input.url !== 'string' || input.url === '') problems.push('url: a non-empty string is required');
-    if (input.signature_enabled !== undefined && typeof input.signature_enabled !== 'boolean') problems.push('signature_enabled: must be a boolean');
-    if (this.registration === undefined && typeof input.signature_enabled !== 'boolean') problems.push('signature_enabled: required on create');
+    if (input.signature_enabled !== undefined && typeof input.signature_enabled !== 'boolean')
+      problems.push('signature_enabled: must be a boolean');
+    if (this.registration === undefined && typeof input.signature_enabled !== 'boolean')
+      problems.push('signature_enabled: required on create');
     for (const [key, value] of Object.entries(input)) {
       if (key === 'url' || key === 'signature_enabled') continue;
       if (!this.events.includes(key)) problems.push(`${key}: unknown event`);
@@ -368,7 +383,8 @@ class SimulatedAmani {
   }
 
   private save(): void {
-    if (this.options.statePath) writeFileSync(this.options.statePath, JSON.stringify({ webhookToken: this.webhookToken, registration: this.registration }, null, 2));
+    if (this.options.statePath)
+      writeFileSync(this.options.statePath, JSON.stringify({ webhookToken: this.webhookToken, registration: this.registration }, null, 2));
   }
 }
 
@@ -413,7 +429,13 @@ function controls(
     currentToken: () => amani.webhookToken,
     tokenHistory: () => [...amani.tokenHistory],
     registration: () => amani.registration,
-    sensitiveValues: () => [...amani.tokenHistory, ...amani.users.values(), ...amani.userTokens, ...amani.accessTokens.keys(), ...amani.refreshTokens],
+    sensitiveValues: () => [
+      ...amani.tokenHistory,
+      ...amani.users.values(),
+      ...amani.userTokens,
+      ...amani.accessTokens.keys(),
+      ...amani.refreshTokens,
+    ],
     injectFault: (route, fault, schedule) => faults.add(route, fault, schedule),
     clearFaults: () => faults.clear(),
     rotateOutOfBand: () => amani.setWebhookToken(amani.generateToken()),

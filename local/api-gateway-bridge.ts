@@ -46,7 +46,10 @@ export async function startReceiverEndpoint(options: {
     }
     if (!body) return send(413, { message: 'Request Too Long' });
     try {
-      const result = await options.handler(toProxyEvent(request, url, path, body), lambdaContext({ functionName: 'amani-webhooks-receiver-local', remainingMs: options.timeoutMs ?? 10_000 }));
+      const result = await options.handler(
+        toProxyEvent(request, url, path, body),
+        lambdaContext({ functionName: 'amani-webhooks-receiver-local', remainingMs: options.timeoutMs ?? 10_000 }),
+      );
       send(result.statusCode, result.body, Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])));
     } catch {
       // What API Gateway answers when the integration fails.
@@ -115,7 +118,6 @@ function toProxyEvent(request: IncomingMessage, url: URL, path: string, body: Bu
     },
   };
 }
-
 
 function readLimited(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {

@@ -12,11 +12,9 @@ export function webhookEvent(options: {
   base64?: boolean;
 }): APIGatewayProxyEvent {
   const base64 = options.base64 ?? Buffer.isBuffer(options.body);
-  const body =
-    options.body === null ? null : base64 ? Buffer.from(options.body).toString('base64') : options.body.toString();
+  const body = options.body === null ? null : base64 ? Buffer.from(options.body).toString('base64') : options.body.toString();
   const headers = options.headers ?? {};
-  const multiValueHeaders =
-    options.multiValueHeaders ?? Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, [value]]));
+  const multiValueHeaders = options.multiValueHeaders ?? Object.fromEntries(Object.entries(headers).map(([key, value]) => [key, [value]]));
   return {
     body,
     headers,

@@ -222,7 +222,12 @@ function controls(state: EmulatorState, calls: CallLog, server: Server): AwsEmul
     secretString: (name) => state.secrets.get(name)?.find((v) => v.stages.includes('AWSCURRENT'))?.SecretString,
     parameter: (name) => state.parameters.get(name)?.Value,
     putParameter: (name, value) => {
-      state.parameters.set(name, { Value: value, Type: 'String', Version: (state.parameters.get(name)?.Version ?? 0) + 1, LastModifiedDate: Date.now() });
+      state.parameters.set(name, {
+        Value: value,
+        Type: 'String',
+        Version: (state.parameters.get(name)?.Version ?? 0) + 1,
+        LastModifiedDate: Date.now(),
+      });
       state.saveParameters();
     },
     registerFunction: (name, handler) => {
@@ -295,7 +300,12 @@ async function serve(request: IncomingMessage, response: ServerResponse, operati
   if (!incoming) return void request.socket.destroy();
   calls.count(incoming.operation);
   if (!incoming.service || !Object.hasOwn(operations, incoming.operation)) {
-    if (!response.destroyed) answerError(response, new AwsError(400, 'UnknownOperationException', `Operation ${incoming.target || '(none)'} is not emulated.`), incoming);
+    if (!response.destroyed)
+      answerError(
+        response,
+        new AwsError(400, 'UnknownOperationException', `Operation ${incoming.target || '(none)'} is not emulated.`),
+        incoming,
+      );
     return;
   }
   const { call, fault } = calls.begin(incoming.operation, incoming.input);
@@ -316,7 +326,13 @@ async function readCall(request: IncomingMessage): Promise<IncomingCall | undefi
   const invoke = request.method === 'POST' ? LAMBDA_INVOKE_PATH.exec((request.url ?? '').split('?')[0] ?? '') : null;
   if (invoke) {
     const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
-    return { target, operation: 'Invoke', service: 'lambda', input: { FunctionName: decodeURIComponent(invoke[1]!), InvocationType: invocationType, Payload: body }, jsonVersion: '1.1' };
+    return {
+      target,
+      operation: 'Invoke',
+      service: 'lambda',
+      input: { FunctionName: decodeURIComponent(invoke[1]!), InvocationType: invocationType, Payload: body },
+      jsonVersion: '1.1',
+    };
   }
   const [prefix = '', operation = ''] = target.split('.');
   const service = Object.hasOwn(SERVICE_TARGETS, prefix) ? SERVICE_TARGETS[prefix] : undefined;
@@ -356,7 +372,9 @@ async function perform(
 function refusalOf(fault: Fault | undefined, queryCompatible: boolean): AwsError | undefined {
   switch (fault?.kind) {
     case 'throttle':
-      return queryCompatible ? new AwsError(400, 'RequestThrottled', 'Rate exceeded', 'RequestThrottled;Sender') : new AwsError(400, 'ThrottlingException', 'Rate exceeded');
+      return queryCompatible
+        ? new AwsError(400, 'RequestThrottled', 'Rate exceeded', 'RequestThrottled;Sender')
+        : new AwsError(400, 'ThrottlingException', 'Rate exceeded');
     case 'server-error':
       return new AwsError(500, queryCompatible ? 'InternalError' : 'InternalFailure', 'Injected server error');
     case 'access-denied':
@@ -418,7 +436,8 @@ class EmulatorState {
   /** The queue a QueueUrl names; refused like SQS when it does not exist. */
   queueNamed(url: string): QueueMessage[] {
     const messages = this.queues.get(url.split('/').pop() ?? '');
-    if (!messages) throw new AwsError(400, 'QueueDoesNotExist', 'The specified queue does not exist.', 'AWS.SimpleQueueService.NonExistentQueue;Sender');
+    if (!messages)
+      throw new AwsError(400, 'QueueDoesNotExist', 'The specified queue does not exist.', 'AWS.SimpleQueueService.NonExistentQueue;Sender');
     return messages;
   }
 
@@ -452,7 +471,7 @@ class EmulatorState {
 }
 
 const secretArn = (name: string) => `arn:aws:secretsmanager:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:secret:${name}`;
-const secretName = (id: string) => (id.startsWith('arn:') ? id.split(':secret:')[1] ?? id : id);
+const secretName = (id: string) => (id.startsWith('arn:') ? (id.split(':secret:')[1] ?? id) : id);
 
 function secretsManagerOperations(state: EmulatorState): Operations {
   return {
@@ -469,12 +488,25 @@ function secretsManagerOperations(state: EmulatorState): Operations {
       const versions = state.secrets.get(name);
       if (!versions) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       const current = versions.find((v) => v.stages.includes(input.VersionStage ?? 'AWSCURRENT'));
-      if (!current) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT");
-      return { ARN: secretArn(name), Name: name, VersionId: current.VersionId, SecretString: current.SecretString, VersionStages: current.stages, CreatedDate: current.createdAt / 1000 };
+      if (!current)
+        throw new AwsError(
+          400,
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+        );
+      return {
+        ARN: secretArn(name),
+        Name: name,
+        VersionId: current.VersionId,
+        SecretString: current.SecretString,
+        VersionStages: current.stages,
+        CreatedDate: current.createdAt / 1000,
+      };
     },
     PutSecretValue: (input) => {
       const name = secretName(String(input.SecretId));
-      if (!state.secrets.has(name)) throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      if (!state.secrets.has(name))
+        throw new AwsError(400, 'ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
       const version = state.putSecretVersion(name, String(input.SecretString), input.ClientRequestToken);
       return { ARN: secretArn(name), Name: name, VersionId: version.VersionId, VersionStages: version.stages };
     },
@@ -510,7 +542,8 @@ function busEventOf(entry: Record<string, any>): BusEvent | { ErrorCode: string;
   } catch {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
-  if (!detail || typeof detail !== 'object' || Array.isArray(detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
+  if (!detail || typeof detail !== 'object' || Array.isArray(detail))
+    return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
   if (!entry.Source || !entry.DetailType) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source and DetailType are required.' };
   return {
     version: '0',
@@ -531,15 +564,28 @@ function sqsOperations(state: EmulatorState): Operations {
     SendMessage: (input) => {
       const messages = state.queueNamed(String(input.QueueUrl));
       const body = String(input.MessageBody ?? '');
-      if (body.length === 0) throw new AwsError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.', 'MissingParameter;Sender');
+      if (body.length === 0)
+        throw new AwsError(400, 'MissingParameter', 'The request must contain the parameter MessageBody.', 'MissingParameter;Sender');
       // SQS's documented limits: 1 MiB per message (body and attributes), and a restricted character set.
       if (SQS_INVALID_CHARACTER.test(body)) {
         throw new AwsError(400, 'InvalidMessageContents', 'Invalid characters found.', 'InvalidMessageContents;Sender');
       }
       if (Buffer.byteLength(body) + attributesBytes(input.MessageAttributes) > SQS_MAX_MESSAGE_BYTES) {
-        throw new AwsError(400, 'InvalidParameterValue', 'One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.', 'InvalidParameterValue;Sender');
+        throw new AwsError(
+          400,
+          'InvalidParameterValue',
+          'One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.',
+          'InvalidParameterValue;Sender',
+        );
       }
-      const message: QueueMessage = { MessageId: randomUUID(), Body: body, MessageAttributes: input.MessageAttributes, sentAt: Date.now(), invisibleUntil: 0, receiveCount: 0 };
+      const message: QueueMessage = {
+        MessageId: randomUUID(),
+        Body: body,
+        MessageAttributes: input.MessageAttributes,
+        sentAt: Date.now(),
+        invisibleUntil: 0,
+        receiveCount: 0,
+      };
       messages.push(message);
       state.saveQueues();
       return { MessageId: message.MessageId, MD5OfMessageBody: md5(body) };
@@ -602,7 +648,8 @@ function sqsOperations(state: EmulatorState): Operations {
   };
 }
 
-const parameterArn = (name: string) => `arn:aws:ssm:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+const parameterArn = (name: string) =>
+  `arn:aws:ssm:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
 const parameterNotFound = () => new AwsError(400, 'ParameterNotFound', 'The parameter could not be found.');
 const parameterView = (name: string, stored: StoredParameter) => ({
   Name: name,
@@ -621,14 +668,29 @@ function ssmOperations(state: EmulatorState): Operations {
       const name = String(input.Name ?? '');
       // SSM's naming rules, as far as a claim store needs them.
       if (!/^[A-Za-z0-9_.\-/]{1,1011}$/.test(name) || (name.includes('/') && !name.startsWith('/'))) {
-        throw new AwsError(400, 'ValidationException', 'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it must be fully qualified.');
+        throw new AwsError(
+          400,
+          'ValidationException',
+          'Parameter name: can\'t be prefixed with "ssm" (case-insensitive). If formed as a path, it must be fully qualified.',
+        );
       }
       const value = String(input.Value ?? '');
-      if (value.length === 0 || Buffer.byteLength(value) > 4096) throw new AwsError(400, 'ValidationException', 'Value must be 1 to 4096 bytes (standard tier).');
+      if (value.length === 0 || Buffer.byteLength(value) > 4096)
+        throw new AwsError(400, 'ValidationException', 'Value must be 1 to 4096 bytes (standard tier).');
       const existing = parameters.get(name);
-      if (existing && input.Overwrite !== true) throw new AwsError(400, 'ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+      if (existing && input.Overwrite !== true)
+        throw new AwsError(
+          400,
+          'ParameterAlreadyExists',
+          'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+        );
       const version = (existing?.Version ?? 0) + 1;
-      parameters.set(name, { Value: value, Type: String(input.Type ?? existing?.Type ?? 'String'), Version: version, LastModifiedDate: Date.now() });
+      parameters.set(name, {
+        Value: value,
+        Type: String(input.Type ?? existing?.Type ?? 'String'),
+        Version: version,
+        LastModifiedDate: Date.now(),
+      });
       state.saveParameters();
       return { Version: version, Tier: 'Standard' };
     },
@@ -685,7 +747,11 @@ function lambdaOperations(state: EmulatorState): Operations {
         return new RawAnswer(200, JSON.stringify(result ?? null), { 'x-amz-executed-version': '$LATEST' });
       } catch (error) {
         const failure = error as { name?: unknown; message?: unknown };
-        const body = { errorType: typeof failure?.name === 'string' ? failure.name : 'Error', errorMessage: typeof failure?.message === 'string' ? failure.message : String(error), trace: [] };
+        const body = {
+          errorType: typeof failure?.name === 'string' ? failure.name : 'Error',
+          errorMessage: typeof failure?.message === 'string' ? failure.message : String(error),
+          trace: [],
+        };
         return new RawAnswer(200, JSON.stringify(body), { 'x-amz-function-error': 'Unhandled', 'x-amz-executed-version': '$LATEST' });
       }
     },
@@ -767,6 +833,7 @@ function persistence(dir: string) {
     loadQueues: () => Object.entries(readJson<Record<string, QueueMessage[]>>(queuesFile, {})),
     saveQueues: (queues: Map<string, QueueMessage[]>) => writeFileSync(queuesFile, JSON.stringify(Object.fromEntries(queues), null, 2)),
     loadParameters: () => Object.entries(readJson<Record<string, StoredParameter>>(parametersFile, {})),
-    saveParameters: (parameters: Map<string, StoredParameter>) => writeFileSync(parametersFile, JSON.stringify(Object.fromEntries(parameters), null, 2)),
+    saveParameters: (parameters: Map<string, StoredParameter>) =>
+      writeFileSync(parametersFile, JSON.stringify(Object.fromEntries(parameters), null, 2)),
   };
 }

@@ -43,12 +43,15 @@ export async function describeDeployedStack(
     if (error instanceof StackNotFoundError) throw error;
     const e = error as Error;
     if (/does not exist/i.test(e.message)) {
-      throw new StackNotFoundError(`Stack ${name} does not exist in ${await client.config.region()}. Deploy it with \`npx cdk deploy -c stage=${stage}\`.`);
+      throw new StackNotFoundError(
+        `Stack ${name} does not exist in ${await client.config.region()}. Deploy it with \`npx cdk deploy -c stage=${stage}\`.`,
+      );
     }
     // Credentials, region or network: not a missing stack; the cause says which.
     throw new Error(`Could not describe stack ${name}`, { cause: error });
   }
   const missing = STACK_OUTPUTS.filter((key) => !outputs[key]);
-  if (missing.length > 0) throw new StackNotFoundError(`Stack ${name} lacks the outputs ${missing.join(', ')}; redeploy it with this version.`);
+  if (missing.length > 0)
+    throw new StackNotFoundError(`Stack ${name} lacks the outputs ${missing.join(', ')}; redeploy it with this version.`);
   return { name, region: await client.config.region(), outputs: outputs as StackOutputs };
 }

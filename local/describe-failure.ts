@@ -27,7 +27,8 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_SOCKET: 'connection closed',
 };
 
-const CREDENTIAL_ERRORS = /^(CredentialsProviderError|TokenProviderError|ExpiredToken(Exception)?|UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|SignatureDoesNotMatch)$/;
+const CREDENTIAL_ERRORS =
+  /^(CredentialsProviderError|TokenProviderError|ExpiredToken(Exception)?|UnrecognizedClientException|InvalidClientTokenId|InvalidSignatureException|SignatureDoesNotMatch)$/;
 
 const HINTS: Partial<Record<FailureKind, string>> = {
   credentials: 'Check your AWS credentials (AWS_PROFILE, `aws sso login`, or the AWS_* environment variables).',
@@ -50,7 +51,11 @@ export function describeFailure(error: unknown): FailureDescription {
     const name = typeof link.name === 'string' ? link.name : '';
     const text = typeof link.message === 'string' ? link.message.trim() : '';
     const code = typeof link.code === 'string' ? link.code : '';
-    if (CREDENTIAL_ERRORS.test(name) || /could not load credentials|security token included in the request is (invalid|expired)/i.test(text)) kind = 'credentials';
+    if (
+      CREDENTIAL_ERRORS.test(name) ||
+      /could not load credentials|security token included in the request is (invalid|expired)/i.test(text)
+    )
+      kind = 'credentials';
     else if (kind === 'other' && /region is missing|region not accepted/i.test(text)) kind = 'region';
     else if (kind === 'other' && NETWORK_CODES[code]) kind = 'network';
     // The first link speaks for itself; a cause adds only what the message does not say yet.

@@ -10,9 +10,11 @@ import { SIMULATOR_ROUTES, type AmaniSimulator, type SimulatorRoute } from './am
 
 /** Each fault, what it breaks and what to watch. */
 export const LOCAL_FAULTS = {
-  'bus-down': 'EventBridge answers every PutEvents with a server error: after its retry budget the receiver parks the delivery in the fallback queue and answers 202; clear it, then `npx amani-webhooks redrive`',
+  'bus-down':
+    'EventBridge answers every PutEvents with a server error: after its retry budget the receiver parks the delivery in the fallback queue and answers 202; clear it, then `npx amani-webhooks redrive`',
   'fallback-down': 'SQS answers every SendMessage with a server error: with bus-down too, deliveries are answered 503 (Amani retries)',
-  'secrets-down': 'Secrets Manager answers every call with a server error: a receiver with a cached token keeps serving, a rotation fails and its sync reports the token state',
+  'secrets-down':
+    'Secrets Manager answers every call with a server error: a receiver with a cached token keeps serving, a rotation fails and its sync reports the token state',
   'amani-down': "Amani's API answers 503 to everything: rotate, sync, send and status report Amani's failure",
 } as const;
 

@@ -202,12 +202,20 @@ async function startEndpointOnStack(
   const authMode = outputs.AuthMode === 'token' ? 'token' : 'signature';
   // Outputs are strings: the receiver's own loader reads them as its environment would hold them.
   const config = loadReceiverConfig({
-    ...toReceiverEnvironment({ tokenSecretId: outputs.TokenSecretArn, eventBusName: outputs.EventBusName, fallbackQueueUrl: outputs.FallbackQueueUrl, authMode }),
+    ...toReceiverEnvironment({
+      tokenSecretId: outputs.TokenSecretArn,
+      eventBusName: outputs.EventBusName,
+      fallbackQueueUrl: outputs.FallbackQueueUrl,
+      authMode,
+    }),
     SIGNATURE_HEADER: outputs.SignatureHeader,
     TOKEN_HEADER: outputs.TokenHeader,
     SECRET_CACHE_TTL_SECONDS: outputs.SecretCacheTtlSeconds,
   });
-  const receiver = buildReceiver(config, createReceiverClients()) as unknown as (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+  const receiver = buildReceiver(config, createReceiverClients()) as unknown as (
+    event: APIGatewayProxyEvent,
+    context: Context,
+  ) => Promise<APIGatewayProxyResult>;
   const endpoint = await startReceiverEndpoint({ handler: receiver, port: options.receiverPort ?? 0 });
   const runtime: LocalRuntime = {
     pid: process.pid,
@@ -251,4 +259,3 @@ function parseCredentials(secretString: string | undefined): { username: string;
     return undefined;
   }
 }
-

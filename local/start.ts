@@ -27,7 +27,9 @@ Options:
   --fresh              start from empty state
   --verbose            also print the receiver's and rotator's JSON logs and the Amani requests
   --fault <name>[:<s>] simulate an outage, for <s> seconds or until stopped (repeatable):
-${Object.entries(LOCAL_FAULTS).map(([name, what]) => `                         ${name.padEnd(14)} ${what}`).join('\n')}
+${Object.entries(LOCAL_FAULTS)
+  .map(([name, what]) => `                         ${name.padEnd(14)} ${what}`)
+  .join('\n')}
   -h, --help           this text
 
   --stage <stage>      instead of the stand-ins, use the real AWS services of the deployed stack
@@ -59,16 +61,23 @@ async function main(): Promise<number> {
       strict: true,
     }).values;
   } catch (error) {
-    process.stderr.write(`npm start: ${(error as Error).message.replace(/\. To specify .*/s, '')}\nRun \`npm start -- --help\` for usage.\n`);
+    process.stderr.write(
+      `npm start: ${(error as Error).message.replace(/\. To specify .*/s, '')}\nRun \`npm start -- --help\` for usage.\n`,
+    );
     return 2;
   }
   if (args.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  const ports = { receiver: port(args.port, '--port'), amani: port(args['amani-port'], '--amani-port'), aws: port(args['aws-port'], '--aws-port') };
+  const ports = {
+    receiver: port(args.port, '--port'),
+    amani: port(args['amani-port'], '--amani-port'),
+    aws: port(args['aws-port'], '--aws-port'),
+  };
   const grace = Number(args.grace);
-  if (args['auth-mode'] !== 'signature' && args['auth-mode'] !== 'token') throw new UsageError("--auth-mode must be 'signature' or 'token'");
+  if (args['auth-mode'] !== 'signature' && args['auth-mode'] !== 'token')
+    throw new UsageError("--auth-mode must be 'signature' or 'token'");
   if (!Number.isFinite(grace) || grace < 0) throw new UsageError('--grace must be a number of minutes (0 or more)');
   const faults: FaultSpec[] = [];
   for (const text of args.fault ?? []) {
@@ -78,7 +87,8 @@ async function main(): Promise<number> {
       throw new UsageError((error as Error).message);
     }
   }
-  if (args.stage && faults.length > 0) throw new UsageError('--fault simulates outages of the local stand-ins; with --stage the services are real');
+  if (args.stage && faults.length > 0)
+    throw new UsageError('--fault simulates outages of the local stand-ins; with --stage the services are real');
 
   if (!args.verbose) {
     // The product logs JSON lines for CloudWatch; locally the readable event lines say enough.
@@ -96,7 +106,10 @@ async function main(): Promise<number> {
     previousTokenGraceMinutes: grace,
     onEvent: printEvent,
     faults,
-    onFaultCleared: (fault) => process.stdout.write(`  fault  ${fault} cleared${fault === 'bus-down' ? ': npx amani-webhooks redrive moves the parked deliveries onto the bus' : ''}\n`),
+    onFaultCleared: (fault) =>
+      process.stdout.write(
+        `  fault  ${fault} cleared${fault === 'bus-down' ? ': npx amani-webhooks redrive moves the parked deliveries onto the bus' : ''}\n`,
+      ),
     ...(args.verbose ? { onAmaniRequest: (line: string) => process.stdout.write(`  amani  ${line}\n`) } : {}),
   });
   process.stdout.write(banner(stack.runtime, faults, args['data-dir']));
@@ -115,7 +128,12 @@ function stopSignal(): Promise<void> {
 }
 
 async function runOnDeployedStack(stage: string, region: string | undefined, port: number, dataDir: string | undefined): Promise<number> {
-  const endpoint = await startDeployedStackEndpoint({ stage, receiverPort: port, ...(region ? { region } : {}), ...(dataDir ? { dataDir } : {}) });
+  const endpoint = await startDeployedStackEndpoint({
+    stage,
+    receiverPort: port,
+    ...(region ? { region } : {}),
+    ...(dataDir ? { dataDir } : {}),
+  });
   const { runtime } = endpoint;
   process.stdout.write(
     [
@@ -125,7 +143,7 @@ async function runOnDeployedStack(stage: string, region: string | undefined, por
       `  AWS        real: token secret, bus ${runtime.eventBusName}, fallback queue (default credential chain)`,
       `  Amani      ${runtime.amaniBaseUrl} (real)`,
       '',
-      'Send a delivery signed with the stack\'s current token (read from Amani with the stack\'s credentials):',
+      "Send a delivery signed with the stack's current token (read from Amani with the stack's credentials):",
       '  npx amani-webhooks send profile_status_change',
       'Events land on the real bus; the CLI rotates through the deployed rotator. Ctrl-C stops.',
       '',
@@ -161,7 +179,9 @@ main().then(
     if (err instanceof UsageError) process.stderr.write(`npm start: ${err.message}\nRun \`npm start -- --help\` for usage.\n`);
     else if (err instanceof StackNotFoundError || err instanceof StateFolderBusyError) process.stderr.write(`${err.message}\n`);
     else if (err?.code === 'EADDRINUSE') {
-      process.stderr.write(`Port ${err.port ?? ''} is already in use. Stop what uses it, or pick another with --port/--amani-port/--aws-port (0 = any free port).\n`);
+      process.stderr.write(
+        `Port ${err.port ?? ''} is already in use. Stop what uses it, or pick another with --port/--amani-port/--aws-port (0 = any free port).\n`,
+      );
     } else {
       const failure = describeFailure(error);
       process.stderr.write(`Could not start the local mode: ${failure.message}\n${failure.hint ? `${failure.hint}\n` : ''}`);

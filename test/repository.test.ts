@@ -27,7 +27,9 @@ describe('repository', () => {
   });
 
   it.each(['bench', 'cli', 'local'])('%s/ imports nothing from test/', (dir) => {
-    const offenders = files(dir).filter((path) => /\.(ts|mjs)$/.test(path) && /from '(\.\.\/)+test\//.test(readFileSync(join(REPO, path), 'utf8')));
+    const offenders = files(dir).filter(
+      (path) => /\.(ts|mjs)$/.test(path) && /from '(\.\.\/)+test\//.test(readFileSync(join(REPO, path), 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 });

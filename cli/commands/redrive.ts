@@ -33,7 +33,10 @@ Exit: 0 all moved, 1 failed, 4 partly done (the bus refused, or a message is not
     const max = values.max === undefined ? undefined : Number(values.max);
     const dryRun = Boolean(values['dry-run']);
     const bus = new EventBridgePublisher(
-      new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 1 }), region: target.region }),
+      new EventBridgeClient({
+        ...clientOptions({ connectionTimeoutMs: 2000, requestTimeoutMs: 5000, maxAttempts: 1 }),
+        region: target.region,
+      }),
       { maxAttempts: 6, baseDelayMs: 100, maxDelayMs: 2000, attemptTimeoutMs: 5000 },
     );
     const report = await redriveQueue(sqs(target, 10_000), bus, {

@@ -42,7 +42,9 @@ Exit: 0 registered, 1 Amani or the credentials secret failed, 2 bad arguments.`,
     }
     const switches = eventSwitches(wantedEvents(values));
     await (await amaniFor(target)).registerWebhook({ url, signatureEnabled: authMode === 'signature', events: switches });
-    const enabled = Object.entries(switches).filter(([, on]) => on).map(([event]) => event);
+    const enabled = Object.entries(switches)
+      .filter(([, on]) => on)
+      .map(([event]) => event);
     print(`Registered ${url} with Amani (${authMode} mode), events: ${enabled.join(', ')}`, { ok: true, url, authMode, events: switches });
     return EXIT.ok;
   },
@@ -51,7 +53,10 @@ Exit: 0 registered, 1 Amani or the credentials secret failed, 2 bad arguments.`,
 function wantedEvents(values: OptionValues): string[] {
   const raw = values.events;
   if (raw === undefined || raw === 'all') return [...AMANI_EVENTS];
-  const wanted = String(raw).split(',').map((e) => e.trim()).filter(Boolean);
+  const wanted = String(raw)
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (wanted.length === 0) throw new UsageError(`--events needs at least one event, or all. Known: ${AMANI_EVENTS.join(', ')}`);
   const unknown = wanted.filter((event) => !(AMANI_EVENTS as readonly string[]).includes(event));
   if (unknown.length > 0) throw new UsageError(`Unknown event(s): ${unknown.join(', ')}. Known: ${AMANI_EVENTS.join(', ')}`);

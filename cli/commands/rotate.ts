@@ -68,6 +68,11 @@ async function reportFailedRotation({ target, print, progress }: CommandContext,
   }
   const report = describeFailedRotation({ revokePrevious }, sync);
   const name = (error as { name?: unknown } | undefined)?.name;
-  print(report.lines.join('\n'), { ok: false, error: { name: typeof name === 'string' ? name : 'Error', message: failure.message }, tokenState: report.tokenState, sync });
+  print(report.lines.join('\n'), {
+    ok: false,
+    error: { name: typeof name === 'string' ? name : 'Error', message: failure.message },
+    tokenState: report.tokenState,
+    sync,
+  });
   return EXIT.failed;
 }

@@ -41,9 +41,11 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
   validate(values, args) {
     const [event, ...extra] = args;
     if (!event) throw new UsageError(`send needs an event name, one of: ${AMANI_EVENTS.join(', ')}`);
-    if (!(AMANI_EVENTS as readonly string[]).includes(event)) throw new UsageError(`Unknown event "${event}". Known: ${AMANI_EVENTS.join(', ')}`);
+    if (!(AMANI_EVENTS as readonly string[]).includes(event))
+      throw new UsageError(`Unknown event "${event}". Known: ${AMANI_EVENTS.join(', ')}`);
     if (extra.length > 0) throw new UsageError(`send takes one event, got also: ${extra.join(' ')}`);
-    if (values.wire !== undefined && values.wire !== 'python' && values.wire !== 'compact') throw new UsageError('--wire must be python or compact');
+    if (values.wire !== undefined && values.wire !== 'python' && values.wire !== 'compact')
+      throw new UsageError('--wire must be python or compact');
   },
   async run({ target, values, args, print, progress }) {
     const event = args[0]!;
@@ -66,7 +68,10 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
       tokenHeader: target.tokenHeader,
       tamper,
     });
-    const how = target.authMode === 'signature' ? `signed with ${signing.which}, ${wire} wire` : `token mode: ${signing.which} in ${target.tokenHeader}, body not signed`;
+    const how =
+      target.authMode === 'signature'
+        ? `signed with ${signing.which}, ${wire} wire`
+        : `token mode: ${signing.which} in ${target.tokenHeader}, body not signed`;
     progress(`POST ${url} (${event}, ${delivery.body.length} bytes, ${how}${tamper ? ', body changed after signing' : ''})`);
     const answer = await sendDelivery(url, delivery);
     const expected = tamper || signing.refused === 'surely' ? '401' : signing.refused === 'maybe' ? '2xx or 401' : '2xx';
@@ -100,28 +105,50 @@ interface SigningToken {
 /** Amani's current token (what Amani signs with now), or the stored previous one. */
 async function signingToken(target: Target, values: OptionValues): Promise<SigningToken> {
   if (!values['previous-token']) {
-    return { token: await (await amaniFor(target)).getWebhookToken(), generation: 'current', which: "Amani's current token", refused: 'no' };
+    return {
+      token: await (await amaniFor(target)).getWebhookToken(),
+      generation: 'current',
+      which: "Amani's current token",
+      refused: 'no',
+    };
   }
   const secret = await readTokenSecret(target);
   if (!secret.previousToken) {
-    throw new Error('no previous token is stored: a rotation keeps one for its grace period (npx amani-webhooks rotate --force), an emergency rotation (--revoke-previous) keeps none');
+    throw new Error(
+      'no previous token is stored: a rotation keeps one for its grace period (npx amani-webhooks rotate --force), an emergency rotation (--revoke-previous) keeps none',
+    );
   }
   const validUntil = secret.previousTokenValidUntil;
   const graceEnd = validUntil ? Date.parse(validUntil) : Number.NEGATIVE_INFINITY;
   const now = Date.now();
   const refused = now < graceEnd ? 'no' : now < graceEnd + target.secretCacheTtlSeconds * 1000 ? 'maybe' : 'surely';
-  return { token: secret.previousToken, generation: 'previous', which: 'the previous token', ...(validUntil ? { validUntil } : {}), refused };
+  return {
+    token: secret.previousToken,
+    generation: 'previous',
+    which: 'the previous token',
+    ...(validUntil ? { validUntil } : {}),
+    refused,
+  };
 }
 
 /** What the answer means, for the cases a person might not expect. */
 function explain(status: number, signing: SigningToken, target: Target): string[] {
   const lines: string[] = [];
-  if (status === 202) lines.push('202: the bus refused the event; the delivery is parked in the fallback queue (npx amani-webhooks redrive moves it once the bus accepts)');
+  if (status === 202)
+    lines.push(
+      '202: the bus refused the event; the delivery is parked in the fallback queue (npx amani-webhooks redrive moves it once the bus accepts)',
+    );
   if (signing.generation !== 'previous') return lines;
   const ended = `the previous token's grace ended${signing.validUntil ? ` at ${signing.validUntil}` : ''}`;
-  if (signing.refused === 'no') lines.push(`the previous token is accepted until ${signing.validUntil} (its grace window); the event's metadata says tokenGeneration "previous"`);
+  if (signing.refused === 'no')
+    lines.push(
+      `the previous token is accepted until ${signing.validUntil} (its grace window); the event's metadata says tokenGeneration "previous"`,
+    );
   else if (signing.refused === 'surely') lines.push(`${ended}: the receiver must refuse it (401)`);
-  else lines.push(`${ended}: a receiver refuses it once it re-reads the secret, within ${target.secretCacheTtlSeconds} s (secretCacheTtlSeconds); until then it may still accept it`);
+  else
+    lines.push(
+      `${ended}: a receiver refuses it once it re-reads the secret, within ${target.secretCacheTtlSeconds} s (secretCacheTtlSeconds); until then it may still accept it`,
+    );
   return lines;
 }
 

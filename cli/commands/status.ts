@@ -44,7 +44,10 @@ Exit: 0 shown, 1 out of sync with Amani (run sync) or the token secret / queue u
       // Compared by hash in memory; neither token is printed.
       inSyncWithAmani: amaniToken === undefined ? null : sameToken(amaniToken, secret.token ?? ''),
       // Amani holds a token this stack never stored: another stage on the account, or Amani's dashboard.
-      changedElsewhere: amaniToken === undefined || !secret.token ? null : ![secret.token, secret.previousToken].some((stored) => sameToken(stored, amaniToken)),
+      changedElsewhere:
+        amaniToken === undefined || !secret.token
+          ? null
+          : ![secret.token, secret.previousToken].some((stored) => sameToken(stored, amaniToken)),
       tokenChangedElsewhereAt: secret.tokenChangedElsewhereAt ?? null,
       amaniError: amaniError ?? null,
       fallbackQueueDepth: depth,
@@ -58,7 +61,9 @@ Exit: 0 shown, 1 out of sync with Amani (run sync) or the token secret / queue u
         `previous token    ${state.previousTokenInGrace ? `accepted until ${graceEnd}` : graceEnd ? `expired at ${graceEnd}` : 'none'}`,
         `in sync w/ Amani  ${state.inSyncWithAmani === null ? `unknown (${amaniError})` : state.inSyncWithAmani ? 'yes' : 'NO - run sync'}`,
         ...(state.changedElsewhere
-          ? ["                  Amani's token is neither stored token: it was changed elsewhere (another stage on this Amani account, or Amani's dashboard)"]
+          ? [
+              "                  Amani's token is neither stored token: it was changed elsewhere (another stage on this Amani account, or Amani's dashboard)",
+            ]
           : []),
         `changed elsewhere ${state.tokenChangedElsewhereAt ? `last found by a sync at ${state.tokenChangedElsewhereAt} (alarm TokenChangedElsewhere)` : 'never found by a sync'}`,
         `fallback queue    ${depth} deliveries${depth > 0 ? ' - run redrive' : ''}`,

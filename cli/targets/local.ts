@@ -11,7 +11,9 @@ import { TargetNotFoundError, type Target } from '../target';
 export function localTarget(dataDir: string): Target {
   const file = runtimeFile(dataDir);
   if (!existsSync(file)) {
-    throw new TargetNotFoundError(`The local mode is not running (no ${file}). Start it with \`npm start\`, or target a deployed stack with --stage <stage>.`);
+    throw new TargetNotFoundError(
+      `The local mode is not running (no ${file}). Start it with \`npm start\`, or target a deployed stack with --stage <stage>.`,
+    );
   }
   let runtime: LocalRuntime;
   try {
@@ -20,7 +22,9 @@ export function localTarget(dataDir: string): Target {
     throw new TargetNotFoundError(`${file} is not readable JSON: restart the local mode (\`npm start\`).`);
   }
   if (!isProcessAlive(runtime.pid)) {
-    throw new TargetNotFoundError(`The local mode that wrote ${file} (pid ${runtime.pid}) is no longer running. Start it with \`npm start\`.`);
+    throw new TargetNotFoundError(
+      `The local mode that wrote ${file} (pid ${runtime.pid}) is no longer running. Start it with \`npm start\`.`,
+    );
   }
   // A local endpoint on a deployed stack uses that stack's real services and rotator.
   if (runtime.awsEndpoint) Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint, runtime.region));
@@ -39,7 +43,8 @@ export function localTarget(dataDir: string): Target {
     secretCacheTtlSeconds: runtime.secretCacheTtlSeconds,
     region: runtime.region,
     invokeRotator: async (payload) => {
-      if (runtime.stack) return (await import('./rotator-function')).invokeDeployedRotator(runtime.stack.rotatorFunctionName, runtime.region, payload);
+      if (runtime.stack)
+        return (await import('./rotator-function')).invokeDeployedRotator(runtime.stack.rotatorFunctionName, runtime.region, payload);
       const { buildLocalRotator, invokeLocally } = await import('../../local/local-rotator');
       const rotator = buildLocalRotator({
         tokenSecretId: runtime.tokenSecretId,

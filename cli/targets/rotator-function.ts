@@ -3,7 +3,9 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
 export async function invokeDeployedRotator(functionName: string, region: string, payload: Record<string, unknown>): Promise<unknown> {
   const lambda = new LambdaClient({ region });
-  const answer = await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }));
+  const answer = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(payload)) }),
+  );
   const text = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : 'null';
   if (answer.FunctionError) {
     const error = parseJson(text) as { errorMessage?: string } | undefined;

@@ -14,7 +14,11 @@ export function grantAccountClaims(role: iam.Role, actions: string[], list: bool
   role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'AmaniAccountClaims', actions, resources: [claims] }));
   if (list) {
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'ListAmaniAccountClaims', actions: ['ssm:GetParametersByPath'], resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: path })] }),
+      new iam.PolicyStatement({
+        sid: 'ListAmaniAccountClaims',
+        actions: ['ssm:GetParametersByPath'],
+        resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: path })],
+      }),
     );
   }
   Validations.of(role).acknowledge({

@@ -96,7 +96,11 @@ export class AmaniRegistration extends Construct {
       description: 'CDK provider framework (amani-webhooks registration custom resource)',
     });
     frameworkRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'WriteOwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [frameworkLogs.logGroupArn] }),
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [frameworkLogs.logGroupArn],
+      }),
     );
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: this.handler.function,

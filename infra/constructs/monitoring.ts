@@ -68,11 +68,28 @@ export class Monitoring extends Construct {
     super(scope, id);
     const prefix = `amani-webhooks-${props.stage}`;
     const receiverMetric = (metricName: string, statistic = 'Sum', period = FIVE_MINUTES) =>
-      new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName, dimensionsMap: { service: RECEIVER_SERVICE }, statistic, period });
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: RECEIVER_SERVICE },
+        statistic,
+        period,
+      });
     const rotatorMetric = (metricName: string, statistic = 'Sum', period = FIVE_MINUTES) =>
-      new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName, dimensionsMap: { service: ROTATOR_SERVICE }, statistic, period });
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName,
+        dimensionsMap: { service: ROTATOR_SERVICE },
+        statistic,
+        period,
+      });
 
-    const alarm = (name: string, description: string, metric: cloudwatch.IMetric, options: Partial<cloudwatch.CreateAlarmOptions> & { threshold: number }) => {
+    const alarm = (
+      name: string,
+      description: string,
+      metric: cloudwatch.IMetric,
+      options: Partial<cloudwatch.CreateAlarmOptions> & { threshold: number },
+    ) => {
       const created = new cloudwatch.Alarm(this, name, {
         alarmName: `${prefix}-${name}`,
         alarmDescription: `${description} (runbook: docs/deployment.md, "Alarms", ${name})`,
@@ -94,18 +111,28 @@ export class Monitoring extends Construct {
       // No request means no datapoint, left not breaching: a quiet period is not a failing one.
       { threshold: 1, evaluationPeriods: API_SERVER_ERRORS.evaluationPeriods, datapointsToAlarm: API_SERVER_ERRORS.datapointsToAlarm },
     );
-    alarm('DeliveryFailed', 'The receiver could not hand an authentic delivery on (secret unreadable, or bus and fallback both failed): it answered 5xx', receiverMetric('DeliveryFailed'), {
-      threshold: 1,
-    });
+    alarm(
+      'DeliveryFailed',
+      'The receiver could not hand an authentic delivery on (secret unreadable, or bus and fallback both failed): it answered 5xx',
+      receiverMetric('DeliveryFailed'),
+      {
+        threshold: 1,
+      },
+    );
     alarm(
       'AuthenticationFailures',
       `At least ${props.authFailureAlarmThreshold} deliveries in 5 minutes failed signature/token verification (forgeries, or a token out of sync with Amani)`,
       receiverMetric('AuthenticationFailed'),
       { threshold: props.authFailureAlarmThreshold },
     );
-    alarm('PublishFailed', 'EventBridge refused deliveries after retries; they were parked in the fallback queue', receiverMetric('PublishFailed'), {
-      threshold: 1,
-    });
+    alarm(
+      'PublishFailed',
+      'EventBridge refused deliveries after retries; they were parked in the fallback queue',
+      receiverMetric('PublishFailed'),
+      {
+        threshold: 1,
+      },
+    );
     alarm(
       'FallbackQueueNotEmpty',
       'Deliveries are parked in the fallback queue: consumers have not seen them; redrive them to the bus',
@@ -224,25 +251,49 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Bus publishing', [receiverMetric('PublishRetries'), receiverMetric('PublishFailed'), receiverMetric('FallbackUsed')]),
-      graph('Fallback and rotation failure queues', [
-        props.fallbackQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'fallback queue' }),
-        props.rotationFailureQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'rotation failures' }),
-      ], [
-        props.fallbackQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum', label: 'oldest parked delivery (s)' }),
-      ]),
+      graph(
+        'Fallback and rotation failure queues',
+        [
+          props.fallbackQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            statistic: 'Maximum',
+            label: 'fallback queue',
+          }),
+          props.rotationFailureQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            statistic: 'Maximum',
+            label: 'rotation failures',
+          }),
+        ],
+        [
+          props.fallbackQueue.metricApproximateAgeOfOldestMessage({
+            period: FIVE_MINUTES,
+            statistic: 'Maximum',
+            label: 'oldest parked delivery (s)',
+          }),
+        ],
+      ),
       graph('Token use', [receiverMetric('PreviousTokenUsed'), receiverMetric('SecretRefreshes')]),
     );
     this.dashboard.addWidgets(
-      graph('API Gateway', [
-        props.api.metricCount({ period: FIVE_MINUTES }),
-        props.api.metricClientError({ period: FIVE_MINUTES }),
-        props.api.metricServerError({ period: FIVE_MINUTES }),
-      ], [props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' })]),
-      graph('Receiver function', [
-        props.receiver.metricInvocations({ period: FIVE_MINUTES }),
-        props.receiver.metricErrors({ period: FIVE_MINUTES }),
-        props.receiver.metricThrottles({ period: FIVE_MINUTES }),
-      ], [props.receiver.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })]),
+      graph(
+        'API Gateway',
+        [
+          props.api.metricCount({ period: FIVE_MINUTES }),
+          props.api.metricClientError({ period: FIVE_MINUTES }),
+          props.api.metricServerError({ period: FIVE_MINUTES }),
+        ],
+        [props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' })],
+      ),
+      graph(
+        'Receiver function',
+        [
+          props.receiver.metricInvocations({ period: FIVE_MINUTES }),
+          props.receiver.metricErrors({ period: FIVE_MINUTES }),
+          props.receiver.metricThrottles({ period: FIVE_MINUTES }),
+        ],
+        [props.receiver.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })],
+      ),
       graph('Rotator function', [
         props.rotator.metricInvocations({ period: FIVE_MINUTES }),
         props.rotator.metricErrors({ period: FIVE_MINUTES }),
@@ -252,9 +303,15 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       graph(
         'Rotation runs',
-        ['RotationSucceeded', 'TokenRotated', 'RotationSkipped', 'Reconciled', 'TokenChangedElsewhere', 'Bootstrapped', 'RotationFailed'].map((name) =>
-          rotatorMetric(name, 'Sum', Duration.hours(1)),
-        ),
+        [
+          'RotationSucceeded',
+          'TokenRotated',
+          'RotationSkipped',
+          'Reconciled',
+          'TokenChangedElsewhere',
+          'Bootstrapped',
+          'RotationFailed',
+        ].map((name) => rotatorMetric(name, 'Sum', Duration.hours(1))),
         [],
         16,
       ),

@@ -84,7 +84,7 @@ export class TokenRotation extends Construct {
     Validations.of(this.failureQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
-        'This queue is itself the dead-letter target of the rotation: the schedules\' dead-letter queue and the rotator\'s asynchronous on-failure destination. Nothing consumes it automatically; it alarms when not empty.',
+        "This queue is itself the dead-letter target of the rotation: the schedules' dead-letter queue and the rotator's asynchronous on-failure destination. Nothing consumes it automatically; it alarms when not empty.",
     });
 
     this.rotator = new AppFunction(this, 'Rotator', {
@@ -156,7 +156,8 @@ export class TokenRotation extends Construct {
     this.syncSchedule = new scheduler.Schedule(this, 'SyncSchedule', {
       schedule: scheduler.ScheduleExpression.expression(SYNC_SCHEDULE),
       target: target(SYNC_PAYLOAD),
-      description: 'Reconciles the Amani webhook token secret with Amani every 15 minutes; feeds the rotation-overdue alarm (amani-webhooks)',
+      description:
+        'Reconciles the Amani webhook token secret with Amani every 15 minutes; feeds the rotation-overdue alarm (amani-webhooks)',
       timeWindow: scheduler.TimeWindow.off(),
     });
   }
@@ -171,7 +172,9 @@ class SendOnlyQueueDestination implements lambda.IDestination {
   constructor(private readonly queue: sqs.IQueue) {}
 
   bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
-    fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendFailedInvocations', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'SendFailedInvocations', actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
     return { destination: this.queue.queueArn };
   }
 }

@@ -61,7 +61,7 @@ export class TokenSecrets extends Construct {
     Validations.of(this.tokenSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The webhook token is rotated by this stack itself: an EventBridge Scheduler schedule (rotationSchedule) invokes the rotator, which asks Amani for a new token (PATCH /api/v2/webhook/token) and writes it here. Secrets Manager managed rotation cannot change the token on Amani\'s side.',
+        "The webhook token is rotated by this stack itself: an EventBridge Scheduler schedule (rotationSchedule) invokes the rotator, which asks Amani for a new token (PATCH /api/v2/webhook/token) and writes it here. Secrets Manager managed rotation cannot change the token on Amani's side.",
     });
 
     if (props.credentialsSecret) {
@@ -79,7 +79,13 @@ export class TokenSecrets extends Construct {
           'Holds the Amani API login (username/password or user token), which is issued and changed in Amani, not in AWS; a Secrets Manager rotation function has no Amani API to change it with. The operator updates the value when Amani credentials change.',
       });
       this.createdCredentialsSecret = created;
-      this.credentials = { secretId: created.secretArn, secretArn: created.secretArn, arnPattern: created.secretArn, exactArn: true, key: props.key };
+      this.credentials = {
+        secretId: created.secretArn,
+        secretArn: created.secretArn,
+        arnPattern: created.secretArn,
+        exactArn: true,
+        key: props.key,
+      };
     }
   }
 
@@ -132,8 +138,19 @@ function importedSecret(scope: Construct, nameOrArn: string, kmsKeyArn?: string)
   const name = nameOrArn.startsWith('arn:') ? nameOrArn.split(':secret:')[1]! : nameOrArn;
   const partialArn = nameOrArn.startsWith('arn:')
     ? nameOrArn
-    : Stack.of(scope).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  return { secretId: nameOrArn.startsWith('arn:') ? nameOrArn : name, secretArn: partialArn, arnPattern: `${partialArn}-??????`, exactArn: false, key: kmsKeyArn };
+    : Stack.of(scope).formatArn({
+        service: 'secretsmanager',
+        resource: 'secret',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+  return {
+    secretId: nameOrArn.startsWith('arn:') ? nameOrArn : name,
+    secretArn: partialArn,
+    arnPattern: `${partialArn}-??????`,
+    exactArn: false,
+    key: kmsKeyArn,
+  };
 }
 
 function addStatements(
@@ -146,7 +163,11 @@ function addStatements(
   const principal = grantee.grantPrincipal;
   const stack = Stack.of(principal as unknown as Construct);
   principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({ sid: `${label}Secret${secretActions.length > 1 ? 'ReadWrite' : 'Read'}`, actions: secretActions, resources: [secret.arnPattern] }),
+    new iam.PolicyStatement({
+      sid: `${label}Secret${secretActions.length > 1 ? 'ReadWrite' : 'Read'}`,
+      actions: secretActions,
+      resources: [secret.arnPattern],
+    }),
   );
   if (!secret.key) return;
   const keyArn = typeof secret.key === 'string' ? secret.key : secret.key.keyArn;

@@ -92,11 +92,10 @@ export class WebhookApi extends Construct {
     });
 
     const webhook = this.api.root.addResource(WEBHOOK_PATH);
-    const method = webhook.addMethod(
-      'POST',
-      new apigateway.LambdaIntegration(props.receiver, { proxy: true, allowTestInvoke: false }),
-      { authorizationType: apigateway.AuthorizationType.NONE, apiKeyRequired: false },
-    );
+    const method = webhook.addMethod('POST', new apigateway.LambdaIntegration(props.receiver, { proxy: true, allowTestInvoke: false }), {
+      authorizationType: apigateway.AuthorizationType.NONE,
+      apiKeyRequired: false,
+    });
     this.webhookUrl = this.api.urlForPath(`/${WEBHOOK_PATH}`);
 
     Validations.of(method).acknowledge(
@@ -107,7 +106,8 @@ export class WebhookApi extends Construct {
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: 'Amani is an external system without Cognito identities; deliveries are authenticated by their HMAC signature or webhook token in the receiver.',
+        reason:
+          'Amani is an external system without Cognito identities; deliveries are authenticated by their HMAC signature or webhook token in the receiver.',
       },
     );
     Validations.of(this.api).acknowledge({

@@ -67,7 +67,9 @@ export class SsmAccountClaimStore implements AccountClaimStore {
 
   async overwrite(key: string, claim: AccountClaim): Promise<void> {
     try {
-      await this.client.send(new PutParameterCommand({ Name: claimName(key), Value: JSON.stringify(claim), Type: 'String', Overwrite: true }));
+      await this.client.send(
+        new PutParameterCommand({ Name: claimName(key), Value: JSON.stringify(claim), Type: 'String', Overwrite: true }),
+      );
     } catch (error) {
       throw new ClaimStoreUnavailableError('PutParameter', error);
     }
@@ -87,7 +89,9 @@ export class SsmAccountClaimStore implements AccountClaimStore {
     let nextToken: string | undefined;
     try {
       do {
-        const page = await this.client.send(new GetParametersByPathCommand({ Path: ACCOUNT_CLAIM_PATH, Recursive: false, MaxResults: 10, NextToken: nextToken }));
+        const page = await this.client.send(
+          new GetParametersByPathCommand({ Path: ACCOUNT_CLAIM_PATH, Recursive: false, MaxResults: 10, NextToken: nextToken }),
+        );
         for (const parameter of page.Parameters ?? []) {
           if (!parameter.Name) continue;
           claims.push({ key: parameter.Name.slice(ACCOUNT_CLAIM_PATH.length + 1), claim: parseAccountClaim(parameter.Value) });

@@ -194,11 +194,21 @@ class HttpAmaniClient implements AmaniApi {
   private async safeCall<T>(method: 'GET' | 'PUT', path: string, schema: z.ZodType<T>, body?: string): Promise<T> {
     const endpoint = `${method} ${path}`;
     let bearer = await this.bearer();
-    let outcome = await this.retried(endpoint, (timeoutMs) => this.exchange(method, path, { bearer: bearer.token, body, timeoutMs }), schema, true);
+    let outcome = await this.retried(
+      endpoint,
+      (timeoutMs) => this.exchange(method, path, { bearer: bearer.token, body, timeoutMs }),
+      schema,
+      true,
+    );
     if (outcome.kind === 'unauthorized' && !bearer.final) {
       this.forget(bearer.token);
       bearer = await this.bearer();
-      outcome = await this.retried(endpoint, (timeoutMs) => this.exchange(method, path, { bearer: bearer.token, body, timeoutMs }), schema, true);
+      outcome = await this.retried(
+        endpoint,
+        (timeoutMs) => this.exchange(method, path, { bearer: bearer.token, body, timeoutMs }),
+        schema,
+        true,
+      );
     }
     if (outcome.kind === 'unauthorized') throw this.credentialsError(endpoint);
     return outcome.value;
@@ -222,14 +232,14 @@ class HttpAmaniClient implements AmaniApi {
     const credentials = this.credentials as { username: string; password: string };
     const endpoint = `POST ${PATHS.login}`;
     const body = JSON.stringify({ username: credentials.username, password: credentials.password });
-    const outcome = await this.retried(endpoint, (timeoutMs) => this.exchange('POST', PATHS.login, { body, timeoutMs }), loginAnswer, false);
+    const outcome = await this.retried(
+      endpoint,
+      (timeoutMs) => this.exchange('POST', PATHS.login, { body, timeoutMs }),
+      loginAnswer,
+      false,
+    );
     if (outcome.kind === 'unauthorized') {
-      throw new AmaniApiError(
-        endpoint,
-        'credentials',
-        'HTTP 401: Amani rejected the username/password of the credentials secret',
-        401,
-      );
+      throw new AmaniApiError(endpoint, 'credentials', 'HTTP 401: Amani rejected the username/password of the credentials secret', 401);
     }
     this.access = outcome.value.access;
     return outcome.value.access;
@@ -264,7 +274,12 @@ class HttpAmaniClient implements AmaniApi {
               return {
                 done: false,
                 retryable: false,
-                error: new AmaniApiError(endpoint, 'credentials', `HTTP ${status}: Amani rejected the username/password of the credentials secret`, status),
+                error: new AmaniApiError(
+                  endpoint,
+                  'credentials',
+                  `HTTP ${status}: Amani rejected the username/password of the credentials secret`,
+                  status,
+                ),
               };
             }
             return { done: true, value: { kind: 'unauthorized' } };
@@ -296,7 +311,11 @@ class HttpAmaniClient implements AmaniApi {
     const waitMs = retryAfterMs(exchange.headers.get('retry-after'), this.env.now());
     if (waitMs === undefined || waitMs === 0) return { done: false, retryable: true, error };
     if (waitMs > this.maxRetryAfterMs || waitMs >= remainingMs) {
-      return { done: false, retryable: false, error: new AmaniApiError(endpoint, 'http', `HTTP 429 with Retry-After ${Math.ceil(waitMs / 1000)} s, longer than allowed`, 429) };
+      return {
+        done: false,
+        retryable: false,
+        error: new AmaniApiError(endpoint, 'http', `HTTP 429 with Retry-After ${Math.ceil(waitMs / 1000)} s, longer than allowed`, 429),
+      };
     }
     await this.env.sleep(waitMs);
     return { done: false, retryable: true, error };
@@ -345,7 +364,11 @@ function decode<T>(text: string, schema: z.ZodType<T>, endpoint: string, status:
   try {
     json = JSON.parse(text);
   } catch {
-    return { ok: false, retryable: true, error: new AmaniApiError(endpoint, 'invalid-response', `HTTP ${status} with a body that is not JSON`, status) };
+    return {
+      ok: false,
+      retryable: true,
+      error: new AmaniApiError(endpoint, 'invalid-response', `HTTP ${status} with a body that is not JSON`, status),
+    };
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
@@ -354,7 +377,11 @@ function decode<T>(text: string, schema: z.ZodType<T>, endpoint: string, status:
     .slice(0, 3)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.code}`)
     .join('; ');
-  return { ok: false, retryable: false, error: new AmaniApiError(endpoint, 'invalid-response', `HTTP ${status} with an unexpected body (${where})`, status) };
+  return {
+    ok: false,
+    retryable: false,
+    error: new AmaniApiError(endpoint, 'invalid-response', `HTTP ${status} with an unexpected body (${where})`, status),
+  };
 }
 
 function httpError(endpoint: string, status: number): AmaniApiError {

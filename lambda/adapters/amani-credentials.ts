@@ -57,7 +57,8 @@ export function parseAmaniCredentials(secretString: string | undefined): AmaniCr
   if (userToken.success) return { userToken: userToken.data.userToken };
   // Name the fields that are present (keys only) to help the operator; never their values.
   const keys = json !== null && typeof json === 'object' && !Array.isArray(json) ? Object.keys(json).filter(isKnownField) : [];
-  const detail = keys.length > 0 ? `has ${keys.map((key) => `"${key}"`).join(', ')} but not a complete, non-empty set` : 'has neither shape';
+  const detail =
+    keys.length > 0 ? `has ${keys.map((key) => `"${key}"`).join(', ')} but not a complete, non-empty set` : 'has neither shape';
   throw new AmaniCredentialsMissingError(detail);
 }
 

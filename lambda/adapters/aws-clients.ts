@@ -73,9 +73,7 @@ export function describeAwsError(error: unknown): string {
   if (!isErrorLike(error)) return 'unknown error';
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const code = (error as { code?: string }).code;
-  return [error.name, code && code !== error.name ? code : undefined, status ? `HTTP ${status}` : undefined]
-    .filter(Boolean)
-    .join(' ');
+  return [error.name, code && code !== error.name ? code : undefined, status ? `HTTP ${status}` : undefined].filter(Boolean).join(' ');
 }
 
 function isErrorLike(error: unknown): error is Error {

@@ -76,7 +76,10 @@ export function amaniAccountKey(amaniBaseUrl: string, identity: AmaniAccountIden
   let user: string;
   if (identity.username !== undefined && identity.username.trim() !== '') user = `user:${identity.username.trim().toLowerCase()}`;
   else if (identity.userToken !== undefined && identity.userToken !== '') user = `user-token:${sha256(identity.userToken)}`;
-  else throw new SafeError('An Amani account is identified by a username or a user token; the credentials have neither', { failure: 'client' });
+  else
+    throw new SafeError('An Amani account is identified by a username or a user token; the credentials have neither', {
+      failure: 'client',
+    });
   return sha256(`amani-webhooks account claim v1\n${origin}\n${user}`);
 }
 
@@ -126,7 +129,13 @@ export async function claimAccount(
   me: ClaimHolder & { readonly amaniBaseUrl: string },
   now: Date,
 ): Promise<ClaimResult> {
-  const claim: AccountClaim = { version: 1, stackName: me.stackName, stackId: me.stackId, amaniBaseUrl: me.amaniBaseUrl, claimedAt: now.toISOString() };
+  const claim: AccountClaim = {
+    version: 1,
+    stackName: me.stackName,
+    stackId: me.stackId,
+    amaniBaseUrl: me.amaniBaseUrl,
+    claimedAt: now.toISOString(),
+  };
   // Twice at most: a claim released between our create and our read leaves the key free again.
   for (let attempt = 0; attempt < 2; attempt++) {
     if (await store.createIfAbsent(accountKey, claim)) return { ok: true, outcome: 'claimed' };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SafeError } from './errors';
 
 /**
@@ -13,11 +13,7 @@ export class ConfigurationError extends SafeError {
   }
 }
 
-export function parseEnvironment<S extends z.ZodType>(
-  runtime: string,
-  schema: S,
-  env: Record<string, string | undefined>,
-): z.output<S> {
+export function parseEnvironment<S extends z.ZodType>(runtime: string, schema: S, env: Record<string, string | undefined>): z.output<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   throw new ConfigurationError(

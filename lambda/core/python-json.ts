@@ -179,7 +179,7 @@ export function pythonFloatRepr(value: number): string {
   const shortest = String(value);
   // JS writes fixed notation for [1e-7, 1e21), which covers Python's whole fixed range.
   if (magnitude >= 1e-4 && magnitude < 1e16) {
-    return shortest.includes('.') ? shortest : shortest + '.0';
+    return shortest.includes('.') ? shortest : `${shortest}.0`;
   }
   const sign = value < 0 ? '-' : '';
   const unsigned = value < 0 ? shortest.slice(1) : shortest;
@@ -203,14 +203,9 @@ export function pythonFloatRepr(value: number): string {
     while (unsigned.charCodeAt(end - 1) === DIGIT_0) end--;
     digits = unsigned.slice(0, end);
   }
-  const mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
   const exponentMagnitude = exponent < 0 ? -exponent : exponent;
-  return (
-    sign +
-    mantissa +
-    (exponent < 0 ? 'e-' : 'e+') +
-    (exponentMagnitude < 10 ? '0' + exponentMagnitude : String(exponentMagnitude))
-  );
+  return sign + mantissa + (exponent < 0 ? 'e-' : 'e+') + (exponentMagnitude < 10 ? `0${exponentMagnitude}` : String(exponentMagnitude));
 }
 
 /**
@@ -713,13 +708,9 @@ class Transcoder {
           }
           if (isHighSurrogate(codeUnit)) {
             escapedHighSurrogateEnd = position + 6;
-          } else if (
-            isLowSurrogate(codeUnit) &&
-            position !== escapedHighSurrogateEnd &&
-            isHighSurrogate(text.charCodeAt(position - 1))
-          ) {
+          } else if (isLowSurrogate(codeUnit) && position !== escapedHighSurrogateEnd && isHighSurrogate(text.charCodeAt(position - 1))) {
             // A raw high surrogate, then an escaped low one.
-            this.splitPairs += written - stringStart + ',';
+            this.splitPairs += `${written - stringStart},`;
           }
           written = writeCodeUnit(output, written, codeUnit);
           position += 6;
@@ -733,7 +724,7 @@ class Transcoder {
         if (code < 0x80 || !this.charsAreUtf8Bytes) {
           if (isLowSurrogate(code) && position === escapedHighSurrogateEnd) {
             // An escaped high surrogate, then a raw low one.
-            this.splitPairs += written - stringStart + ',';
+            this.splitPairs += `${written - stringStart},`;
           }
           written = writeUnicodeEscape(output, written, code);
           position++;
@@ -871,8 +862,6 @@ export function pythonJsonDumpsBytes(body: Uint8Array, work?: CanonicalWork): st
   if (content.byteLength > bufferConstants.MAX_STRING_LENGTH || !isUtf8(content)) return undefined;
   // One char per byte is far cheaper to make than a UTF-16 decode, and the transcoder decodes
   // the (already validated) multi-byte sequences itself, inside strings.
-  const bytesAsChars = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString(
-    'latin1',
-  );
+  const bytesAsChars = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
   return transcode(bytesAsChars, true, work);
 }

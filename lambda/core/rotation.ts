@@ -224,7 +224,10 @@ function ensureTimeToRotate({ env, settings, fail }: RotationRun): void {
   if (!env.remainingTimeMs || settings.minRemainingBeforeRotateMs === undefined) return;
   const left = env.remainingTimeMs();
   if (left < settings.minRemainingBeforeRotateMs) {
-    throw fail('check-time', `only ${left} ms left in the invocation, ${settings.minRemainingBeforeRotateMs} ms needed to rotate and store safely; not rotated`);
+    throw fail(
+      'check-time',
+      `only ${left} ms left in the invocation, ${settings.minRemainingBeforeRotateMs} ms needed to rotate and store safely; not rotated`,
+    );
   }
 }
 
@@ -235,10 +238,15 @@ async function resolveAmbiguous(run: RotationRun, rawCause: string, oldToken: st
   try {
     truth = run.remember(await run.ports.amani.getWebhookToken());
   } catch (error) {
-    throw run.fail('resolve-ambiguous', `the rotation's outcome is unknown (${cause}) and reading Amani's token failed: ${run.describe(error)}; the next run reconciles`, true);
+    throw run.fail(
+      'resolve-ambiguous',
+      `the rotation's outcome is unknown (${cause}) and reading Amani's token failed: ${run.describe(error)}; the next run reconciles`,
+      true,
+    );
   }
   run.env.observer?.ambiguousRotation?.(cause, truth !== oldToken);
-  if (truth === oldToken) throw run.fail('rotate-token', `the rotation's outcome was unknown (${cause}); Amani still has the stored token: not rotated`);
+  if (truth === oldToken)
+    throw run.fail('rotate-token', `the rotation's outcome was unknown (${cause}); Amani still has the stored token: not rotated`);
   return truth;
 }
 
@@ -252,7 +260,11 @@ async function store(run: RotationRun, step: RotationStep, secret: TokenSecret):
 async function confirm(run: RotationRun, expected: TokenSecret): Promise<void> {
   const atAmani = await run.amaniToken('confirm', true);
   if (atAmani !== expected.token) {
-    throw run.fail('confirm', "Amani's current token changed again after it was stored (a concurrent rotation?); the next run reconciles", true);
+    throw run.fail(
+      'confirm',
+      "Amani's current token changed again after it was stored (a concurrent rotation?); the next run reconciles",
+      true,
+    );
   }
   const stored = await run.readSecret('confirm');
   if (stored.token !== expected.token) {
@@ -296,7 +308,8 @@ class RotationRun {
 
   async readSecret(step: RotationStep): Promise<TokenSecret> {
     const result = await this.retried('read', () => this.ports.secret.read());
-    if (!result.ok) throw this.fail(step, `reading the token secret failed after ${result.attempts} attempt(s): ${this.describe(result.error)}`);
+    if (!result.ok)
+      throw this.fail(step, `reading the token secret failed after ${result.attempts} attempt(s): ${this.describe(result.error)}`);
     for (const token of [result.value.token, result.value.previousToken]) if (token) this.remember(token);
     return result.value;
   }
@@ -321,7 +334,9 @@ class RotationRun {
     const keepPrevious = replaced !== undefined && replaced !== token && !this.request.revokePrevious && previousTokenGraceMs > 0;
     return {
       token,
-      ...(keepPrevious ? { previousToken: replaced, previousTokenValidUntil: new Date(now.getTime() + previousTokenGraceMs).toISOString() } : {}),
+      ...(keepPrevious
+        ? { previousToken: replaced, previousTokenValidUntil: new Date(now.getTime() + previousTokenGraceMs).toISOString() }
+        : {}),
       rotatedAt: now.toISOString(),
       ...(changedElsewhereAt ? { tokenChangedElsewhereAt: changedElsewhereAt } : {}),
     };

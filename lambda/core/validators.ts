@@ -75,7 +75,10 @@ export function list<T extends z.ZodType>(item: T, allowed: string) {
           return value;
         }
       }
-      return raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      return raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '');
     },
     z.array(item, { error: `must be a list (JSON array or comma-separated): ${allowed}` }),
   );
@@ -165,7 +168,9 @@ export function amaniEventNames() {
 
 /** A list of dotted field paths into a delivery (`event`, `data.event_type`). */
 export function fieldPaths(options: { readonly atLeastOne: boolean }) {
-  const path = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'each entry must be a dotted field path such as event or data.event_type');
+  const path = z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'each entry must be a dotted field path such as event or data.event_type');
   const paths = list(path, 'dotted field paths');
   return options.atLeastOne ? paths.pipe(z.array(z.string()).min(1, 'must name at least one field path')) : paths;
 }
@@ -206,7 +211,10 @@ export interface ObservabilityConfig {
 /** The Powertools variables of a function's environment, with its service name as the default. */
 export function observabilityVariables(serviceName: string) {
   return {
-    POWERTOOLS_SERVICE_NAME: withDefault(matching('1 to 128 characters of letters, digits and . _ -', /^[A-Za-z0-9._-]{1,128}$/), serviceName),
+    POWERTOOLS_SERVICE_NAME: withDefault(
+      matching('1 to 128 characters of letters, digits and . _ -', /^[A-Za-z0-9._-]{1,128}$/),
+      serviceName,
+    ),
     POWERTOOLS_METRICS_NAMESPACE: withDefault(metricsNamespace(), DEFAULT_METRICS_NAMESPACE),
     POWERTOOLS_LOG_LEVEL: optional(logLevel()),
   };
@@ -240,7 +248,10 @@ export function observabilityEnvironment(config: Partial<ObservabilityConfig> | 
  * What a function's deployer decides (the argument of its `to...Environment`): the configuration's
  * `Required` fields, and any of the others; what is left out takes its default.
  */
-export type EnvironmentSettings<Config extends { readonly observability: ObservabilityConfig }, Required extends keyof Config> = Pick<Config, Required> &
+export type EnvironmentSettings<Config extends { readonly observability: ObservabilityConfig }, Required extends keyof Config> = Pick<
+  Config,
+  Required
+> &
   Partial<Omit<Config, Required | 'observability'>> & { readonly observability?: Partial<ObservabilityConfig> };
 
 /** An environment map without the variables whose value is undefined (they take their default). */
@@ -251,6 +262,7 @@ export function definedOnly(variables: Record<string, string | number | boolean 
 /** `ms` as a whole number of `unitMs` units; a fraction is a programming error, not a rounding. */
 export function wholeUnits(ms: number, unitMs: number, what: string): number {
   const units = ms / unitMs;
-  if (!Number.isInteger(units)) throw new Error(`${what} must be a whole number of ${unitMs === 1000 ? 'seconds' : 'minutes'} (got ${ms} ms)`);
+  if (!Number.isInteger(units))
+    throw new Error(`${what} must be a whole number of ${unitMs === 1000 ? 'seconds' : 'minutes'} (got ${ms} ms)`);
   return units;
 }

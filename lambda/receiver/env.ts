@@ -119,7 +119,8 @@ export function toReceiverEnvironment(settings: ReceiverSettings): Record<string
     DELIVERY_ID_PATHS: settings.deliveryIdPaths && listToEnvironment(settings.deliveryIdPaths),
     MAX_BODY_BYTES: settings.maxBodyBytes,
     MAX_EVENT_BYTES: settings.maxEventBytes,
-    SECRET_CACHE_TTL_SECONDS: settings.secretCacheTtlMs === undefined ? undefined : wholeUnits(settings.secretCacheTtlMs, 1000, 'secretCacheTtlMs'),
+    SECRET_CACHE_TTL_SECONDS:
+      settings.secretCacheTtlMs === undefined ? undefined : wholeUnits(settings.secretCacheTtlMs, 1000, 'secretCacheTtlMs'),
     SECRET_REFRESH_MIN_INTERVAL_MS: settings.secretRefreshMinIntervalMs,
     PUBLISH_BUDGET_MS: settings.publishBudgetMs,
     FALLBACK_BUDGET_MS: settings.fallbackBudgetMs,

@@ -20,9 +20,7 @@ export function createReceiverHandler(deps: Omit<ReceiverDependencies, 'remainin
     .handler(async (event, context) => {
       try {
         const request = toWebhookRequest(event, deps.config.maxBodyBytes);
-        return toProxyResult(
-          await receiveDelivery(request, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }),
-        );
+        return toProxyResult(await receiveDelivery(request, { ...deps, remainingTimeMs: () => context.getRemainingTimeInMillis() }));
       } catch (error) {
         return internalError(error, logger, metrics);
       }

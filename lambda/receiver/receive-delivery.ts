@@ -40,12 +40,7 @@ export interface ReceiverDependencies {
   readonly remainingTimeMs?: () => number;
 }
 
-export type RejectionReason =
-  | AuthFailureReason
-  | 'body-too-large'
-  | 'invalid-encoding'
-  | 'not-json-object'
-  | 'event-too-large';
+export type RejectionReason = AuthFailureReason | 'body-too-large' | 'invalid-encoding' | 'not-json-object' | 'event-too-large';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Kept back from the Lambda timeout so the answer (and its logs) still go out. */
@@ -56,7 +51,13 @@ type Fields = Record<string, unknown>;
 
 /** Why a step ended the delivery: refused (4xx, the caller's mistake) or failed (503, Amani retries). */
 type Stop =
-  | { readonly kind: 'rejected'; readonly status: number; readonly reason: RejectionReason; readonly message: string; readonly fields?: Fields }
+  | {
+      readonly kind: 'rejected';
+      readonly status: number;
+      readonly reason: RejectionReason;
+      readonly message: string;
+      readonly fields?: Fields;
+    }
   | { readonly kind: 'failed'; readonly reason: string; readonly fields?: Fields };
 
 type StepResult<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonly stop: Stop };
@@ -167,7 +168,9 @@ function decode(body: Buffer, { signedCanonical }: Authenticated): StepResult<{ 
     }
   }
   const parsed = parseDeliveryBody(text);
-  return parsed.ok ? { ok: true, body: { value: parsed.body, json: parsed.json } } : rejected(400, 'not-json-object', 'Body must be a JSON object');
+  return parsed.ok
+    ? { ok: true, body: { value: parsed.body, json: parsed.json } }
+    : rejected(400, 'not-json-object', 'Body must be a JSON object');
 }
 
 /**
@@ -196,14 +199,21 @@ function identify(
     bodySha256,
     ...(request.requestId ? { requestId: request.requestId } : {}),
   };
-  const entry = buildBusEntry({ source: config.eventSource, eventBusName: config.eventBusName, detailType: eventName, metadata, bodyJson: parsed.json });
+  const entry = buildBusEntry({
+    source: config.eventSource,
+    eventBusName: config.eventBusName,
+    detailType: eventName,
+    metadata,
+    bodyJson: parsed.json,
+  });
   const fields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
   if (auth.generation === 'previous') metrics.addMetric('PreviousTokenUsed', MetricUnit.Count, 1);
 
   const signedBytes = signedCanonical !== undefined ? signedCanonical.length : body.length;
   const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, signedBytes);
   const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) : entryBytesAtMost;
-  if (entryBytes > config.maxEventBytes) return rejected(413, 'event-too-large', 'Payload too large for an event', { ...fields, entryBytes });
+  if (entryBytes > config.maxEventBytes)
+    return rejected(413, 'event-too-large', 'Payload too large for an event', { ...fields, entryBytes });
   return { ok: true, deliveryId, entry, fields };
 }
 
@@ -224,7 +234,13 @@ async function park(
 ): Promise<StepResult<object>> {
   metrics.addMetric('PublishFailed', MetricUnit.Count, 1);
   const budget = Math.min(config.fallbackBudgetMs, (remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) - SAFETY_MARGIN_MS);
-  const parked = { version: 1, deliveryId: delivery.deliveryId, reason: published.reason, parkedAt: now().toISOString(), entry: delivery.entry } as const;
+  const parked = {
+    version: 1,
+    deliveryId: delivery.deliveryId,
+    reason: published.reason,
+    parkedAt: now().toISOString(),
+    entry: delivery.entry,
+  } as const;
   const stored = await settle(fallback.park(parked, Math.max(0, budget)));
   if (stored.ok) return { ok: true };
   return failed('bus-and-fallback-failed', { ...delivery.fields, publishError: published.reason, error: safeMessage(stored.error) });
@@ -240,11 +256,23 @@ class Answers {
     const { logger, metrics } = this.deps;
     if (stop.kind === 'rejected') {
       metrics.singleMetric().addDimension('Reason', stop.reason).addMetric('DeliveryRejected', MetricUnit.Count, 1);
-      logger.warn('delivery rejected', { outcome: 'rejected', reason: stop.reason, status: stop.status, latencyMs: this.latency(), ...stop.fields });
+      logger.warn('delivery rejected', {
+        outcome: 'rejected',
+        reason: stop.reason,
+        status: stop.status,
+        latencyMs: this.latency(),
+        ...stop.fields,
+      });
       return { statusCode: stop.status, body: { message: stop.message } };
     }
     metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
-    logger.error('delivery not accepted, Amani will retry', { outcome: 'failed', reason: stop.reason, status: 503, latencyMs: this.latency(), ...stop.fields });
+    logger.error('delivery not accepted, Amani will retry', {
+      outcome: 'failed',
+      reason: stop.reason,
+      status: 503,
+      latencyMs: this.latency(),
+      ...stop.fields,
+    });
     return { statusCode: 503, body: { message: 'Temporarily unavailable, please retry' } };
   }
 
@@ -252,7 +280,13 @@ class Answers {
     const { logger, metrics } = this.deps;
     metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
     metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, this.latency());
-    logger.info('delivery accepted', { ...delivery.fields, outcome: 'published', status: 200, publishAttempts: published.attempts, latencyMs: this.latency() });
+    logger.info('delivery accepted', {
+      ...delivery.fields,
+      outcome: 'published',
+      status: 200,
+      publishAttempts: published.attempts,
+      latencyMs: this.latency(),
+    });
     return { statusCode: 200, body: { deliveryId: delivery.deliveryId } };
   }
 

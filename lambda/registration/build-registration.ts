@@ -51,7 +51,8 @@ export function buildRegistration(config: RegistrationConfig, clients: Registrat
   return createRegistrationHandler({
     config,
     credentials: credentialsSecret(clients.secretsManager, config.credentialsSecretId),
-    connectAmani: (credentials) => createAmaniClient({ baseUrl: config.amaniBaseUrl, credentials, timeoutMs: config.amaniTimeoutMs, ...options.amani }),
+    connectAmani: (credentials) =>
+      createAmaniClient({ baseUrl: config.amaniBaseUrl, credentials, timeoutMs: config.amaniTimeoutMs, ...options.amani }),
     claims: new SsmAccountClaimStore(clients.ssm),
     rotator: new LambdaRotatorSync(clients.lambda, config.rotatorFunctionName),
     logger,

@@ -67,7 +67,10 @@ export const registrationEnvironment = registrationVariables.transform((e) => ({
 export type RegistrationConfig = z.output<typeof registrationEnvironment>;
 
 /** What the stack decides; everything left out takes its default. */
-export type RegistrationSettings = EnvironmentSettings<RegistrationConfig, 'amaniBaseUrl' | 'credentialsSecretId' | 'rotatorFunctionName' | 'webhookUrl' | 'stack'>;
+export type RegistrationSettings = EnvironmentSettings<
+  RegistrationConfig,
+  'amaniBaseUrl' | 'credentialsSecretId' | 'rotatorFunctionName' | 'webhookUrl' | 'stack'
+>;
 
 /** The environment map that `loadRegistrationConfig` reads back as `settings` (plus defaults). */
 export function toRegistrationEnvironment(settings: RegistrationSettings): Record<string, string> {

@@ -90,11 +90,17 @@ async function run(event: RegistrationInvocation, deps: RegistrationDependencies
     return { outcome: result.outcome, answer: result };
   }
   if (!event || typeof event !== 'object' || !('RequestType' in event)) {
-    throw new Error('Unsupported invocation: expected a CloudFormation custom resource event, {"action":"register"} or {"action":"unregister"}');
+    throw new Error(
+      'Unsupported invocation: expected a CloudFormation custom resource event, {"action":"register"} or {"action":"unregister"}',
+    );
   }
   // Request type and ids only: ResourceProperties repeat the configuration, never a secret, but
   // there is no need to log them.
-  deps.logger.info('custom resource event', { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId, stackId: event.StackId });
+  deps.logger.info('custom resource event', {
+    requestType: event.RequestType,
+    logicalResourceId: event.LogicalResourceId,
+    stackId: event.StackId,
+  });
   if (event.RequestType === 'Update' && !Object.hasOwn(event.ResourceProperties ?? {}, ACCOUNT_CLAIM_PROPERTY)) {
     // Properties without the claim path come from a template older than account claims: this is
     // CloudFormation rolling back the upgrade that introduced them (typically because another
@@ -106,7 +112,8 @@ async function run(event: RegistrationInvocation, deps: RegistrationDependencies
       message: 'Rolled back to a configuration from before Amani account claims: nothing was changed at Amani.',
     });
   }
-  const result = event.RequestType === 'Delete' ? await unregisterWebhook(deps, 'stack-deleted') : await registerWebhook(deps, functionName);
+  const result =
+    event.RequestType === 'Delete' ? await unregisterWebhook(deps, 'stack-deleted') : await registerWebhook(deps, functionName);
   return providerResult(result);
 }
 

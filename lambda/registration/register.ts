@@ -126,23 +126,33 @@ async function claimOrRefuse(deps: RegistrationDependencies, accountKey: string)
   try {
     result = await claimAccount(deps.claims, accountKey, { ...config.stack, amaniBaseUrl: config.amaniBaseUrl }, deps.now());
   } catch (error) {
-    throw new RegistrationError(`Checking the Amani account claim failed: ${safeMessage(error)}. Nothing was changed in Amani.`, { cause: error });
+    throw new RegistrationError(`Checking the Amani account claim failed: ${safeMessage(error)}. Nothing was changed in Amani.`, {
+      cause: error,
+    });
   }
   if (result.ok) return result.outcome;
   const name = claimName(accountKey);
   const remedy = result.owner
     ? `Give this stage its own Amani account (another credentials secret), or delete stack ${result.owner.stackName} first: its deletion releases the claim.`
     : `If no stack uses that account any more, remove the claim: aws ssm delete-parameter --name ${name}`;
-  deps.logger.warn('Amani account claimed by another stack: not registered', { outcome: 'refused', owner: result.owner?.stackName ?? 'unreadable' });
+  deps.logger.warn('Amani account claimed by another stack: not registered', {
+    outcome: 'refused',
+    owner: result.owner?.stackName ?? 'unreadable',
+  });
   throw new RegistrationError(
     `The Amani account at ${config.amaniBaseUrl} (the user of ${config.credentialsSecretId}) is already used by ${describeOwner(result.owner)} (claim ${name}). ` +
-      'One Amani account serves one stage: Amani has one webhook and one token per account, so a second stage would re-point the first one\'s webhook and replace the token its receiver checks. ' +
+      "One Amani account serves one stage: Amani has one webhook and one token per account, so a second stage would re-point the first one's webhook and replace the token its receiver checks. " +
       `${remedy} Nothing was changed in Amani.`,
   );
 }
 
 /** `PUT /api/v2/webhook`; a failed first registration gives the claim it just took back. */
-async function putWebhook(deps: RegistrationDependencies, credentials: AmaniCredentials, accountKey: string, claim: ClaimOutcome): Promise<void> {
+async function putWebhook(
+  deps: RegistrationDependencies,
+  credentials: AmaniCredentials,
+  accountKey: string,
+  claim: ClaimOutcome,
+): Promise<void> {
   const { config } = deps;
   try {
     await deps.connectAmani(credentials).registerWebhook({
@@ -153,7 +163,9 @@ async function putWebhook(deps: RegistrationDependencies, credentials: AmaniCred
   } catch (error) {
     // A first registration that failed must not keep the account from the stage that gets it right.
     if (claim === 'claimed') await deps.claims.delete(accountKey).catch(() => undefined);
-    throw new RegistrationError(`Registering the webhook with Amani failed: ${safeMessage(error)}. Nothing was changed in AWS.`, { cause: error });
+    throw new RegistrationError(`Registering the webhook with Amani failed: ${safeMessage(error)}. Nothing was changed in AWS.`, {
+      cause: error,
+    });
   }
   deps.logger.info('webhook registered with Amani', {
     outcome: 'registered',
@@ -232,7 +244,7 @@ async function disableEventsIfOwner(deps: RegistrationDependencies): Promise<Reg
         registered: false,
         message: existing
           ? `The Amani webhook was left as it is: the Amani account is claimed by ${describeOwner(existing.claim)}, not by this stack.`
-          : 'The Amani webhook was left as it is: this stack holds no claim on the Amani account, so it may be another stage\'s.',
+          : "The Amani webhook was left as it is: this stack holds no claim on the Amani account, so it may be another stage's.",
       };
     }
     await deps.connectAmani(credentials).registerWebhook({
@@ -267,5 +279,3 @@ async function releaseAllClaims(deps: RegistrationDependencies): Promise<string>
     );
   }
 }
-
-

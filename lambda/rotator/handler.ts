@@ -37,7 +37,9 @@ export function parseInvocation(event: unknown): RotationRequest {
   const parsed = actionPayload.safeParse(event);
   if (!parsed.success) {
     // Paths and zod's messages name keys and expectations, never the values sent.
-    throw new InvalidInvocationError(parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; '));
+    throw new InvalidInvocationError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; '),
+    );
   }
   if (parsed.data.action === 'sync') return { action: 'sync', force: false, revokePrevious: false };
   const revokePrevious = parsed.data.revokePrevious ?? false;

@@ -4,7 +4,14 @@ import { describeOwner, ownershipOf, type ClaimHolder } from '../core/account-cl
 import { mayHealOnRetry, safeMessage } from '../core/errors';
 import type { AccountClaimReader, AmaniTokenApi, TokenSecretReader, TokenSecretWriter } from '../core/ports';
 import type { RetryEnvironment } from '../core/retry';
-import { RotationError, runRotation, type RotationEnvironment, type RotationRequest, type RotationSettings, type RotationSummary } from '../core/rotation';
+import {
+  RotationError,
+  runRotation,
+  type RotationEnvironment,
+  type RotationRequest,
+  type RotationSettings,
+  type RotationSummary,
+} from '../core/rotation';
 import type { RotatorConfig } from './env';
 
 /**
@@ -61,7 +68,12 @@ export async function rotateToken(request: RotationRequest, deps: RotatorDepende
   try {
     const connection = await connect(deps);
     if (request.action === 'rotate') await refuseIfClaimedByAnotherStack(connection.accountKey, deps);
-    const summary = await runRotation(request, { secret: deps.store, amani: connection.api }, rotationSettings(deps.config), rotationEnvironment(deps));
+    const summary = await runRotation(
+      request,
+      { secret: deps.store, amani: connection.api },
+      rotationSettings(deps.config),
+      rotationEnvironment(deps),
+    );
     reportSuccess(request, summary, deps, startedAt);
     return summary;
   } catch (error) {
@@ -73,7 +85,11 @@ async function connect(deps: RotatorDependencies): Promise<AmaniConnection> {
   try {
     return await deps.connectAmani();
   } catch (error) {
-    throw new RotationError('read-credentials', `the Amani API credentials are not usable: ${safeMessage(error)}; nothing was changed`, false);
+    throw new RotationError(
+      'read-credentials',
+      `the Amani API credentials are not usable: ${safeMessage(error)}; nothing was changed`,
+      false,
+    );
   }
 }
 
@@ -99,7 +115,12 @@ function rotationEnvironment(deps: RotatorDependencies): RotationEnvironment {
 }
 
 /** Exactly one log line and the success metrics of a run. */
-function reportSuccess(request: RotationRequest, summary: RotationSummary, { logger, metrics, now }: RotatorDependencies, startedAt: number): void {
+function reportSuccess(
+  request: RotationRequest,
+  summary: RotationSummary,
+  { logger, metrics, now }: RotatorDependencies,
+  startedAt: number,
+): void {
   const tokenAgeHours = ageInHours(summary.rotatedAt, now());
   metrics.addMetric('RotationSucceeded', MetricUnit.Count, 1);
   if (summary.outcome === 'bootstrapped') metrics.addMetric('Bootstrapped', MetricUnit.Count, 1);
@@ -108,10 +129,13 @@ function reportSuccess(request: RotationRequest, summary: RotationSummary, { log
   if (summary.reconciled) metrics.addMetric('Reconciled', MetricUnit.Count, 1);
   if (summary.changedElsewhere) {
     metrics.addMetric('TokenChangedElsewhere', MetricUnit.Count, 1);
-    logger.warn("Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it", {
-      ...requestFields(request),
-      outcome: 'token-changed-elsewhere',
-    });
+    logger.warn(
+      "Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it",
+      {
+        ...requestFields(request),
+        outcome: 'token-changed-elsewhere',
+      },
+    );
   }
   if (tokenAgeHours !== undefined) metrics.addMetric('TokenAgeHours', MetricUnit.NoUnit, tokenAgeHours);
   logger.info('token rotation run succeeded', {
@@ -126,7 +150,12 @@ function reportSuccess(request: RotationRequest, summary: RotationSummary, { log
 }
 
 /** Exactly one log line and the failure metric; returns the secret-free error to throw. */
-function reportFailure(request: RotationRequest, error: unknown, { logger, metrics }: RotatorDependencies, startedAt: number): RotationError {
+function reportFailure(
+  request: RotationRequest,
+  error: unknown,
+  { logger, metrics }: RotatorDependencies,
+  startedAt: number,
+): RotationError {
   const failure = RotationError.is(error) ? error : new RotationError('unexpected', `unexpected ${safeMessage(error)}`, true);
   metrics.addMetric('RotationFailed', MetricUnit.Count, 1);
   logger.error('token rotation run failed', {

@@ -103,9 +103,13 @@ describe('authentication', () => {
   });
 
   it('reports a 401 on login as a credentials error, without retrying', async () => {
-    const error = await failure(client({ credentials: { username: USER.username, password: 'wrong-password-sentinel' } }).getWebhookToken());
+    const error = await failure(
+      client({ credentials: { username: USER.username, password: 'wrong-password-sentinel' } }).getWebhookToken(),
+    );
     expect(error).toMatchObject({ kind: 'credentials', status: 401, endpoint: 'POST /api/v2/user/login' });
-    expect(error.message).toBe('Amani POST /api/v2/user/login failed: HTTP 401: Amani rejected the username/password of the credentials secret');
+    expect(error.message).toBe(
+      'Amani POST /api/v2/user/login failed: HTTP 401: Amani rejected the username/password of the credentials secret',
+    );
     expect(routes()).toEqual(['POST /api/v2/user/login 401']);
   });
 
@@ -119,7 +123,9 @@ describe('authentication', () => {
     sim.injectFault('login', { kind: 'fail-before', status }, { times: Infinity });
     const error = await failure(client().getWebhookToken());
     expect(error).toMatchObject({ kind: 'credentials', status, endpoint: 'POST /api/v2/user/login', failure: 'client' });
-    expect(error.message).toBe(`Amani POST /api/v2/user/login failed: HTTP ${status}: Amani rejected the username/password of the credentials secret`);
+    expect(error.message).toBe(
+      `Amani POST /api/v2/user/login failed: HTTP ${status}: Amani rejected the username/password of the credentials secret`,
+    );
     expect(routes()).toEqual([`POST /api/v2/user/login ${status}`]);
   });
 
@@ -231,7 +237,15 @@ describe('safe calls are retried with backoff', () => {
   it('reports an unreachable Amani as a network error', async () => {
     const url = sim.url;
     await sim.close();
-    const error = await failure(createAmaniClient({ baseUrl: url, credentials: USER, timeoutMs: 300, maxAttempts: 2, retryEnvironment: fastRetries() }).getWebhookToken());
+    const error = await failure(
+      createAmaniClient({
+        baseUrl: url,
+        credentials: USER,
+        timeoutMs: 300,
+        maxAttempts: 2,
+        retryEnvironment: fastRetries(),
+      }).getWebhookToken(),
+    );
     expect(error).toMatchObject({ kind: 'network', endpoint: 'POST /api/v2/user/login' });
     sim = await startAmaniSimulator({ users: [USER] });
   });
@@ -300,30 +314,53 @@ describe('registration', () => {
       return fetch(input, init);
     };
     const events = Object.fromEntries(AMANI_EVENTS.map((event, index) => [event, index % 2 === 0]));
-    const answer = await client({ fetch: recordingFetch }).registerWebhook({ url: 'https://hooks.example.com/amani', signatureEnabled: true, events });
+    const answer = await client({ fetch: recordingFetch }).registerWebhook({
+      url: 'https://hooks.example.com/amani',
+      signatureEnabled: true,
+      events,
+    });
     expect(bodies).toEqual([{ url: 'https://hooks.example.com/amani', signature_enabled: true, ...events }]);
     expect(Object.keys(bodies[0] as object)).toEqual(['url', 'signature_enabled', ...AMANI_EVENTS]);
-    expect(answer).toMatchObject({ url: 'https://hooks.example.com/amani', signature_enabled: true, profile_create: true, profile_update: false });
+    expect(answer).toMatchObject({
+      url: 'https://hooks.example.com/amani',
+      signature_enabled: true,
+      profile_create: true,
+      profile_update: false,
+    });
     expect(sim.registration()).toMatchObject({ url: 'https://hooks.example.com/amani', signature_enabled: true, events });
   });
 
   it('refuses "url" or "signature_enabled" as event names', async () => {
-    await expect(client().registerWebhook({ url: 'https://x.example', signatureEnabled: false, events: { url: true } })).rejects.toThrow(/not an event name/);
+    await expect(client().registerWebhook({ url: 'https://x.example', signatureEnabled: false, events: { url: true } })).rejects.toThrow(
+      /not an event name/,
+    );
     expect(sim.requests).toHaveLength(0);
   });
 
   it('reports a 400 from Amani as an http error', async () => {
-    const error = await failure(client().registerWebhook({ url: 'https://x.example', signatureEnabled: true, events: { no_such_event: true } }));
+    const error = await failure(
+      client().registerWebhook({ url: 'https://x.example', signatureEnabled: true, events: { no_such_event: true } }),
+    );
     expect(error).toMatchObject({ kind: 'http', status: 400, endpoint: 'PUT /api/v2/webhook' });
   });
 });
 
 describe('base URL', () => {
-  it.each(['https://eu.amani.ai', 'https://tr.amani.ai/', 'http://127.0.0.1:8080', 'http://localhost:1234', 'http://[::1]:9000'])('accepts %s', (url) => {
-    expect(amaniBaseUrlProblem(url)).toBeUndefined();
-  });
+  it.each(['https://eu.amani.ai', 'https://tr.amani.ai/', 'http://127.0.0.1:8080', 'http://localhost:1234', 'http://[::1]:9000'])(
+    'accepts %s',
+    (url) => {
+      expect(amaniBaseUrlProblem(url)).toBeUndefined();
+    },
+  );
 
-  it.each(['http://eu.amani.ai', 'ftp://eu.amani.ai', 'eu.amani.ai', 'https://user:pw@eu.amani.ai', 'https://eu.amani.ai/?x=1', 'http://127.0.0.2'])('refuses %s', (url) => {
+  it.each([
+    'http://eu.amani.ai',
+    'ftp://eu.amani.ai',
+    'eu.amani.ai',
+    'https://user:pw@eu.amani.ai',
+    'https://eu.amani.ai/?x=1',
+    'http://127.0.0.2',
+  ])('refuses %s', (url) => {
     expect(amaniBaseUrlProblem(url)).toEqual(expect.any(String));
     expect(() => createAmaniClient({ baseUrl: url, credentials: USER })).toThrow(/Invalid Amani base URL/);
   });

@@ -19,7 +19,9 @@ afterAll(() => {
 });
 
 async function refusal(secretString: string | undefined): Promise<Error> {
-  sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves(secretString === undefined ? { SecretBinary: new Uint8Array([1]) } : { SecretString: secretString });
+  sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves(
+    secretString === undefined ? { SecretBinary: new Uint8Array([1]) } : { SecretString: secretString },
+  );
   const error = await readAmaniCredentials(client, SECRET_ID).then(
     () => {
       throw new Error('expected a rejection');
@@ -34,7 +36,9 @@ async function refusal(secretString: string | undefined): Promise<Error> {
 
 describe('readAmaniCredentials', () => {
   it('reads username/password', async () => {
-    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({ SecretString: JSON.stringify({ username: 'rotator', password: PASSWORD }) });
+    sm.on(GetSecretValueCommand, { SecretId: SECRET_ID }).resolves({
+      SecretString: JSON.stringify({ username: 'rotator', password: PASSWORD }),
+    });
     await expect(readAmaniCredentials(client, SECRET_ID)).resolves.toEqual({ username: 'rotator', password: PASSWORD });
   });
 
@@ -44,7 +48,9 @@ describe('readAmaniCredentials', () => {
   });
 
   it('prefers username/password when both shapes are present, and keeps values as stored', async () => {
-    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ username: ' rotator ', password: ` ${PASSWORD}`, userToken: USER_TOKEN }) });
+    sm.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ username: ' rotator ', password: ` ${PASSWORD}`, userToken: USER_TOKEN }),
+    });
     await expect(readAmaniCredentials(client, SECRET_ID)).resolves.toEqual({ username: ' rotator ', password: ` ${PASSWORD}` });
   });
 
@@ -69,14 +75,21 @@ describe('readAmaniCredentials', () => {
   });
 
   it('reports a missing secret (or one without a value) as AmaniCredentialsMissingError', async () => {
-    sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }));
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} }),
+    );
     const error = await readAmaniCredentials(client, SECRET_ID).catch((rejection: unknown) => rejection as Error);
     expect(error).toBeInstanceOf(AmaniCredentialsMissingError);
     expect((error as Error).message).toMatch(/does not exist or has no value yet/);
   });
 
   it('reports an unreadable secret as SecretUnavailableError naming the AWS error only', async () => {
-    sm.on(GetSecretValueCommand).rejects(Object.assign(new Error(`User is not authorized (${PASSWORD})`), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error(`User is not authorized (${PASSWORD})`), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const error = await readAmaniCredentials(client, SECRET_ID).catch((rejection: unknown) => rejection as Error);
     expect(error).toBeInstanceOf(SecretUnavailableError);
     expect((error as Error).message).toBe('Secrets Manager GetSecretValue (Amani API credentials) failed: AccessDeniedException HTTP 400');

@@ -38,7 +38,10 @@ async function thrown(call: () => Promise<unknown>): Promise<unknown> {
 }
 
 describe('classifyAwsError on real SDK errors', () => {
-  const getSecret = (id = 'token') => () => clients().secrets.send(new GetSecretValueCommand({ SecretId: id }));
+  const getSecret =
+    (id = 'token') =>
+    () =>
+      clients().secrets.send(new GetSecretValueCommand({ SecretId: id }));
   const sendMessage = () => clients().sqs.send(new SendMessageCommand({ QueueUrl: aws.queueUrl('fallback'), MessageBody: 'x' }));
 
   // A connection reset is left to the wire-level suites: in jest's realm the SDK wraps Node's
@@ -64,9 +67,11 @@ describe('classifyAwsError on real SDK errors', () => {
     expect(isAwsError(missingParameter, 'ParameterAlreadyExists')).toBe(false);
   });
 
-  it("our own per-attempt abort is transient", async () => {
+  it('our own per-attempt abort is transient', async () => {
     aws.injectFault('GetSecretValue', { kind: 'slow', ms: 200 }, { times: 1 });
-    const error = await thrown(() => clients().secrets.send(new GetSecretValueCommand({ SecretId: 'token' }), { abortSignal: AbortSignal.timeout(20) }));
+    const error = await thrown(() =>
+      clients().secrets.send(new GetSecretValueCommand({ SecretId: 'token' }), { abortSignal: AbortSignal.timeout(20) }),
+    );
     expect(classifyAwsError(error)).toBe('transient');
   });
 
@@ -83,8 +88,12 @@ describe('classifyAwsError on shapes', () => {
     const throttled = foreign(`Object.assign(new Error('slow down'), { name: 'ThrottlingException' })`);
     expect(throttled instanceof Error).toBe(false);
     expect(classifyAwsError(throttled)).toBe('throttled');
-    expect(classifyAwsError(foreign(`Object.assign(new Error('x'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } })`))).toBe('transient');
-    expect(classifyAwsError(foreign(`Object.assign(new Error('x'), { name: 'Whatever', $metadata: { httpStatusCode: 404 } })`))).toBe('client');
+    expect(
+      classifyAwsError(foreign(`Object.assign(new Error('x'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } })`)),
+    ).toBe('transient');
+    expect(classifyAwsError(foreign(`Object.assign(new Error('x'), { name: 'Whatever', $metadata: { httpStatusCode: 404 } })`))).toBe(
+      'client',
+    );
     expect(classifyAwsError(foreign(`Object.assign(new Error('x'), { name: 'Error', code: 'ECONNRESET' })`))).toBe('transient');
   });
 
@@ -93,7 +102,7 @@ describe('classifyAwsError on shapes', () => {
     expect(classifyAwsError(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))).toBe('client');
   });
 
-  it('honours the SDK\'s retryable trait', () => {
+  it("honours the SDK's retryable trait", () => {
     expect(classifyAwsError(Object.assign(new Error('x'), { name: 'SomethingNew', $retryable: {} }))).toBe('transient');
     expect(classifyAwsError(Object.assign(new Error('x'), { name: 'SomethingNew', $retryable: { throttling: true } }))).toBe('throttled');
   });

@@ -10,7 +10,10 @@ let client: LambdaClient;
 
 beforeEach(async () => {
   aws = await startAwsEmulator();
-  client = new LambdaClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 1 }), endpoint: aws.endpoint });
+  client = new LambdaClient({
+    ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 1 }),
+    endpoint: aws.endpoint,
+  });
 });
 
 afterEach(async () => {

@@ -51,16 +51,24 @@ describe('amani-webhooks CLI', () => {
 
   it('a usage error is two short lines naming the command and its own help; --json gets an error object', async () => {
     const wrongFlag = await cli('status', '--bogus');
-    expect(wrongFlag.stderr).toBe('amani-webhooks status: unknown option --bogus for status\nRun `npx amani-webhooks status --help` for usage.\n');
+    expect(wrongFlag.stderr).toBe(
+      'amani-webhooks status: unknown option --bogus for status\nRun `npx amani-webhooks status --help` for usage.\n',
+    );
     expect(wrongFlag.stdout).toBe('');
     const missingValue = await cli('send', 'profile_create', '--url');
     expect(missingValue.code).toBe(EXIT.usage);
     expect(missingValue.stderr).toMatch(/^amani-webhooks send: --url needs a value\n/);
     const asJson = await cli('send', 'bogus_event', '--json');
     expect(asJson.code).toBe(EXIT.usage);
-    expect(asJson.json()).toEqual({ ok: false, error: { kind: 'usage', message: expect.stringMatching(/^Unknown event "bogus_event"\. Known: profile_create, /) } });
+    expect(asJson.json()).toEqual({
+      ok: false,
+      error: { kind: 'usage', message: expect.stringMatching(/^Unknown event "bogus_event"\. Known: profile_create, /) },
+    });
     const unknownCommand = await cli('frobnicate', '--json');
-    expect(unknownCommand.json()).toMatchObject({ ok: false, error: { kind: 'usage', message: expect.stringContaining('Commands: events, register, status') } });
+    expect(unknownCommand.json()).toMatchObject({
+      ok: false,
+      error: { kind: 'usage', message: expect.stringContaining('Commands: events, register, status') },
+    });
   });
 
   it("each command's --help is its own: options, --json shape and exit codes", async () => {
@@ -76,7 +84,9 @@ describe('amani-webhooks CLI', () => {
   it('send refuses an event Amani does not have, as register does', async () => {
     const result = await cli('send', 'bogus_event');
     expect(result.code).toBe(EXIT.usage);
-    expect(result.stderr).toMatch(/^amani-webhooks send: Unknown event "bogus_event"\. Known: profile_create, .*video_call_status_change\n/);
+    expect(result.stderr).toMatch(
+      /^amani-webhooks send: Unknown event "bogus_event"\. Known: profile_create, .*video_call_status_change\n/,
+    );
     expect((await cli('send', 'profile_create', 'document_upload')).stderr).toMatch(/send takes one event/);
   });
 
@@ -90,10 +100,12 @@ describe('amani-webhooks CLI', () => {
     expect(stack.amani.registration()).toEqual(before);
   });
 
-  it('register warns when the auth mode differs from the receiver\'s, and says what follows', async () => {
+  it("register warns when the auth mode differs from the receiver's, and says what follows", async () => {
     const result = await cli('register', '--auth-mode', 'token', '--json');
     expect(result.code).toBe(EXIT.ok);
-    expect(result.stderr).toMatch(/^warning: the receiver \(local mode .*\) checks signature mode, but Amani is told token mode: every delivery will be refused \(401\)/);
+    expect(result.stderr).toMatch(
+      /^warning: the receiver \(local mode .*\) checks signature mode, but Amani is told token mode: every delivery will be refused \(401\)/,
+    );
     expect(result.json()).toMatchObject({ authMode: 'token', warnings: [expect.stringContaining('checks signature mode')] });
     expect(stack.amani.registration()).toMatchObject({ signature_enabled: false });
     const back = await cli('register');
@@ -105,8 +117,13 @@ describe('amani-webhooks CLI', () => {
     const closed = await closedPort();
     const result = await cli('send', 'profile_create', '--url', `http://127.0.0.1:${closed}/webhook`, '--json');
     expect(result.code).toBe(EXIT.failed);
-    expect(result.stderr).toMatch(new RegExp(`\nsend failed: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed} \\(connection refused\\)\\n`));
-    expect(result.json()).toMatchObject({ ok: false, error: { kind: 'failed', cause: 'network', message: expect.stringContaining('connection refused') } });
+    expect(result.stderr).toMatch(
+      new RegExp(`\nsend failed: fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed} \\(connection refused\\)\\n`),
+    );
+    expect(result.json()).toMatchObject({
+      ok: false,
+      error: { kind: 'failed', cause: 'network', message: expect.stringContaining('connection refused') },
+    });
   });
 
   it('send --previous-token inside the grace window: accepted, published as tokenGeneration previous', async () => {
@@ -117,7 +134,9 @@ describe('amani-webhooks CLI', () => {
     const id = (result.json().body as { deliveryId: string }).deliveryId;
     const event = stack.emulator.events().find((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId === id);
     expect((event?.detail as { metadata: { tokenGeneration: string } }).metadata.tokenGeneration).toBe('previous');
-    expect((await cli('send', 'profile_update', '--previous-token')).stdout).toMatch(/the previous token is accepted until \S+ \(its grace window\)/);
+    expect((await cli('send', 'profile_update', '--previous-token')).stdout).toMatch(
+      /the previous token is accepted until \S+ \(its grace window\)/,
+    );
   });
 
   it('says how to start the local mode when it is not running (exit 3)', async () => {
@@ -160,7 +179,9 @@ describe('amani-webhooks CLI', () => {
     const drift = await cli('status');
     expect(drift.code).toBe(EXIT.failed);
     expect(drift.stdout).toMatch(/NO - run sync/);
-    expect(drift.stdout).toContain("Amani's token is neither stored token: it was changed elsewhere (another stage on this Amani account, or Amani's dashboard)");
+    expect(drift.stdout).toContain(
+      "Amani's token is neither stored token: it was changed elsewhere (another stage on this Amani account, or Amani's dashboard)",
+    );
     const sync = await cli('sync', '--json');
     expect(sync.code).toBe(EXIT.ok);
     expect(sync.json()).toMatchObject({ outcome: 'reconciled', reconciled: true, changedElsewhere: true });
@@ -189,7 +210,9 @@ describe('amani-webhooks CLI', () => {
     expect(result.code).toBe(EXIT.failed);
     expect(result.stderr).toMatch(/rotate failed: .*credential/i);
     expect(result.stderr).toContain('running sync to find out what state the token is in...');
-    expect(result.stdout).toMatch(/^token state {7}UNKNOWN: the sync after the failure failed too \(Token rotation failed at get-token: .*HTTP 401/);
+    expect(result.stdout).toMatch(
+      /^token state {7}UNKNOWN: the sync after the failure failed too \(Token rotation failed at get-token: .*HTTP 401/,
+    );
     expect(result.stdout).toContain('the scheduled sync retries every 15 minutes. Fix the cause, then run: npx amani-webhooks sync');
     for (const secret of stack.amani.sensitiveValues()) expect(result.stderr + result.stdout).not.toContain(secret);
   });
@@ -219,7 +242,9 @@ describe('amani-webhooks CLI', () => {
     expect(result.stderr).toMatch(/rotate failed: Token rotation failed at resolve-ambiguous/);
     expect(result.stdout).toMatch(/^token state {7}ROTATED: Amani had a new token/);
     expect(result.stdout).toMatch(/the previous token is accepted until \S+/);
-    expect(result.stdout).toContain('the previous token was NOT revoked: run `npx amani-webhooks rotate --revoke-previous` again to revoke it');
+    expect(result.stdout).toContain(
+      'the previous token was NOT revoked: run `npx amani-webhooks rotate --revoke-previous` again to revoke it',
+    );
     expect(stack.amani.currentToken()).not.toBe(leaked);
     expect((await cli('status', '--json')).json().inSyncWithAmani).toBe(true);
     expect((await cli('rotate', '--revoke-previous', '--json')).json().previousTokenValidUntil).toBeUndefined();
@@ -276,7 +301,13 @@ describe('amani-webhooks CLI on a token-mode receiver', () => {
   beforeAll(async () => {
     tokenDir = mkdtempSync(join(tmpdir(), 'amani-cli-token-'));
     // A grace of 1 s (0.01 min, rounded to whole seconds) and a secret cache of 1 s: the previous token is surely refused 2 s after a rotation.
-    tokenStack = await startLocalStack({ dataDir: tokenDir, fresh: true, authMode: 'token', previousTokenGraceMinutes: 0.01, receiver: { secretCacheTtlMs: 1000 } });
+    tokenStack = await startLocalStack({
+      dataDir: tokenDir,
+      fresh: true,
+      authMode: 'token',
+      previousTokenGraceMinutes: 0.01,
+      receiver: { secretCacheTtlMs: 1000 },
+    });
   });
   afterAll(() => tokenStack.close());
 
@@ -284,7 +315,15 @@ describe('amani-webhooks CLI on a token-mode receiver', () => {
     const before = tokenStack.emulator.events().length;
     const result = await tokenCli('send', 'document_upload', '--tamper', '--json');
     expect(result.code).toBe(EXIT.usage);
-    expect(result.json()).toMatchObject({ ok: false, error: { kind: 'usage', message: expect.stringMatching(/--tamper needs signature mode; .* is in token mode, where Amani sends the token itself in Webhook-Token and nothing covers the body/) } });
+    expect(result.json()).toMatchObject({
+      ok: false,
+      error: {
+        kind: 'usage',
+        message: expect.stringMatching(
+          /--tamper needs signature mode; .* is in token mode, where Amani sends the token itself in Webhook-Token and nothing covers the body/,
+        ),
+      },
+    });
     expect(tokenStack.emulator.events()).toHaveLength(before);
     const plain = await tokenCli('send', 'document_upload');
     expect(plain.code).toBe(EXIT.ok);
@@ -299,7 +338,9 @@ describe('amani-webhooks CLI on a token-mode receiver', () => {
     const result = await tokenCli('send', 'profile_update', '--previous-token', '--json');
     expect(result.json()).toMatchObject({ ok: true, status: 401, expected: '401', tokenGeneration: 'previous' });
     expect(result.code).toBe(EXIT.ok);
-    expect((await tokenCli('send', 'profile_update', '--previous-token')).stdout).toMatch(/^401 .*\nthe previous token's grace ended at \S+: the receiver must refuse it \(401\)/);
+    expect((await tokenCli('send', 'profile_update', '--previous-token')).stdout).toMatch(
+      /^401 .*\nthe previous token's grace ended at \S+: the receiver must refuse it \(401\)/,
+    );
   });
 });
 
@@ -308,7 +349,15 @@ describe('amani-webhooks CLI --stage without a usable AWS setup', () => {
   beforeEach(() => {
     // No credentials or region from anywhere (environment, files, instance metadata); a request
     // that somehow got through would go to a closed loopback port, never to AWS.
-    for (const key of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[key];
+    for (const key of [
+      'AWS_REGION',
+      'AWS_DEFAULT_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+    ])
+      delete process.env[key];
     Object.assign(process.env, {
       AWS_CONFIG_FILE: join(tmpdir(), 'amani-no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'amani-no-aws-credentials'),
@@ -325,15 +374,25 @@ describe('amani-webhooks CLI --stage without a usable AWS setup', () => {
     let stderr = '';
     const code = await run(['status', '--stage', 'prod'], { out: () => undefined, err: (t) => (stderr += t) });
     expect(code).toBe(EXIT.failed);
-    expect(stderr).toBe('status failed: Could not describe stack AmaniWebhooks-prod: Region is missing\nPass --region <region> or set AWS_REGION.\n');
+    expect(stderr).toBe(
+      'status failed: Could not describe stack AmaniWebhooks-prod: Region is missing\nPass --region <region> or set AWS_REGION.\n',
+    );
   });
 
   it('missing credentials are named, with what to do: exit 1 and a JSON error with the cause', async () => {
     let stdout = '';
     let stderr = '';
-    const code = await run(['status', '--stage', 'prod', '--region', 'eu-west-1', '--json'], { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+    const code = await run(['status', '--stage', 'prod', '--region', 'eu-west-1', '--json'], {
+      out: (t) => (stdout += t),
+      err: (t) => (stderr += t),
+    });
     expect(code).toBe(EXIT.failed);
-    expect(stderr).toMatch(/^status failed: Could not describe stack AmaniWebhooks-prod: Could not load credentials from any providers\nCheck your AWS credentials/);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: { kind: 'failed', cause: 'credentials', hint: expect.stringContaining('AWS credentials') } });
+    expect(stderr).toMatch(
+      /^status failed: Could not describe stack AmaniWebhooks-prod: Could not load credentials from any providers\nCheck your AWS credentials/,
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      ok: false,
+      error: { kind: 'failed', cause: 'credentials', hint: expect.stringContaining('AWS credentials') },
+    });
   });
 });

@@ -36,7 +36,10 @@ beforeAll(async () => {
   const app = join(work, 'app');
   await run('mkdir', ['-p', app]);
   writeFileSync(join(app, 'package.json'), '{"name": "probe", "private": true}\n');
-  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(work, packed!.filename)], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+  await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', join(work, packed!.filename)], {
+    cwd: app,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   installed = app;
   stateDir = mkdtempSync(join(tmpdir(), 'amani-package-state-'));
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -69,7 +72,8 @@ describe('the packed CLI', () => {
     expect(JSON.parse(files).bin).toEqual({ 'amani-webhooks': 'bin/amani-webhooks.mjs' });
     expect(existsSync(join(installed, 'node_modules/amani-webhooks/dist/cli/bin.mjs'))).toBe(true);
     expect(existsSync(join(installed, 'node_modules/amani-webhooks/cli'))).toBe(false);
-    for (const dev of ['tsx', 'typescript', 'esbuild', 'aws-cdk-lib', 'jest']) expect(existsSync(join(installed, 'node_modules', dev))).toBe(false);
+    for (const dev of ['tsx', 'typescript', 'esbuild', 'aws-cdk-lib', 'jest'])
+      expect(existsSync(join(installed, 'node_modules', dev))).toBe(false);
   });
 
   it('runs --help and a command against a local mode', async () => {
@@ -90,15 +94,19 @@ describe('the packed CLI', () => {
   it('a closed stdout (a pasted pipeline) is no crash: the delivery is sent, exit 0, no stack trace', async () => {
     const before = stack.emulator.events().length;
     const bin = join(installed, 'node_modules/.bin/amani-webhooks');
-    const { stdout, stderr } = await run('bash', ['-c', `"${bin}" send document_upload --data-dir "${stateDir}" | true; echo "exit=\${PIPESTATUS[0]}"`], {
-      env: { PATH: process.env.PATH ?? '', HOME: installed },
-    });
+    const { stdout, stderr } = await run(
+      'bash',
+      ['-c', `"${bin}" send document_upload --data-dir "${stateDir}" | true; echo "exit=\${PIPESTATUS[0]}"`],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: installed },
+      },
+    );
     expect(stdout).toBe('exit=0\n');
     expect(stderr).not.toMatch(/EPIPE|Error|at /);
     expect(stack.emulator.events().length).toBe(before + 1);
   });
 
-  it('on a deployed stage, the local mode\'s code is never imported: the static graph lacks it, and deleting it changes nothing', async () => {
+  it("on a deployed stage, the local mode's code is never imported: the static graph lacks it, and deleting it changes nothing", async () => {
     const meta = JSON.parse(readFileSync(join(REPO, 'dist/cli.meta.json'), 'utf8')) as Metafile;
     const staticInputs = new Set<string>();
     const seen = new Set<string>();
@@ -106,7 +114,8 @@ describe('the packed CLI', () => {
       if (seen.has(output)) return;
       seen.add(output);
       for (const input of Object.keys(meta.outputs[output]!.inputs)) staticInputs.add(input);
-      for (const imported of meta.outputs[output]!.imports) if (imported.kind === 'import-statement' && meta.outputs[imported.path]) visit(imported.path);
+      for (const imported of meta.outputs[output]!.imports)
+        if (imported.kind === 'import-statement' && meta.outputs[imported.path]) visit(imported.path);
     };
     visit('dist/cli/bin.mjs');
     expect(staticInputs.has('cli/main.ts')).toBe(true);
@@ -128,7 +137,9 @@ describe('the packed CLI', () => {
         AWS_SECRET_ACCESS_KEY: 'probe',
         AWS_EC2_METADATA_DISABLED: 'true',
       });
-      expect(result.stderr).toMatch(/^Stack AmaniWebhooks-nope does not exist in eu-west-1\. Deploy it with `npx cdk deploy -c stage=nope`\.\n$/);
+      expect(result.stderr).toMatch(
+        /^Stack AmaniWebhooks-nope does not exist in eu-west-1\. Deploy it with `npx cdk deploy -c stage=nope`\.\n$/,
+      );
       expect(result.code).toBe(3);
       expect(cloudFormation.requests).toBe(1);
       // The local target needs what was removed: proof the removal was real.

@@ -103,7 +103,10 @@ describe('claiming and releasing', () => {
     const store = memoryStore();
     expect(await claimAccount(store, 'k', me(A), NOW)).toEqual({ ok: true, outcome: 'claimed' });
     expect(await claimAccount(store, 'k', me(A), NOW)).toEqual({ ok: true, outcome: 'already-ours' });
-    expect(await claimAccount(store, 'k', me(B), NOW)).toEqual({ ok: false, owner: expect.objectContaining({ stackName: A.stackName, stackId: A.stackId }) });
+    expect(await claimAccount(store, 'k', me(B), NOW)).toEqual({
+      ok: false,
+      owner: expect.objectContaining({ stackName: A.stackName, stackId: A.stackId }),
+    });
   });
 
   test('a claim left by an earlier stack of the same name is taken over; an unreadable one never is', async () => {

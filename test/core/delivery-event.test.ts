@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { buildBusEntry, busEntrySize, busEntrySizeAtMost, deliveryIdOf, eventNameOf, parseDeliveryBody, valueAtPath } from '../../lambda/core/delivery-event';
+import {
+  buildBusEntry,
+  busEntrySize,
+  busEntrySizeAtMost,
+  deliveryIdOf,
+  eventNameOf,
+  parseDeliveryBody,
+  valueAtPath,
+} from '../../lambda/core/delivery-event';
 
 const HASH = 'a'.repeat(64);
 
@@ -14,7 +22,10 @@ describe('parseDeliveryBody', () => {
   });
 
   it('never throws, whatever the text', () => {
-    fc.assert(fc.property(fc.string(), (text) => typeof parseDeliveryBody(text).ok === 'boolean'), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string(), (text) => typeof parseDeliveryBody(text).ok === 'boolean'),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -53,9 +64,17 @@ describe('buildBusEntry', () => {
       eventBusName: 'bus',
       detailType: 'profile_update',
       bodyJson,
-      metadata: { deliveryId: 'd', receivedAt: '2026-01-01T00:00:00.000Z', authMode: 'token', tokenGeneration: 'current', bodySha256: HASH },
+      metadata: {
+        deliveryId: 'd',
+        receivedAt: '2026-01-01T00:00:00.000Z',
+        authMode: 'token',
+        tokenGeneration: 'current',
+        bodySha256: HASH,
+      },
     });
-    expect(entry.Detail).toBe(`{"metadata":{"deliveryId":"d","receivedAt":"2026-01-01T00:00:00.000Z","authMode":"token","tokenGeneration":"current","bodySha256":"${HASH}"},"data":${bodyJson}}`);
+    expect(entry.Detail).toBe(
+      `{"metadata":{"deliveryId":"d","receivedAt":"2026-01-01T00:00:00.000Z","authMode":"token","tokenGeneration":"current","bodySha256":"${HASH}"},"data":${bodyJson}}`,
+    );
     expect(JSON.parse(entry.Detail).data.name).toBe('Zoë');
     expect(busEntrySize(entry)).toBe(Buffer.byteLength(entry.Detail) + 'amani'.length + 'profile_update'.length);
   });
@@ -72,7 +91,13 @@ describe('busEntrySizeAtMost', () => {
           eventBusName: 'bus',
           detailType,
           bodyJson,
-          metadata: { deliveryId: 'd', receivedAt: '2026-01-01T00:00:00.000Z', authMode: 'signature', tokenGeneration: 'current', bodySha256: HASH },
+          metadata: {
+            deliveryId: 'd',
+            receivedAt: '2026-01-01T00:00:00.000Z',
+            authMode: 'signature',
+            tokenGeneration: 'current',
+            bodySha256: HASH,
+          },
         });
         const exact = busEntrySize(entry);
         const bound = busEntrySizeAtMost(entry, bodyJson, bodyBytes);

@@ -53,7 +53,9 @@ describe('SafeError', () => {
 describe('safeMessage', () => {
   it("repeats a SafeError's message (subclasses included)", () => {
     class StoreError extends SafeError {}
-    expect(safeMessage(new StoreError('SSM GetParameter failed: AccessDeniedException HTTP 400'))).toBe('SSM GetParameter failed: AccessDeniedException HTTP 400');
+    expect(safeMessage(new StoreError('SSM GetParameter failed: AccessDeniedException HTTP 400'))).toBe(
+      'SSM GetParameter failed: AccessDeniedException HTTP 400',
+    );
   });
 
   it('names any other error without repeating its message, from any realm', () => {
@@ -73,7 +75,8 @@ describe('safeMessage', () => {
 describe('mayHealOnRetry', () => {
   it('is false only for a client failure', () => {
     expect(mayHealOnRetry(new SafeError('refused', { failure: 'client' }))).toBe(false);
-    for (const failure of ['throttled', 'transient', 'unknown'] as const) expect(mayHealOnRetry(new SafeError('x', { failure }))).toBe(true);
+    for (const failure of ['throttled', 'transient', 'unknown'] as const)
+      expect(mayHealOnRetry(new SafeError('x', { failure }))).toBe(true);
     expect(mayHealOnRetry(new Error('anything else'))).toBe(true);
   });
 });

@@ -19,7 +19,11 @@ function sources(dir: string): string[] {
 
 /** Every module a file names: static imports and re-exports, side-effect imports, import() and require(). */
 function importsOf(source: string): string[] {
-  const patterns = [/\b(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'"]*?\sfrom\s*['"]([^'"]+)['"]/g,
+    /\bimport\s*['"]([^'"]+)['"]/g,
+    /\b(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1] as string));
 }
 
@@ -67,8 +71,15 @@ describe('lambda/adapters', () => {
 });
 
 describe('use cases', () => {
-  it.each(['lambda/receiver/receive-delivery.ts', 'lambda/rotator/rotate-token.ts', 'lambda/registration/register.ts'])('%s depends on ports, not on adapters or the AWS SDK', (file) => {
-    const imports = importsOf(text(file));
-    expect(imports.filter((specifier) => specifier.includes('/adapters/') || specifier.startsWith('@aws-sdk/') || specifier.startsWith('@smithy/'))).toEqual([]);
-  });
+  it.each(['lambda/receiver/receive-delivery.ts', 'lambda/rotator/rotate-token.ts', 'lambda/registration/register.ts'])(
+    '%s depends on ports, not on adapters or the AWS SDK',
+    (file) => {
+      const imports = importsOf(text(file));
+      expect(
+        imports.filter(
+          (specifier) => specifier.includes('/adapters/') || specifier.startsWith('@aws-sdk/') || specifier.startsWith('@smithy/'),
+        ),
+      ).toEqual([]);
+    },
+  );
 });

@@ -31,7 +31,7 @@ const whitespace = fc.oneof(
 const isSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdfff;
 const unicodeEscape = (codeUnit: number, upperCase: boolean): string => {
   const hex = codeUnit.toString(16).padStart(4, '0');
-  return '\\u' + (upperCase ? hex.toUpperCase() : hex);
+  return `\\u${upperCase ? hex.toUpperCase() : hex}`;
 };
 
 const plainAscii = fc
@@ -59,9 +59,7 @@ const stringPiece = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .tuple(fc.integer({ min: 0xd800, max: 0xdfff }), fc.boolean())
-      .map(([lone, upperCase]) => unicodeEscape(lone, upperCase)),
+    arbitrary: fc.tuple(fc.integer({ min: 0xd800, max: 0xdfff }), fc.boolean()).map(([lone, upperCase]) => unicodeEscape(lone, upperCase)),
   },
   {
     weight: 3,
@@ -81,22 +79,35 @@ const stringPiece = fc.oneof(
   },
 );
 
-const jsonString = fc.array(stringPiece, { maxLength: 6 }).map((pieces) => '"' + pieces.join('') + '"');
+const jsonString = fc.array(stringPiece, { maxLength: 6 }).map((pieces) => `"${pieces.join('')}"`);
 
 /** A small pool of keys (several spellings of some) makes duplicate keys common. */
 const memberKey = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      '"a"', '"b"', '"id"', '"1"', '"2"', '"10"', '""', '"__proto__"', '"\\u0061"', '"\u00e9"',
-      '"\\u00E9"', '"\\u00e9"', '"\u{1F600}"', '"\\ud83d\\ude00"', '"a\\/b"', '"a/b"',
+      '"a"',
+      '"b"',
+      '"id"',
+      '"1"',
+      '"2"',
+      '"10"',
+      '""',
+      '"__proto__"',
+      '"\\u0061"',
+      '"\u00e9"',
+      '"\\u00E9"',
+      '"\\u00e9"',
+      '"\u{1F600}"',
+      '"\\ud83d\\ude00"',
+      '"a\\/b"',
+      '"a/b"',
     ),
   },
   { weight: 2, arbitrary: jsonString },
 );
 
-const digits = (minLength: number, maxLength: number) =>
-  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength, maxLength });
+const digits = (minLength: number, maxLength: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength, maxLength });
 const sign = fc.constantFrom('', '', '-');
 const integerPart = fc.oneof(
   { weight: 1, arbitrary: fc.constant('0') },
@@ -123,7 +134,7 @@ const exponent = fc
 const spelledFloat = fc
   .tuple(sign, integerPart, fc.option(digits(1, 25)), fc.option(exponent))
   .map(([minus, integer, fraction, exponentPart]) => {
-    const withFraction = fraction === null ? '' : '.' + fraction;
+    const withFraction = fraction === null ? '' : `.${fraction}`;
     // A float needs a fraction or an exponent; without both it would be an int.
     const withExponent = exponentPart ?? (fraction === null ? 'e0' : '');
     return minus + integer + withFraction + withExponent;
@@ -148,9 +159,29 @@ const formattedDouble = fc
   });
 
 const notableNumber = fc.constantFrom(
-  '-0', '-0.0', '0.0', '1E5', '1e+05', '0.000001', '123.4500e-3', '1e16', '1e15', '1e-5', '1e-4',
-  '5e-324', '2.4703282292062328e-324', '1.7976931348623157e308', '1e400', '-1e400', '1e-400',
-  '-1e-400', '9007199254740993', '9007199254740993.0', '0.1', '100.0', '1E2',
+  '-0',
+  '-0.0',
+  '0.0',
+  '1E5',
+  '1e+05',
+  '0.000001',
+  '123.4500e-3',
+  '1e16',
+  '1e15',
+  '1e-5',
+  '1e-4',
+  '5e-324',
+  '2.4703282292062328e-324',
+  '1.7976931348623157e308',
+  '1e400',
+  '-1e400',
+  '1e-400',
+  '-1e-400',
+  '9007199254740993',
+  '9007199254740993.0',
+  '0.1',
+  '100.0',
+  '1E2',
 );
 
 const literal = fc.constantFrom('true', 'false', 'null', 'NaN', 'Infinity', '-Infinity');
@@ -168,15 +199,12 @@ const { value: jsonValue } = fc.letrec<{ value: string; array: string; object: s
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, tie('array'), tie('object')),
   array: fc
     .tuple(whitespace, fc.array(fc.tuple(whitespace, tie('value'), whitespace), { maxLength: 5 }))
-    .map(([inside, items]) => '[' + inside + items.map((parts) => parts.join('')).join(',') + ']'),
+    .map(([inside, items]) => `[${inside}${items.map((parts) => parts.join('')).join(',')}]`),
   object: fc
-    .tuple(
-      whitespace,
-      fc.array(fc.tuple(whitespace, memberKey, whitespace, whitespace, tie('value'), whitespace), { maxLength: 6 }),
-    )
+    .tuple(whitespace, fc.array(fc.tuple(whitespace, memberKey, whitespace, whitespace, tie('value'), whitespace), { maxLength: 6 }))
     .map(([inside, members]) => {
-      const written = members.map(([a, key, b, c, value, d]) => a + key + b + ':' + c + value + d);
-      return '{' + inside + written.join(',') + '}';
+      const written = members.map(([a, key, b, c, value, d]) => `${a + key + b}:${c}${value}${d}`);
+      return `{${inside}${written.join(',')}}`;
     }),
 }));
 
@@ -216,51 +244,56 @@ function pythonWouldDecodeAsUtf16Or32(bytes: Uint8Array): boolean {
 }
 
 describe('pythonJsonDumps against python3', () => {
-  it(`matches CPython on ${RUNS} random JSON texts`, () => withSeedReported(() => {
-    const known = new Map<string, CPythonAnswer>();
-    let singleQuestions = 0;
-    const answerFor = (text: string): CPythonAnswer => {
-      let answer = known.get(text);
-      if (answer === undefined) {
-        singleQuestions++;
-        answer = askCPython([text])[0] as CPythonAnswer;
-        known.set(text, answer);
-      }
-      return answer;
-    };
+  it(
+    `matches CPython on ${RUNS} random JSON texts`,
+    () =>
+      withSeedReported(() => {
+        const known = new Map<string, CPythonAnswer>();
+        let singleQuestions = 0;
+        const answerFor = (text: string): CPythonAnswer => {
+          let answer = known.get(text);
+          if (answer === undefined) {
+            singleQuestions++;
+            answer = askCPython([text])[0] as CPythonAnswer;
+            known.set(text, answer);
+          }
+          return answer;
+        };
 
-    const checkAgainstCPython = (text: string): void => {
-      const answer = answerFor(text);
-      const fromText = pythonJsonDumps(text) ?? null;
-      if (fromText !== answer.fromText) {
-        throw new Error(`pythonJsonDumps gave ${JSON.stringify(fromText)}, CPython ${JSON.stringify(answer.fromText)}`);
-      }
-      const bytes = Buffer.from(text, 'utf8');
-      const expectedFromBytes = pythonWouldDecodeAsUtf16Or32(bytes) ? null : answer.fromBytes;
-      const fromBytes = pythonJsonDumpsBytes(bytes) ?? null;
-      if (fromBytes !== expectedFromBytes) {
-        throw new Error(`pythonJsonDumpsBytes gave ${JSON.stringify(fromBytes)}, CPython ${JSON.stringify(expectedFromBytes)}`);
-      }
-    };
+        const checkAgainstCPython = (text: string): void => {
+          const answer = answerFor(text);
+          const fromText = pythonJsonDumps(text) ?? null;
+          if (fromText !== answer.fromText) {
+            throw new Error(`pythonJsonDumps gave ${JSON.stringify(fromText)}, CPython ${JSON.stringify(answer.fromText)}`);
+          }
+          const bytes = Buffer.from(text, 'utf8');
+          const expectedFromBytes = pythonWouldDecodeAsUtf16Or32(bytes) ? null : answer.fromBytes;
+          const fromBytes = pythonJsonDumpsBytes(bytes) ?? null;
+          if (fromBytes !== expectedFromBytes) {
+            throw new Error(`pythonJsonDumpsBytes gave ${JSON.stringify(fromBytes)}, CPython ${JSON.stringify(expectedFromBytes)}`);
+          }
+        };
 
-    // Two runs with one seed draw the same texts: collect them, ask CPython about all at once,
-    // then check. Only texts made while shrinking a failure are new to CPython.
-    const texts: string[] = [];
-    fc.assert(
-      fc.property(jsonText, (text) => {
-        texts.push(text);
+        // Two runs with one seed draw the same texts: collect them, ask CPython about all at once,
+        // then check. Only texts made while shrinking a failure are new to CPython.
+        const texts: string[] = [];
+        fc.assert(
+          fc.property(jsonText, (text) => {
+            texts.push(text);
+          }),
+          { seed: SEED, numRuns: RUNS },
+        );
+        askCPython(texts).forEach((answer, index) => known.set(texts[index] as string, answer));
+        const accepted = [...known.values()].filter((answer) => answer.fromText !== null).length;
+
+        fc.assert(fc.property(jsonText, checkAgainstCPython), { seed: SEED, numRuns: RUNS });
+        expect(singleQuestions).toBe(0);
+        // Guard the generator itself: mostly valid texts, some invalid ones.
+        expect(accepted).toBeGreaterThan(RUNS * 0.75);
+        expect(accepted).toBeLessThan(known.size);
       }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    askCPython(texts).forEach((answer, index) => known.set(texts[index] as string, answer));
-    const accepted = [...known.values()].filter((answer) => answer.fromText !== null).length;
-
-    fc.assert(fc.property(jsonText, checkAgainstCPython), { seed: SEED, numRuns: RUNS });
-    expect(singleQuestions).toBe(0);
-    // Guard the generator itself: mostly valid texts, some invalid ones.
-    expect(accepted).toBeGreaterThan(RUNS * 0.75);
-    expect(accepted).toBeLessThan(known.size);
-  }), 120_000);
+    120_000,
+  );
 });
 
 /** Runs `check`; a failure carries the seed that replays it. */

@@ -2,12 +2,7 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import {
-  MAX_CANONICAL_DEPTH,
-  pythonFloatRepr,
-  pythonJsonDumps,
-  pythonJsonDumpsBytes,
-} from '../../lambda/core/python-json';
+import { MAX_CANONICAL_DEPTH, pythonFloatRepr, pythonJsonDumps, pythonJsonDumpsBytes } from '../../lambda/core/python-json';
 
 /** See test/vectors/generate.py for what each field means. */
 interface DumpsVector {
@@ -188,19 +183,17 @@ describe('objects', () => {
 
 describe('numbers', () => {
   it('prints ints as their digits, whatever their size; -0 becomes 0', () => {
-    expect(dumps('[9007199254740993,-12345678901234567890123,-0,0]')).toBe(
-      '[9007199254740993, -12345678901234567890123, 0, 0]',
-    );
+    expect(dumps('[9007199254740993,-12345678901234567890123,-0,0]')).toBe('[9007199254740993, -12345678901234567890123, 0, 0]');
     const hundredDigits = '9'.repeat(100);
     expect(dumps(hundredDigits)).toBe(hundredDigits);
   });
 
   it('refuses ints of more than 4300 digits, as CPython 3.11 does', () => {
     expect(dumps('1'.repeat(4300))).toBe('1'.repeat(4300));
-    expect(dumps('-' + '1'.repeat(4300))).toBe('-' + '1'.repeat(4300));
+    expect(dumps(`-${'1'.repeat(4300)}`)).toBe(`-${'1'.repeat(4300)}`);
     expect(dumps('1'.repeat(4301))).toBeUndefined();
-    expect(dumps('[' + '1'.repeat(4301) + ']')).toBeUndefined();
-    expect(dumps('1'.repeat(4301) + '.0')).toBe('Infinity'); // floats have no such limit
+    expect(dumps(`[${'1'.repeat(4301)}]`)).toBeUndefined();
+    expect(dumps(`${'1'.repeat(4301)}.0`)).toBe('Infinity'); // floats have no such limit
   });
 
   it('prints floats as repr(float): fixed within [1e-4, 1e16), with ".0" when integral', () => {
@@ -216,9 +209,7 @@ describe('numbers', () => {
   });
 
   it('handles signed zero, overflow and underflow', () => {
-    expect(dumps('[-0.0,0.0,-0e5,1e400,-1e400,1e-400,-1e-400]')).toBe(
-      '[-0.0, 0.0, -0.0, Infinity, -Infinity, 0.0, -0.0]',
-    );
+    expect(dumps('[-0.0,0.0,-0e5,1e400,-1e400,1e-400,-1e-400]')).toBe('[-0.0, 0.0, -0.0, Infinity, -Infinity, 0.0, -0.0]');
   });
 
   it('rounds long literals correctly (ties to even)', () => {
@@ -282,19 +273,14 @@ describe('nesting depth', () => {
   it(`canonicalises up to ${MAX_CANONICAL_DEPTH} levels and refuses one more`, () => {
     expect(dumps(nestedArrays(MAX_CANONICAL_DEPTH))).toBe(nestedArrays(MAX_CANONICAL_DEPTH));
     expect(dumps(nestedArrays(MAX_CANONICAL_DEPTH + 1))).toBeUndefined();
-    const nestedObjects = '{"a":'.repeat(MAX_CANONICAL_DEPTH - 1) + '{}' + '}'.repeat(MAX_CANONICAL_DEPTH - 1);
+    const nestedObjects = `${'{"a":'.repeat(MAX_CANONICAL_DEPTH - 1)}{}${'}'.repeat(MAX_CANONICAL_DEPTH - 1)}`;
     expect(dumps(nestedObjects)).toBe(nestedObjects.replaceAll(':', ': '));
-    expect(dumps('{"a":' + nestedObjects + '}')).toBeUndefined();
+    expect(dumps(`{"a":${nestedObjects}}`)).toBeUndefined();
   });
 
   it('returns undefined for 1 MiB of nesting without overflowing the stack', () => {
     const mebibyte = 1024 * 1024;
-    const inputs = [
-      '['.repeat(mebibyte),
-      nestedArrays(mebibyte / 2),
-      '{"a":'.repeat(mebibyte / 5),
-      '[{"a":'.repeat(mebibyte / 6),
-    ];
+    const inputs = ['['.repeat(mebibyte), nestedArrays(mebibyte / 2), '{"a":'.repeat(mebibyte / 5), '[{"a":'.repeat(mebibyte / 6)];
     for (const input of inputs) {
       expect(() => dumps(input)).not.toThrow();
       expect(dumps(input)).toBeUndefined();

@@ -3,7 +3,11 @@ import { acceptedTokens, expiredPreviousToken, parseTokenSecret, TokenSecretForm
 
 describe('parseTokenSecret', () => {
   it('reads the contract shape and treats an empty or token-less secret as not bootstrapped', () => {
-    expect(parseTokenSecret('{"token":"a","previousToken":"b","previousTokenValidUntil":"2026-01-01T00:00:00Z","rotatedAt":"2025-12-31T23:00:00.000Z"}')).toEqual({
+    expect(
+      parseTokenSecret(
+        '{"token":"a","previousToken":"b","previousTokenValidUntil":"2026-01-01T00:00:00Z","rotatedAt":"2025-12-31T23:00:00.000Z"}',
+      ),
+    ).toEqual({
       token: 'a',
       previousToken: 'b',
       previousTokenValidUntil: '2026-01-01T00:00:00Z',
@@ -33,7 +37,9 @@ describe('acceptedTokens', () => {
   it('includes the previous token strictly before the end of its grace', () => {
     const secret = { token: 'new', previousToken: 'old', previousTokenValidUntil: '2026-06-01T12:00:00.001Z' };
     expect(acceptedTokens(secret, now).map((t) => t.generation)).toEqual(['current', 'previous']);
-    expect(acceptedTokens({ ...secret, previousTokenValidUntil: '2026-06-01T12:00:00.000Z' }, now).map((t) => t.generation)).toEqual(['current']);
+    expect(acceptedTokens({ ...secret, previousTokenValidUntil: '2026-06-01T12:00:00.000Z' }, now).map((t) => t.generation)).toEqual([
+      'current',
+    ]);
     expect(expiredPreviousToken({ ...secret, previousTokenValidUntil: '2026-06-01T12:00:00.000Z' }, now)).toBe('old');
     expect(expiredPreviousToken(secret, now)).toBeUndefined();
   });

@@ -59,21 +59,39 @@ describe('the Amani base URL: one rule for synth and every function', () => {
     expect(amaniBaseUrlProblem('http://127.0.0.2:8080')).toBe(
       'must be an https:// base URL such as https://eu.amani.ai (http:// only for 127.0.0.1, [::1] or localhost)',
     );
-    expect(amaniBaseUrlProblem('https://eu.amani.ai/api')).toContain('without credentials, path, query or fragment (the client adds /api/v2/...)');
+    expect(amaniBaseUrlProblem('https://eu.amani.ai/api')).toContain(
+      'without credentials, path, query or fragment (the client adds /api/v2/...)',
+    );
   });
 
   const rarely = <T>(arbitrary: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary });
   const urls = fc
     .record({
       scheme: fc.constantFrom('https', 'http', 'HTTPS', 'ftp'),
-      host: fc.constantFrom('eu.amani.ai', 'tr.amani.ai', '127.0.0.1', '127.0.0.2', '127.1', 'localhost', 'LOCALHOST', '[::1]', '[::2]', '10.0.0.1', 'amani.ai.', 'xn--mani-loa.ai'),
+      host: fc.constantFrom(
+        'eu.amani.ai',
+        'tr.amani.ai',
+        '127.0.0.1',
+        '127.0.0.2',
+        '127.1',
+        'localhost',
+        'LOCALHOST',
+        '[::1]',
+        '[::2]',
+        '10.0.0.1',
+        'amani.ai.',
+        'xn--mani-loa.ai',
+      ),
       port: fc.option(fc.constantFrom('443', '80', '4010', '65535', '0'), { nil: undefined }),
       userinfo: rarely(fc.constantFrom('user', 'user:pass', ':x')),
       path: fc.constantFrom('', '/', '', '/', '//', '/api', '/api/v2', '/%2e%2e'),
       query: rarely(fc.constantFrom('?', '?a=1')),
       fragment: rarely(fc.constantFrom('#', '#x')),
     })
-    .map(({ scheme, host, port, userinfo, path, query, fragment }) => `${scheme}://${userinfo ? `${userinfo}@` : ''}${host}${port ? `:${port}` : ''}${path}${query ?? ''}${fragment ?? ''}`);
+    .map(
+      ({ scheme, host, port, userinfo, path, query, fragment }) =>
+        `${scheme}://${userinfo ? `${userinfo}@` : ''}${host}${port ? `:${port}` : ''}${path}${query ?? ''}${fragment ?? ''}`,
+    );
 
   it('property: synth, the rotator and the registration agree on every URL', () => {
     // A blank value is where they differ on purpose: synth's default (eu) against a function told nothing.
@@ -102,7 +120,9 @@ describe('the Amani base URL: one rule for synth and every function', () => {
 describe('building blocks', () => {
   it('withDefault: absent or blank is the default, anything else must pass', () => {
     const schema = withDefault(wholeNumber(1, 10), 5);
-    expect([schema.parse(undefined), schema.parse(''), schema.parse('  '), schema.parse(null), schema.parse('7'), schema.parse(8)]).toEqual([5, 5, 5, 5, 7, 8]);
+    expect([schema.parse(undefined), schema.parse(''), schema.parse('  '), schema.parse(null), schema.parse('7'), schema.parse(8)]).toEqual(
+      [5, 5, 5, 5, 7, 8],
+    );
     expect(schema.safeParse('11').success).toBe(false);
     expect(schema.safeParse('1.5').success).toBe(false);
     expect(schema.safeParse('ten').success).toBe(false);

@@ -15,16 +15,27 @@ describe('decodeSignature', () => {
     const good = sign('k', 'm');
     expect(decodeSignature(good)?.length).toBe(32);
     expect(decodeSignature(` ${good} `)?.length).toBe(32);
-    for (const bad of [good.slice(0, -1), `${good}=`, good.replace('=', 'A'), `${good.slice(0, 42)}B=`, '', 'x'.repeat(44), Buffer.alloc(33).toString('base64')]) {
+    for (const bad of [
+      good.slice(0, -1),
+      `${good}=`,
+      good.replace('=', 'A'),
+      `${good.slice(0, 42)}B=`,
+      '',
+      'x'.repeat(44),
+      Buffer.alloc(33).toString('base64'),
+    ]) {
       expect(decodeSignature(bad)).toBeUndefined();
     }
   });
 
   it('never throws on arbitrary header values', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (value) => {
-      const decoded = decodeSignature(value);
-      return decoded === undefined || decoded.length === 32;
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (value) => {
+        const decoded = decodeSignature(value);
+        return decoded === undefined || decoded.length === 32;
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
@@ -74,7 +85,13 @@ describe('verifySignature', () => {
     let calls = 0;
     const { macs, countingMac } = countMacs();
     const result = verifySignature(
-      { signature: sign('x', raw), body: raw, tokens: [current, previous], expiredToken: 'tok-old', canonicalForm: () => (calls++, canonical) },
+      {
+        signature: sign('x', raw),
+        body: raw,
+        tokens: [current, previous],
+        expiredToken: 'tok-old',
+        canonicalForm: () => (calls++, canonical),
+      },
       countingMac,
     );
     expect(result).toEqual({ ok: false, reason: 'bad-credential' });
@@ -112,7 +129,10 @@ describe('verifyToken', () => {
     for (const presented of ['tok-curren', 'tok-current!', 'TOK-CURRENT', 'tok-previous']) {
       expect(verifyToken({ presented, tokens: [current] })).toEqual({ ok: false, reason: 'bad-credential' });
     }
-    expect(verifyToken({ presented: 'tok-old', tokens: [current], expiredToken: 'tok-old' })).toEqual({ ok: false, reason: 'expired-token' });
+    expect(verifyToken({ presented: 'tok-old', tokens: [current], expiredToken: 'tok-old' })).toEqual({
+      ok: false,
+      reason: 'expired-token',
+    });
     expect(verifyToken({ presented: undefined, tokens: [current] })).toEqual({ ok: false, reason: 'missing-credential' });
     expect(verifyToken({ presented: 'x', tokens: [] })).toEqual({ ok: false, reason: 'no-token-configured' });
   });

@@ -15,7 +15,12 @@ import { matchesPattern, type EventPattern } from '../helpers/event-pattern';
 import { FAILURE_METRIC, OUTCOME_METRICS } from '../../lambda/registration/handler';
 
 const REPO = resolve(__dirname, '../..');
-const DOCS = [...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`), 'README.md'];
+const DOCS = [
+  ...readdirSync(join(REPO, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+  'README.md',
+];
 const text = (file: string) => readFileSync(join(REPO, file), 'utf8');
 
 interface Example {
@@ -30,8 +35,10 @@ function jsonExamples(): Example[] {
   for (const file of DOCS) {
     const content = text(file);
     const lineOf = (index: number) => content.slice(0, index).split('\n').length;
-    for (const block of content.matchAll(/^( *)```json\n([\s\S]*?)^\1```/gm)) examples.push({ file, line: lineOf(block.index!), source: block[2]! });
-    for (const span of content.matchAll(/`(\{"(?:source|action)"[^`]*\})`/g)) examples.push({ file, line: lineOf(span.index!), source: span[1]! });
+    for (const block of content.matchAll(/^( *)```json\n([\s\S]*?)^\1```/gm))
+      examples.push({ file, line: lineOf(block.index!), source: block[2]! });
+    for (const span of content.matchAll(/`(\{"(?:source|action)"[^`]*\})`/g))
+      examples.push({ file, line: lineOf(span.index!), source: span[1]! });
   }
   return examples;
 }
@@ -87,11 +94,21 @@ describe('docs', () => {
   );
 
   it('the matcher tells a wrong pattern from a right one', () => {
-    const statusAtTop = { source: ['amani'], 'detail-type': ['profile_status_change'], detail: { data: { status: ['APPROVED', 'Approved'] } } };
-    const statusInProfile = { source: ['amani'], 'detail-type': ['profile_status_change'], detail: { data: { profile: { status: ['APPROVED', 'Approved'] } } } };
+    const statusAtTop = {
+      source: ['amani'],
+      'detail-type': ['profile_status_change'],
+      detail: { data: { status: ['APPROVED', 'Approved'] } },
+    };
+    const statusInProfile = {
+      source: ['amani'],
+      'detail-type': ['profile_status_change'],
+      detail: { data: { profile: { status: ['APPROVED', 'Approved'] } } },
+    };
     expect(events.some((event) => matchesPattern(statusAtTop, event))).toBe(false);
     expect(events.filter((event) => matchesPattern(statusInProfile, event))).toHaveLength(2);
-    expect(events.filter((event) => matchesPattern({ source: ['amani'], 'detail-type': [{ prefix: 'document_' }] }, event))).toHaveLength(4);
+    expect(events.filter((event) => matchesPattern({ source: ['amani'], 'detail-type': [{ prefix: 'document_' }] }, event))).toHaveLength(
+      4,
+    );
     expect(events.some((event) => matchesPattern({ source: ['not-amani'] }, event))).toBe(false);
   });
 
@@ -110,10 +127,20 @@ describe('docs', () => {
     expect(emitted.size).toBeGreaterThanOrEqual(20);
     const architecture = text('docs/architecture.md').split('## Metrics')[1] ?? '';
     const readme = text('README.md').split('### Metrics')[1]?.split('\n## ')[0] ?? '';
-    for (const [where, section] of [['docs/architecture.md', architecture], ['README.md', readme]] as const) {
-      const named = new Set([...section.matchAll(/`([A-Z][A-Za-z]+)`/g)].map((m) => m[1]!).filter((name) => emitted.has(name) || /^[A-Z][a-z]+[A-Z]/.test(name)));
+    for (const [where, section] of [
+      ['docs/architecture.md', architecture],
+      ['README.md', readme],
+    ] as const) {
+      const named = new Set(
+        [...section.matchAll(/`([A-Z][A-Za-z]+)`/g)]
+          .map((m) => m[1]!)
+          .filter((name) => emitted.has(name) || /^[A-Z][a-z]+[A-Z]/.test(name)),
+      );
       expect({ where, missing: [...emitted].filter((name) => !named.has(name)).sort() }).toEqual({ where, missing: [] });
-      expect({ where, unknown: [...named].filter((name) => !emitted.has(name) && !ALARM_NAMES.has(name)).sort() }).toEqual({ where, unknown: [] });
+      expect({ where, unknown: [...named].filter((name) => !emitted.has(name) && !ALARM_NAMES.has(name)).sort() }).toEqual({
+        where,
+        unknown: [],
+      });
     }
   });
 });

@@ -20,6 +20,12 @@ export function registrationEvent(
     ResourceProperties: options.preClaimProperties ? properties : { ...properties, [ACCOUNT_CLAIM_PROPERTY]: ACCOUNT_CLAIM_PATH },
   };
   if (requestType === 'Create') return { ...base, RequestType: 'Create' };
-  if (requestType === 'Update') return { ...base, RequestType: 'Update', PhysicalResourceId: PHYSICAL_RESOURCE_ID, OldResourceProperties: { ...properties, [ACCOUNT_CLAIM_PROPERTY]: ACCOUNT_CLAIM_PATH } };
+  if (requestType === 'Update')
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId: PHYSICAL_RESOURCE_ID,
+      OldResourceProperties: { ...properties, [ACCOUNT_CLAIM_PROPERTY]: ACCOUNT_CLAIM_PATH },
+    };
   return { ...base, RequestType: 'Delete', PhysicalResourceId: PHYSICAL_RESOURCE_ID };
 }

@@ -16,7 +16,7 @@ export type EventPattern = { readonly [key: string]: readonly unknown[] | EventP
 export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
   if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) throw new Error('a pattern is an object');
   return Object.entries(pattern).every(([key, expected]) => {
-    const present = isObject(event) && Object.prototype.hasOwnProperty.call(event, key);
+    const present = isObject(event) && Object.hasOwn(event, key);
     const value = present ? (event as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(expected)) return expected.some((alternative) => matchesLeaf(alternative, present, value));
     if (!present || !isObject(value)) return false;
@@ -54,7 +54,18 @@ function matchesOperator(operator: string, argument: unknown, value: unknown): b
       if (typeof value !== 'number' || !Array.isArray(argument)) return false;
       for (let i = 0; i < argument.length; i += 2) {
         const [op, bound] = [argument[i], argument[i + 1] as number];
-        const ok = op === '<' ? value < bound : op === '<=' ? value <= bound : op === '=' ? value === bound : op === '>=' ? value >= bound : op === '>' ? value > bound : undefined;
+        const ok =
+          op === '<'
+            ? value < bound
+            : op === '<='
+              ? value <= bound
+              : op === '='
+                ? value === bound
+                : op === '>='
+                  ? value >= bound
+                  : op === '>'
+                    ? value > bound
+                    : undefined;
         if (ok === undefined) throw new Error(`unknown numeric comparison ${String(op)}`);
         if (!ok) return false;
       }

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../infra/build-app';
-import { AMANI_EVENTS, ContextConfigurationError, isCdkContextKey, parseContext, parseRotationSchedule, unknownContextKeys } from '../../infra/config';
+import {
+  AMANI_EVENTS,
+  ContextConfigurationError,
+  isCdkContextKey,
+  parseContext,
+  parseRotationSchedule,
+  unknownContextKeys,
+} from '../../infra/config';
 import { cdkJsonContext, REPO_ROOT } from './stack-harness';
 
 function problems(raw: Record<string, unknown>): string {
@@ -119,7 +126,10 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ previousTokenGraceMinutes: -5 }, '"previousTokenGraceMinutes": must be a whole number from 0 to 10080'],
     [{ previousTokenGraceMinutes: '-5' }, '"previousTokenGraceMinutes": must be a whole number from 0 to 10080 (7 days) (got "-5")'],
     [{ previousTokenGraceMinutes: 1.5 }, '"previousTokenGraceMinutes": must be a whole number'],
-    [{ rotationSchedule: 'rate(1 hour)', previousTokenGraceMinutes: 60 }, '"previousTokenGraceMinutes": must be shorter than the rotation interval (60 minutes'],
+    [
+      { rotationSchedule: 'rate(1 hour)', previousTokenGraceMinutes: 60 },
+      '"previousTokenGraceMinutes": must be shorter than the rotation interval (60 minutes',
+    ],
     [{ secretCacheTtlSeconds: 0 }, '"secretCacheTtlSeconds": must be a whole number from 1 to 300'],
     [{ secretCacheTtlSeconds: '301' }, '"secretCacheTtlSeconds": must be a whole number from 1 to 300'],
     [
@@ -134,13 +144,25 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ throttlingRateLimit: 0 }, '"throttlingRateLimit": must be a whole number from 1 to 10000'],
     [{ credentialsSecret: 'arn:aws:s3:::bucket' }, '"credentialsSecret": the name or ARN of an existing Secrets Manager secret'],
     [{ alarmTopicArn: 'ops-topic' }, '"alarmTopicArn": the ARN of an SNS topic'],
-    [{ credentialsSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' }, '"credentialsSecretKmsKeyArn": is only meaningful together with credentialsSecret'],
+    [
+      { credentialsSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/abc' },
+      '"credentialsSecretKmsKeyArn": is only meaningful together with credentialsSecret',
+    ],
     [{ metricsNamespace: 'AWS/Lambda' }, '"metricsNamespace"'],
-    [{ stage: 'prod' }, '"alarmTopicArn": is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic> (got nothing)'],
+    [
+      { stage: 'prod' },
+      '"alarmTopicArn": is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic> (got nothing)',
+    ],
     [{ stage: 'live', production: true }, '"alarmTopicArn": is required for a production stage'],
-    [{ stage: 'prod', production: 'false', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' }, '"production": stage "prod" is always a production stage'],
+    [
+      { stage: 'prod', production: 'false', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall' },
+      '"production": stage "prod" is always a production stage',
+    ],
     [{ production: 'yes' }, '"production": must be true or false'],
-    [{ noTrafficAlarmHours: 0 }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm (got 0)'],
+    [
+      { noTrafficAlarmHours: 0 },
+      '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours without an accepted delivery before the NoDeliveries alarm fires; CloudWatch evaluates an alarm over at most 7 days); leave it unset for no alarm (got 0)',
+    ],
     [{ noTrafficAlarmHours: '169' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours'],
     [{ noTrafficAlarmHours: '2.5' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
     [{ noTrafficAlarmHours: 'true' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
@@ -163,15 +185,23 @@ describe('invalid context fails with a message naming the key and what is allowe
   test('a near miss of a key is rejected (a misspelled production would silently deploy without retained data)', () => {
     const app = new App({ context: { ...cdkJsonContext(), prodution: 'true', alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } });
     expect(() => buildApp(app)).toThrow('"prodution": unknown key; did you mean "production"?');
-    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "alarmTopicArn"?');
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), alarmTopicArns: 'x', 'aws:cdk:bundling-stacks': [] } }))).toThrow(
+      'did you mean "alarmTopicArn"?',
+    );
     // A misspelled alarm setting would otherwise leave production without the alarm it asked for.
-    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), noTrafficAlarmHour: '24', 'aws:cdk:bundling-stacks': [] } }))).toThrow('did you mean "noTrafficAlarmHours"?');
+    expect(() => buildApp(new App({ context: { ...cdkJsonContext(), noTrafficAlarmHour: '24', 'aws:cdk:bundling-stacks': [] } }))).toThrow(
+      'did you mean "noTrafficAlarmHours"?',
+    );
     // One letter off: the stack would create an empty credentials secret instead of using the existing one.
-    expect(problems({ credentialSecret: 'amani/prod/api-credentials' })).toContain('"credentialSecret": unknown key; did you mean "credentialsSecret"?');
-    expect(problems({ credentialsSecretKmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/abc' })).toContain('did you mean "credentialsSecretKmsKeyArn"?');
+    expect(problems({ credentialSecret: 'amani/prod/api-credentials' })).toContain(
+      '"credentialSecret": unknown key; did you mean "credentialsSecret"?',
+    );
+    expect(problems({ credentialsSecretKmsKey: 'arn:aws:kms:eu-west-1:123456789012:key/abc' })).toContain(
+      'did you mean "credentialsSecretKmsKeyArn"?',
+    );
   });
 
-  test('every other key that is not CDK\'s is refused too, listing the keys there are', () => {
+  test("every other key that is not CDK's is refused too, listing the keys there are", () => {
     const message = problems({ region: 'eu-west-1', bucket: 'x', stage: 'dev' });
     expect(message).toContain('"region": unknown key; the keys are stage, amaniBaseUrl, authMode,');
     expect(message).toContain('"bucket": unknown key; the keys are');
@@ -181,10 +211,10 @@ describe('invalid context fails with a message naming the key and what is allowe
   test('unknown keys and invalid values are reported together', () => {
     const message = problems({ credentialSecret: 'x', authMode: 'hmac' });
     expect(message).toContain('"credentialSecret": unknown key; did you mean "credentialsSecret"?');
-    expect(message).toContain('"authMode": must be \'signature\' or \'token\'');
+    expect(message).toContain("\"authMode\": must be 'signature' or 'token'");
   });
 
-  test('the keys of CDK and its CLI pass: feature flags, aws:cdk settings, cached lookups, the CLI\'s own', () => {
+  test("the keys of CDK and its CLI pass: feature flags, aws:cdk settings, cached lookups, the CLI's own", () => {
     const cdkKeys = {
       // What the CDK CLI (2.1148) sends besides cdk.json's context, as seen by an app.
       'cli-telemetry': false,
@@ -204,12 +234,16 @@ describe('invalid context fails with a message naming the key and what is allowe
     expect(isCdkContextKey('credentialSecret')).toBe(false);
   });
 
-  test('cdk itself refuses an unknown key, and only that one: the CLI\'s own context passes', () => {
-    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'ls', '-c', 'credentialSecret=amani/prod/api-credentials'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
-    });
+  test("cdk itself refuses an unknown key, and only that one: the CLI's own context passes", () => {
+    const result = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'node_modules/aws-cdk/bin/cdk'), 'ls', '-c', 'credentialSecret=amani/prod/api-credentials'],
+      {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: 'true' },
+      },
+    );
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('"credentialSecret": unknown key; did you mean "credentialsSecret"?');
     expect(result.stderr.match(/unknown key/g)).toHaveLength(1);
@@ -243,7 +277,7 @@ describe('invalid context fails with a message naming the key and what is allowe
     rmSync(outdir, { recursive: true, force: true });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('Invalid CDK context');
-    expect(result.stderr).toContain('"authMode": must be \'signature\' or \'token\'');
+    expect(result.stderr).toContain("\"authMode\": must be 'signature' or 'token'");
     expect(result.stderr).toContain('"amaniBaseUrl": must be an https:// base URL');
     expect(result.stderr).not.toContain('    at ');
   });

@@ -18,7 +18,12 @@ const PLATFORM_VARIABLES = ['NODE_OPTIONS'];
 const FUNCTIONS = [
   { name: 'receiver', prefix: 'ReceiverFunction', variables: receiverVariables as z.ZodObject, load: loadReceiverConfig },
   { name: 'rotator', prefix: 'RotationRotatorFunction', variables: rotatorVariables as z.ZodObject, load: loadRotatorConfig },
-  { name: 'registration', prefix: 'AmaniRegistrationHandlerFunction', variables: registrationVariables as z.ZodObject, load: loadRegistrationConfig },
+  {
+    name: 'registration',
+    prefix: 'AmaniRegistrationHandlerFunction',
+    variables: registrationVariables as z.ZodObject,
+    load: loadRegistrationConfig,
+  },
 ] as const;
 
 const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
@@ -46,7 +51,8 @@ describe.each([
 ])('%s', (_name, context) => {
   const { stack, template, config } = synthesize(context);
   const all = resources(template);
-  const environment = (prefix: string) => resolvedEnvironment(template, logicalId(template, 'AWS::Lambda::Function', prefix), stack.stackName);
+  const environment = (prefix: string) =>
+    resolvedEnvironment(template, logicalId(template, 'AWS::Lambda::Function', prefix), stack.stackName);
   // Parsed inside each test, so that an environment that does not parse fails the tests that name it.
   const parsed = {
     get receiver() {
@@ -60,7 +66,7 @@ describe.each([
     },
   };
 
-  test('the product\'s functions are exactly the three with an environment declaration', () => {
+  test("the product's functions are exactly the three with an environment declaration", () => {
     const ours = Object.entries(all)
       .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Handler === 'index.handler')
       .map(([id]) => id)
@@ -68,12 +74,15 @@ describe.each([
     expect(ours).toEqual(FUNCTIONS.map(({ prefix }) => logicalId(template, 'AWS::Lambda::Function', prefix)).sort());
   });
 
-  test.each(FUNCTIONS)('$name: every variable the stack sets is one its schema declares, and the whole environment parses', ({ prefix, variables, load }) => {
-    const env = environment(prefix);
-    const declared = [...Object.keys(variables.shape), ...PLATFORM_VARIABLES];
-    expect(Object.keys(env).filter((name) => !declared.includes(name))).toEqual([]);
-    expect(() => load(env)).not.toThrow();
-  });
+  test.each(FUNCTIONS)(
+    '$name: every variable the stack sets is one its schema declares, and the whole environment parses',
+    ({ prefix, variables, load }) => {
+      const env = environment(prefix);
+      const declared = [...Object.keys(variables.shape), ...PLATFORM_VARIABLES];
+      expect(Object.keys(env).filter((name) => !declared.includes(name))).toEqual([]);
+      expect(() => load(env)).not.toThrow();
+    },
+  );
 
   test('the receiver gets what the context asked for', () => {
     expect(parsed.receiver).toMatchObject({
@@ -113,7 +122,11 @@ describe.each([
       disableEventsOnDelete: config.disableEventsOnDelete,
       webhookUrl: 'https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/v1/webhook',
       stack: { stackName: stack.stackName },
-      observability: { serviceName: REGISTRATION_DEFAULTS.serviceName, metricsNamespace: config.metricsNamespace, logLevel: config.logLevel },
+      observability: {
+        serviceName: REGISTRATION_DEFAULTS.serviceName,
+        metricsNamespace: config.metricsNamespace,
+        logLevel: config.logLevel,
+      },
     });
     expect(registration.rotatorFunctionName).toBe(logicalId(template, 'AWS::Lambda::Function', 'RotationRotatorFunction'));
     expect(registration.credentialsSecretId).toBe(parsed.rotator.credentialsSecretId);
@@ -121,7 +134,13 @@ describe.each([
     const resource = all[logicalId(template, 'Custom::AmaniWebhookRegistration', 'AmaniRegistration')]!.Properties!;
     const registrationEnv = environment('AmaniRegistrationHandlerFunction');
     const property = (name: string) => resolveIntrinsics(template, resource[name], stack.stackName);
-    expect([property('WebhookUrl'), property('AmaniBaseUrl'), property('SignatureEnabled'), property('EnabledEvents'), property('DisableEventsOnDelete')]).toEqual([
+    expect([
+      property('WebhookUrl'),
+      property('AmaniBaseUrl'),
+      property('SignatureEnabled'),
+      property('EnabledEvents'),
+      property('DisableEventsOnDelete'),
+    ]).toEqual([
       registrationEnv.WEBHOOK_URL,
       registrationEnv.AMANI_BASE_URL,
       registrationEnv.SIGNATURE_ENABLED,

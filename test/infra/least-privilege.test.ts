@@ -3,7 +3,17 @@
  * new permission fails this test until someone decides it belongs.
  */
 import { describe, expect, test } from '@jest/globals';
-import { functionRole, getAtt, logicalId, ref, resources, roleGrants, synthesize, type NormalisedStatement, stackResourceIds } from './stack-harness';
+import {
+  functionRole,
+  getAtt,
+  logicalId,
+  ref,
+  resources,
+  roleGrants,
+  synthesize,
+  type NormalisedStatement,
+  stackResourceIds,
+} from './stack-harness';
 
 const viaService = (service: string) => ({
   'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
@@ -29,7 +39,10 @@ function expectExactly(actual: NormalisedStatement[], expected: NormalisedStatem
 
 /** An SSM parameter ARN of this stack's account and region (`name` without the leading slash). */
 const parameterArn = (name: string) => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter/${name}`]],
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter/${name}`],
+  ],
 });
 
 const allow = (actions: string[], resource: unknown, condition?: unknown): NormalisedStatement => ({
@@ -99,10 +112,16 @@ describe('least privilege (default configuration: credentials secret created by 
     const role = logicalId(template, 'AWS::IAM::Role', 'RotationSchedulerRole');
     const grants = roleGrants(template, role);
     expectExactly(grants.statements, [
-      { actions: ['lambda:InvokeFunction'], resources: [getAtt(id.rotator), { 'Fn::Join': ['', [getAtt(id.rotator), ':*']] }], effect: 'Allow' },
+      {
+        actions: ['lambda:InvokeFunction'],
+        resources: [getAtt(id.rotator), { 'Fn::Join': ['', [getAtt(id.rotator), ':*']] }],
+        effect: 'Allow',
+      },
       allow(['sqs:SendMessage'], getAtt(id.failures)),
     ]);
-    const trust = resources(template)[role]!.Properties!.AssumeRolePolicyDocument as { Statement: { Principal: unknown; Condition: unknown }[] };
+    const trust = resources(template)[role]!.Properties!.AssumeRolePolicyDocument as {
+      Statement: { Principal: unknown; Condition: unknown }[];
+    };
     expect(trust.Statement).toEqual([
       expect.objectContaining({
         Principal: { Service: 'scheduler.amazonaws.com' },
@@ -158,7 +177,15 @@ describe('least privilege with an existing credentials secret', () => {
           {
             'Fn::Join': [
               '',
-              ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':secret:amani/prod/api-credentials-??????'],
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':secretsmanager:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':secret:amani/prod/api-credentials-??????',
+              ],
             ],
           },
         ],

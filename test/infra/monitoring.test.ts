@@ -67,7 +67,9 @@ function states(alarm: AlarmProperties, datapoints: readonly Datapoint[]): ('ALA
   const needed = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods;
   return datapoints.map((_, index) => {
     const window = datapoints.slice(Math.max(0, index + 1 - alarm.EvaluationPeriods), index + 1);
-    const breaching = window.filter((value) => (value === undefined ? alarm.TreatMissingData === 'breaching' : breaches(alarm, value))).length;
+    const breaching = window.filter((value) =>
+      value === undefined ? alarm.TreatMissingData === 'breaching' : breaches(alarm, value),
+    ).length;
     return breaching >= needed ? 'ALARM' : 'OK';
   });
 }
@@ -94,7 +96,10 @@ function sums(period: number, duration: number, events: readonly { at: number; v
 
 /** Requests every `every` seconds over `duration`; those `failing(at)` selects answer 5xx. */
 function requests(every: number, duration: number, failing: (at: number) => boolean) {
-  return Array.from({ length: Math.floor(duration / every) }, (_, index) => index * every).map((at) => ({ at, value: failing(at) ? 1 : 0 }));
+  return Array.from({ length: Math.floor(duration / every) }, (_, index) => index * every).map((at) => ({
+    at,
+    value: failing(at) ? 1 : 0,
+  }));
 }
 
 describe('the default stack', () => {
@@ -168,19 +173,42 @@ describe('the default stack', () => {
     });
 
     test('one 5xx in a day of traffic does not page, nor a burst inside one window that heals', () => {
-      expect(firstAlarmAt(alarm, day((at) => at === 10 * HOUR))).toBeUndefined();
-      expect(firstAlarmAt(alarm, day((at) => at >= 10 * HOUR && at < 10 * HOUR + 240, 5))).toBeUndefined();
+      expect(
+        firstAlarmAt(
+          alarm,
+          day((at) => at === 10 * HOUR),
+        ),
+      ).toBeUndefined();
+      expect(
+        firstAlarmAt(
+          alarm,
+          day((at) => at >= 10 * HOUR && at < 10 * HOUR + 240, 5),
+        ),
+      ).toBeUndefined();
       // Isolated 5xx more than half an hour apart do not add up.
-      expect(firstAlarmAt(alarm, day((at) => at % (2 * HOUR) === 0))).toBeUndefined();
+      expect(
+        firstAlarmAt(
+          alarm,
+          day((at) => at % (2 * HOUR) === 0),
+        ),
+      ).toBeUndefined();
     });
 
     test('a failure that lasts pages within 10 minutes, at a delivery a minute', () => {
       const start = 10 * HOUR;
-      expect(firstAlarmAt(alarm, day((at) => at >= start))! - start).toBeLessThanOrEqual(10 * 60);
+      expect(
+        firstAlarmAt(
+          alarm,
+          day((at) => at >= start),
+        )! - start,
+      ).toBeLessThanOrEqual(10 * 60);
     });
 
     test('a delivery failing again on a retry 20 minutes later pages, with no other traffic', () => {
-      const retried = sums(alarm.Period, DAY, [{ at: 3 * HOUR, value: 1 }, { at: 3 * HOUR + 20 * 60, value: 1 }]);
+      const retried = sums(alarm.Period, DAY, [
+        { at: 3 * HOUR, value: 1 },
+        { at: 3 * HOUR + 20 * 60, value: 1 },
+      ]);
       expect(firstAlarmAt(alarm, retried)).toBe(3 * HOUR + 25 * 60);
     });
   });
@@ -238,11 +266,26 @@ describe('the default stack', () => {
 
       const hours = (count: number, depth: (hour: number) => Datapoint) => Array.from({ length: count }, (_, hour) => depth(hour));
       // A delivery the bus keeps refusing stays: paged after 4 days, 10 days before it expires.
-      expect(firstAlarmAt(alarm, hours(14 * 24, () => 1))).toBe(4 * DAY);
+      expect(
+        firstAlarmAt(
+          alarm,
+          hours(14 * 24, () => 1),
+        ),
+      ).toBe(4 * DAY);
       // Parked and redriven every day: the queue empties, no page.
-      expect(firstAlarmAt(alarm, hours(14 * 24, (hour) => (hour % 24 === 23 ? 0 : 3)))).toBeUndefined();
+      expect(
+        firstAlarmAt(
+          alarm,
+          hours(14 * 24, (hour) => (hour % 24 === 23 ? 0 : 3)),
+        ),
+      ).toBeUndefined();
       // An empty queue nobody touches publishes nothing.
-      expect(firstAlarmAt(alarm, hours(14 * 24, () => undefined))).toBeUndefined();
+      expect(
+        firstAlarmAt(
+          alarm,
+          hours(14 * 24, () => undefined),
+        ),
+      ).toBeUndefined();
     });
   });
 
@@ -250,7 +293,12 @@ describe('the default stack', () => {
     const failed = alarms.RotationFailed!;
     const metrics = failed.Metrics as { Expression?: string; MetricStat?: { Metric: { MetricName: string } } }[];
     expect(metrics.find((m) => m.Expression)!.Expression).toBe('FILL(reported, 0) + FILL(errors, 0)');
-    expect(metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric.MetricName).sort()).toEqual(['Errors', 'RotationFailed']);
+    expect(
+      metrics
+        .filter((m) => m.MetricStat)
+        .map((m) => m.MetricStat!.Metric.MetricName)
+        .sort(),
+    ).toEqual(['Errors', 'RotationFailed']);
   });
 
   test('rotation overdue: token age above the interval plus slack, missing data breaching', () => {
@@ -325,7 +373,8 @@ describe('NoDeliveries (noTrafficAlarmHours)', () => {
   test('pages after N to N+1 silent hours, never while deliveries keep coming', () => {
     const alarm = alarmFor(6);
     const week = 7 * DAY;
-    const every = (seconds: number, until = week) => Array.from({ length: Math.ceil(until / seconds) }, (_, index) => ({ at: index * seconds, value: 1 }));
+    const every = (seconds: number, until = week) =>
+      Array.from({ length: Math.ceil(until / seconds) }, (_, index) => ({ at: index * seconds, value: 1 }));
     expect(firstAlarmAt(alarm, sums(HOUR, week, every(5 * HOUR)))).toBeUndefined();
     // Last delivery at 48:00: the six silent hours 49:00-55:00 page at 55:00.
     const stopped = sums(HOUR, week, every(HOUR / 2, 48 * HOUR + 1));

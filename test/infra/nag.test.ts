@@ -73,9 +73,11 @@ describe.each([
 
   test('no unacknowledged finding (the checks run on their own over the same tree)', () => {
     const { app } = buildTestApp(context);
-    const findings = new AwsSolutionsChecks().validateScope(app).violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => `${violation.ruleName} @ ${resource.constructPath ?? ''}`),
-    );
+    const findings = new AwsSolutionsChecks()
+      .validateScope(app)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => `${violation.ruleName} @ ${resource.constructPath ?? ''}`),
+      );
     expect(findings).toEqual([]);
   });
 
@@ -83,7 +85,10 @@ describe.each([
     const all = acknowledgements(buildTestApp(context).app);
     expect(all.length).toBeGreaterThan(3);
     for (const acknowledgement of all) {
-      expect({ acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`, reasonLength: acknowledgement.reason.length > 80 }).toEqual({
+      expect({
+        acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`,
+        reasonLength: acknowledgement.reason.length > 80,
+      }).toEqual({
         acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`,
         reasonLength: true,
       });
@@ -96,7 +101,10 @@ describe.each([
         failure = (error as Error).message;
       }
       // The report names the rule and the resource at or below the acknowledging construct.
-      expect({ acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`, failsNamingIt: failure.includes(acknowledgement.rule.split('[')[0]!) && failure.includes(acknowledgement.path) }).toEqual({
+      expect({
+        acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`,
+        failsNamingIt: failure.includes(acknowledgement.rule.split('[')[0]!) && failure.includes(acknowledgement.path),
+      }).toEqual({
         acknowledgement: `${acknowledgement.rule} @ ${acknowledgement.path}`,
         failsNamingIt: true,
       });

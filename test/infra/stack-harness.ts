@@ -32,7 +32,10 @@ export interface Synthesized {
 }
 
 /** The app and its stack, not synthesised yet (tests may still add to the tree). */
-export function buildTestApp(overrides: Record<string, unknown> = {}, options: { bundle?: boolean; outdir?: string } = {}): Omit<Synthesized, 'template'> {
+export function buildTestApp(
+  overrides: Record<string, unknown> = {},
+  options: { bundle?: boolean; outdir?: string } = {},
+): Omit<Synthesized, 'template'> {
   const app = new App({
     context: { ...cdkJsonContext(), ...overrides, ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
     ...(options.outdir ? { outdir: options.outdir } : {}),
@@ -93,7 +96,7 @@ function asArray<T>(value: T | T[] | undefined): T[] {
 export function roleGrants(template: Template, roleLogicalId: string): { statements: NormalisedStatement[]; managedPolicies: unknown[] } {
   const all = resources(template);
   const role = all[roleLogicalId];
-  if (!role || role.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
+  if (role?.Type !== 'AWS::IAM::Role') throw new Error(`${roleLogicalId} is not a role`);
   const documents: { Statement: Record<string, unknown>[] }[] = [];
   for (const inline of asArray(role.Properties?.Policies as { PolicyDocument: { Statement: Record<string, unknown>[] } }[] | undefined)) {
     documents.push(inline.PolicyDocument);
@@ -101,11 +104,14 @@ export function roleGrants(template: Template, roleLogicalId: string): { stateme
   for (const resource of Object.values(all)) {
     if (resource.Type !== 'AWS::IAM::Policy') continue;
     const roles = asArray(resource.Properties?.Roles as { Ref?: string }[] | undefined);
-    if (roles.some((ref) => ref.Ref === roleLogicalId)) documents.push(resource.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] });
+    if (roles.some((ref) => ref.Ref === roleLogicalId))
+      documents.push(resource.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] });
   }
   const statements = documents.flatMap((document) =>
     document.Statement.map((statement) => ({
-      actions: asArray(statement.Action as string | string[]).slice().sort(),
+      actions: asArray(statement.Action as string | string[])
+        .slice()
+        .sort(),
       resources: asArray(statement.Resource),
       ...(statement.Condition ? { condition: statement.Condition } : {}),
       effect: statement.Effect as string,
@@ -191,6 +197,8 @@ function refOf(id: string, type: string | undefined): string {
 
 /** A function's environment variables with every intrinsic resolved (see `resolveIntrinsics`). */
 export function resolvedEnvironment(template: Template, functionLogicalId: string, stackName: string): Record<string, string> {
-  const variables = ((resources(template)[functionLogicalId]?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+  const variables =
+    (resources(template)[functionLogicalId]?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ??
+    {};
   return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolveIntrinsics(template, value, stackName)]));
 }

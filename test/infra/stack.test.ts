@@ -77,7 +77,15 @@ describe('the default stack', () => {
         StageName: 'v1',
         TracingEnabled: false,
         MethodSettings: [
-          { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100, LoggingLevel: 'ERROR', DataTraceEnabled: false, MetricsEnabled: false },
+          {
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: 50,
+            ThrottlingBurstLimit: 100,
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+            MetricsEnabled: false,
+          },
         ],
       });
       const throttled = synthesize({ throttlingRateLimit: '5', throttlingBurstLimit: '7' }).template;
@@ -136,25 +144,30 @@ describe('the default stack', () => {
       ['receiver', 'ReceiverFunction', 512, 10],
       ['rotator', 'RotationRotatorFunction', 256, 120],
       ['registration', 'AmaniRegistrationHandlerFunction', 256, 300],
-    ])('%s: pinned Node.js 24 on arm64, handler export, memory, timeout, own log group with retention', (_name, prefix, memory, timeout) => {
-      const fn = logicalId(template, 'AWS::Lambda::Function', prefix);
-      expect(all[fn]!.Properties).toMatchObject({
-        Runtime: RUNTIME,
-        Architectures: ['arm64'],
-        Handler: 'index.handler',
-        MemorySize: memory,
-        Timeout: timeout,
-        LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
-      });
-      expect(all[fn]!.Properties!.TracingConfig).toBeUndefined();
-      expect(env(fn).NODE_OPTIONS).toBe('--enable-source-maps');
-      const logGroup = (all[fn]!.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
-      expect(all[logGroup]!.Properties).toMatchObject({ RetentionInDays: 90 });
-    });
+    ])(
+      '%s: pinned Node.js 24 on arm64, handler export, memory, timeout, own log group with retention',
+      (_name, prefix, memory, timeout) => {
+        const fn = logicalId(template, 'AWS::Lambda::Function', prefix);
+        expect(all[fn]!.Properties).toMatchObject({
+          Runtime: RUNTIME,
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          MemorySize: memory,
+          Timeout: timeout,
+          LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+        });
+        expect(all[fn]!.Properties!.TracingConfig).toBeUndefined();
+        expect(env(fn).NODE_OPTIONS).toBe('--enable-source-maps');
+        const logGroup = (all[fn]!.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+        expect(all[logGroup]!.Properties).toMatchObject({ RetentionInDays: 90 });
+      },
+    );
 
     test('tracing is switchable by context (functions and API stage)', () => {
       const traced = synthesize({ tracing: 'true' }).template;
-      const functions = Object.values(traced.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Runtime === RUNTIME && !String(fn.Properties.Handler).startsWith('framework'));
+      const functions = Object.values(traced.findResources('AWS::Lambda::Function')).filter(
+        (fn) => fn.Properties.Runtime === RUNTIME && !String(fn.Properties.Handler).startsWith('framework'),
+      );
       expect(functions).toHaveLength(3);
       for (const fn of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       traced.hasResourceProperties('AWS::ApiGateway::Stage', { TracingEnabled: true });
@@ -194,7 +207,8 @@ describe('the default stack', () => {
         GenerateSecretString: { SecretStringTemplate: '{}', GenerateStringKey: 'bootstrapPlaceholder' },
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { parseAmaniCredentials } = require('../../lambda/adapters/amani-credentials') as typeof import('../../lambda/adapters/amani-credentials');
+      const { parseAmaniCredentials } =
+        require('../../lambda/adapters/amani-credentials') as typeof import('../../lambda/adapters/amani-credentials');
       expect(() => parseAmaniCredentials(JSON.stringify({ bootstrapPlaceholder: 'Zx81kP0qLm2Nf7Ty' }))).toThrow('has neither shape');
 
       const existing = synthesize({ credentialsSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-AbCdEf' }).template;
@@ -249,7 +263,10 @@ describe('the default stack', () => {
         },
       });
       const cron = synthesize({ rotationSchedule: 'cron(0 3 1 * ? *)' }).template;
-      cron.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 3 1 * ? *)', Target: Match.objectLike({ Input: '{"action":"rotate"}' }) });
+      cron.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 3 1 * ? *)',
+        Target: Match.objectLike({ Input: '{"action":"rotate"}' }),
+      });
     });
 
     test('{"action":"sync"} every 15 minutes reconciles the secret and feeds the rotation-overdue alarm', () => {
@@ -275,14 +292,22 @@ describe('the default stack', () => {
         AmaniBaseUrl: 'https://eu.amani.ai',
         CredentialsSecretId: ref(id.credentials),
         SignatureEnabled: 'true',
-        EnabledEvents: 'profile_create,profile_update,profile_status_change,profile_level_update,document_upload,document_delete,document_update,document_status_change,zip_file_create,video_call_status_change',
+        EnabledEvents:
+          'profile_create,profile_update,profile_status_change,profile_level_update,document_upload,document_delete,document_update,document_status_change,zip_file_create,video_call_status_change',
         DisableEventsOnDelete: 'true',
         AccountClaimPath: '/amani-webhooks/account-claims',
       });
       template.hasResourceProperties('Custom::AmaniWebhookRegistration', {
         WebhookUrl: { 'Fn::Join': ['', Match.arrayWith([ref(id.api), Match.stringLikeRegexp('/webhook$')])] },
       });
-      expect(resource.DependsOn).toEqual(expect.arrayContaining([id.rotator, id.receiver, expect.stringMatching(/^RotationRotatorRoleDefaultPolicy/), expect.stringMatching(/^ReceiverRoleDefaultPolicy/)]));
+      expect(resource.DependsOn).toEqual(
+        expect.arrayContaining([
+          id.rotator,
+          id.receiver,
+          expect.stringMatching(/^RotationRotatorRoleDefaultPolicy/),
+          expect.stringMatching(/^ReceiverRoleDefaultPolicy/),
+        ]),
+      );
     });
 
     test('events and the delete behaviour follow context', () => {
@@ -294,7 +319,9 @@ describe('the default stack', () => {
     });
 
     test('the provider framework runs with its own role: its log group and invoking the registration function only', () => {
-      const provider = Object.entries(all).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties!.Handler === 'framework.onEvent')!;
+      const provider = Object.entries(all).find(
+        ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties!.Handler === 'framework.onEvent',
+      )!;
       const role = (provider[1].Properties!.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
       expect(all[role]!.Properties!.ManagedPolicyArns).toBeUndefined();
       expect(provider[1].Properties!.Runtime).toBe(RUNTIME);
@@ -316,14 +343,18 @@ describe('production stages keep their data', () => {
   test.each([
     ['stage=prod', { stage: 'prod', alarmTopicArn: TOPIC }],
     ['production=true on another stage', { stage: 'eu-live', production: 'true', alarmTopicArn: TOPIC }],
-  ])('%s: key, both secrets, bus, archive, fallback queue (and its TLS policy) are retained; termination protection on', (_name, context) => {
-    const { stack, template } = synthesize(context);
-    const { all, data, id } = kept(template);
-    for (const logical of data) expect({ logical, ...all[logical] }).toMatchObject({ logical, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    expect(stack.terminationProtection).toBe(true);
-    // What can be recreated stays cheap to delete.
-    for (const logical of [id.receiver, id.rotator, id.failures, id.api]) expect(all[logical]!.DeletionPolicy ?? 'Delete').toBe('Delete');
-  });
+  ])(
+    '%s: key, both secrets, bus, archive, fallback queue (and its TLS policy) are retained; termination protection on',
+    (_name, context) => {
+      const { stack, template } = synthesize(context);
+      const { all, data, id } = kept(template);
+      for (const logical of data)
+        expect({ logical, ...all[logical] }).toMatchObject({ logical, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(stack.terminationProtection).toBe(true);
+      // What can be recreated stays cheap to delete.
+      for (const logical of [id.receiver, id.rotator, id.failures, id.api]) expect(all[logical]!.DeletionPolicy ?? 'Delete').toBe('Delete');
+    },
+  );
 
   test('a non-production stage deletes them with the stack, without termination protection', () => {
     const { stack, template } = synthesize({ stage: 'dev' });
@@ -338,4 +369,3 @@ describe('production stages keep their data', () => {
     expect(artifact.terminationProtection).toBe(true);
   });
 });
-

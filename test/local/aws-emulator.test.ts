@@ -3,7 +3,13 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +18,12 @@ import { startAwsEmulator, type AwsEmulator } from '../../local/aws-emulator';
 let emulator: AwsEmulator;
 let dataDir: string;
 const clients = () => {
-  const config = { endpoint: emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+  const config = {
+    endpoint: emulator.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  };
   return {
     sm: new SecretsManagerClient(config),
     eb: new EventBridgeClient(config),
@@ -33,10 +44,28 @@ describe('AWS emulator through the real SDK v3 clients', () => {
   it('stores secret versions with ClientRequestToken idempotency', async () => {
     const { sm } = clients();
     emulator.putSecret('token', '{}');
-    await sm.send(new PutSecretValueCommand({ SecretId: 'token', SecretString: '{"token":"a"}', ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001' }));
-    await sm.send(new PutSecretValueCommand({ SecretId: 'token', SecretString: '{"token":"a"}', ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001' }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: 'token',
+        SecretString: '{"token":"a"}',
+        ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001',
+      }),
+    );
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: 'token',
+        SecretString: '{"token":"a"}',
+        ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001',
+      }),
+    );
     await expect(
-      sm.send(new PutSecretValueCommand({ SecretId: 'token', SecretString: '{"token":"b"}', ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001' })),
+      sm.send(
+        new PutSecretValueCommand({
+          SecretId: 'token',
+          SecretString: '{"token":"b"}',
+          ClientRequestToken: 'b9a6f8f0-0000-4000-8000-000000000001',
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'ResourceExistsException' });
     const answer = await sm.send(new GetSecretValueCommand({ SecretId: 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:token' }));
     expect(answer.SecretString).toBe('{"token":"a"}');
@@ -46,7 +75,14 @@ describe('AWS emulator through the real SDK v3 clients', () => {
 
   it('accepts events, reports per-entry failures, and appends them to events.jsonl', async () => {
     const { eb } = clients();
-    const ok = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'amani', DetailType: 'x', Detail: '{"a":1}', EventBusName: 'bus' }, { Source: 'amani', DetailType: 'x', Detail: '[1]' }] }));
+    const ok = await eb.send(
+      new PutEventsCommand({
+        Entries: [
+          { Source: 'amani', DetailType: 'x', Detail: '{"a":1}', EventBusName: 'bus' },
+          { Source: 'amani', DetailType: 'x', Detail: '[1]' },
+        ],
+      }),
+    );
     expect(ok.FailedEntryCount).toBe(1);
     expect(ok.Entries?.[0]?.EventId).toBeDefined();
     expect(ok.Entries?.[1]?.ErrorCode).toBe('MalformedDetail');
@@ -60,7 +96,9 @@ describe('AWS emulator through the real SDK v3 clients', () => {
   it('turns injected faults into the errors the SDK classifies', async () => {
     const { eb, sm } = clients();
     emulator.injectFault('PutEvents', { kind: 'throttle' }, { times: 1 });
-    await expect(eb.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+    await expect(eb.send(new PutEventsCommand({ Entries: [{ Source: 's', DetailType: 'd', Detail: '{}' }] }))).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
     emulator.injectFault('GetSecretValue', { kind: 'server-error' }, { times: 1 });
     await expect(sm.send(new GetSecretValueCommand({ SecretId: 'token' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 500 } });
     emulator.injectFault('GetSecretValue', { kind: 'reset' }, { times: 1 });
@@ -71,27 +109,47 @@ describe('AWS emulator through the real SDK v3 clients', () => {
   it('runs a queue with visibility timeouts and batch deletes (MD5s checked by the SDK)', async () => {
     const { sqs } = clients();
     const url = emulator.queueUrl('fallback');
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"n":"Zoë 😀"}', MessageAttributes: { deliveryId: { DataType: 'String', StringValue: 'd1' } } }));
-    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: '{"n":"Zoë 😀"}',
+        MessageAttributes: { deliveryId: { DataType: 'String', StringValue: 'd1' } },
+      }),
+    );
+    const first = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30, MessageAttributeNames: ['All'] }),
+    );
     expect(first.Messages?.map((m) => m.Body)).toEqual(['{"n":"Zoë 😀"}']);
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? []).toHaveLength(0);
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
     expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '1' });
-    const deleted = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', ReceiptHandle: first.Messages![0]!.ReceiptHandle! }] }));
+    const deleted = await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: '1', ReceiptHandle: first.Messages![0]!.ReceiptHandle! }] }),
+    );
     expect(deleted.Successful).toEqual([{ Id: '1' }]);
     expect(emulator.queueMessages('fallback')).toHaveLength(0);
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl('nope'), MessageBody: 'x' }))).rejects.toMatchObject({ name: 'QueueDoesNotExist' });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: emulator.queueUrl('nope'), MessageBody: 'x' }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+    });
   });
 
   it('keeps SSM parameters (create-if-absent, versions) in parameters.json', async () => {
     const { ssm } = clients();
     await ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'one', Type: 'String' }));
-    await expect(ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'two', Type: 'String' }))).rejects.toMatchObject({ name: 'ParameterAlreadyExists' });
+    await expect(ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'two', Type: 'String' }))).rejects.toMatchObject({
+      name: 'ParameterAlreadyExists',
+    });
     const overwritten = await ssm.send(new PutParameterCommand({ Name: '/x/claim', Value: 'two', Type: 'String', Overwrite: true }));
     expect(overwritten.Version).toBe(2);
-    expect((await ssm.send(new GetParameterCommand({ Name: '/x/claim' }))).Parameter).toMatchObject({ Value: 'two', Version: 2, ARN: 'arn:aws:ssm:eu-west-1:000000000000:parameter/x/claim' });
+    expect((await ssm.send(new GetParameterCommand({ Name: '/x/claim' }))).Parameter).toMatchObject({
+      Value: 'two',
+      Version: 2,
+      ARN: 'arn:aws:ssm:eu-west-1:000000000000:parameter/x/claim',
+    });
     await expect(ssm.send(new GetParameterCommand({ Name: '/x/none' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
-    await expect(ssm.send(new PutParameterCommand({ Name: 'x/relative', Value: 'v', Type: 'String' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(ssm.send(new PutParameterCommand({ Name: 'x/relative', Value: 'v', Type: 'String' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     expect(JSON.parse(readFileSync(join(dataDir, 'parameters.json'), 'utf8'))['/x/claim']).toMatchObject({ Value: 'two' });
   });
 
@@ -103,7 +161,9 @@ describe('AWS emulator through the real SDK v3 clients', () => {
       if ((payload as { fail?: boolean }).fail) throw Object.assign(new Error('told to fail'), { name: 'RotationError' });
       return { got: payload };
     });
-    const ok = await lambda.send(new InvokeCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:echo', Payload: Buffer.from('{"a":1}') }));
+    const ok = await lambda.send(
+      new InvokeCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:000000000000:function:echo', Payload: Buffer.from('{"a":1}') }),
+    );
     expect(ok.FunctionError).toBeUndefined();
     expect(JSON.parse(Buffer.from(ok.Payload!).toString())).toEqual({ got: { a: 1 } });
     const failed = await lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{"fail":true}') }));

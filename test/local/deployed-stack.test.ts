@@ -48,18 +48,36 @@ afterAll(() => {
 
 function stackWith(outputs: Record<string, string>) {
   cloudFormation.on(DescribeStacksCommand, { StackName: 'AmaniWebhooks-prod' }).resolves({
-    Stacks: [{ StackName: 'AmaniWebhooks-prod', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })) }],
+    Stacks: [
+      {
+        StackName: 'AmaniWebhooks-prod',
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date(),
+        Outputs: Object.entries(outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+      },
+    ],
   });
 }
 
 describe('local endpoint on a deployed stack', () => {
   it("verifies with the stack's token secret and publishes to the stack's bus", async () => {
     stackWith(OUTPUTS);
-    secretsManager.on(GetSecretValueCommand, { SecretId: OUTPUTS.TokenSecretArn }).resolves({ SecretString: JSON.stringify({ token: TOKEN }) });
+    secretsManager
+      .on(GetSecretValueCommand, { SecretId: OUTPUTS.TokenSecretArn })
+      .resolves({ SecretString: JSON.stringify({ token: TOKEN }) });
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-    const endpoint = await startDeployedStackEndpoint({ stage: 'prod', region: 'eu-west-1', dataDir, cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }) });
+    const endpoint = await startDeployedStackEndpoint({
+      stage: 'prod',
+      region: 'eu-west-1',
+      dataDir,
+      cloudFormation: new CloudFormationClient({ region: 'eu-west-1' }),
+    });
     try {
-      expect(endpoint.runtime).toMatchObject({ eventBusName: OUTPUTS.EventBusName, awsEndpoint: '', stack: { name: 'AmaniWebhooks-prod' } });
+      expect(endpoint.runtime).toMatchObject({
+        eventBusName: OUTPUTS.EventBusName,
+        awsEndpoint: '',
+        stack: { name: 'AmaniWebhooks-prod' },
+      });
       const delivery = prepareDelivery({ payload: samplePayload('profile_create'), token: TOKEN, authMode: 'signature' });
       expect((await sendDelivery(endpoint.runtime.receiverUrl, delivery)).status).toBe(200);
       const entries = eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
@@ -69,7 +87,14 @@ describe('local endpoint on a deployed stack', () => {
       expect((await sendDelivery(endpoint.runtime.receiverUrl, forged)).status).toBe(401);
 
       // With that endpoint running, the CLI's rotate goes to the deployed rotator, never runs locally.
-      lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: Buffer.from(JSON.stringify({ action: 'rotate', outcome: 'rotated', reconciled: false, rotatedAt: '2026-11-30T10:00:00.000Z' })) as never });
+      lambda
+        .on(InvokeCommand)
+        .resolves({
+          StatusCode: 200,
+          Payload: Buffer.from(
+            JSON.stringify({ action: 'rotate', outcome: 'rotated', reconciled: false, rotatedAt: '2026-11-30T10:00:00.000Z' }),
+          ) as never,
+        });
       let out = '';
       const code = await run(['rotate', '--force', '--json', '--data-dir', dataDir], { out: (t) => (out += t), err: () => undefined });
       expect(code).toBe(EXIT.ok);
@@ -92,7 +117,9 @@ describe('CLI --stage', () => {
   };
 
   it('says how to deploy when the stack does not exist (exit 3)', async () => {
-    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id AmaniWebhooks-nope does not exist'), { name: 'ValidationError' }));
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id AmaniWebhooks-nope does not exist'), { name: 'ValidationError' }));
     const result = await cli('status', '--stage', 'nope');
     expect(result.code).toBe(EXIT.targetNotFound);
     expect(result.err).toMatch(/AmaniWebhooks-nope does not exist.*cdk deploy -c stage=nope/);
@@ -111,7 +138,12 @@ describe('CLI --stage', () => {
     lambda.on(InvokeCommand).resolves({
       StatusCode: 200,
       FunctionError: 'Unhandled',
-      Payload: Buffer.from(JSON.stringify({ errorType: 'RotationError', errorMessage: 'Token rotation failed at rotate-token: Amani PATCH /api/v2/webhook/token failed: HTTP 403' })) as never,
+      Payload: Buffer.from(
+        JSON.stringify({
+          errorType: 'RotationError',
+          errorMessage: 'Token rotation failed at rotate-token: Amani PATCH /api/v2/webhook/token failed: HTTP 403',
+        }),
+      ) as never,
     });
     const result = await cli('rotate', '--stage', 'prod');
     expect(result.code).toBe(EXIT.failed);

@@ -44,7 +44,11 @@ function events(): BusEvent[] {
 }
 
 async function amaniToken(): Promise<string> {
-  const secretsManager = new SecretsManagerClient({ endpoint: runtime.awsEndpoint, region: runtime.region, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  const secretsManager = new SecretsManagerClient({
+    endpoint: runtime.awsEndpoint,
+    region: runtime.region,
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
   const credentials = await readAmaniCredentials(secretsManager, runtime.credentialsSecretId);
   return createAmaniClient({ baseUrl: runtime.amaniBaseUrl, credentials }).getWebhookToken();
 }
@@ -72,7 +76,22 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'amani-local-'));
   child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/start.ts', '--port', '0', '--amani-port', '0', '--aws-port', '0', '--data-dir', dataDir, '--fresh', '--grace', String(GRACE_SECONDS / 60)],
+    [
+      '--import',
+      'tsx',
+      'local/start.ts',
+      '--port',
+      '0',
+      '--amani-port',
+      '0',
+      '--aws-port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--fresh',
+      '--grace',
+      String(GRACE_SECONDS / 60),
+    ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

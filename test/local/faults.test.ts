@@ -39,7 +39,9 @@ describe('local fault injection', () => {
   it('bus-down: a delivery is parked (202) and said to be; once the fault clears, redrive moves it', async () => {
     const parked = await cli('send', 'profile_status_change');
     expect(parked.code).toBe(EXIT.ok);
-    expect(parked.stdout).toMatch(/^202 \{"deliveryId":"[0-9a-f]{64}"\}\n202: the bus refused the event; the delivery is parked in the fallback queue/);
+    expect(parked.stdout).toMatch(
+      /^202 \{"deliveryId":"[0-9a-f]{64}"\}\n202: the bus refused the event; the delivery is parked in the fallback queue/,
+    );
     expect(stack.faults.active()).toEqual(['bus-down']);
     const refused = await cli('redrive', '--json');
     expect(refused.code).toBe(EXIT.partial);

@@ -18,10 +18,14 @@ const nodePids: number[] = [];
 
 /** `npm start` without its prestart build (another suite may be building dist/ at the same time). */
 function npmStart(dataDir: string): ChildProcessWithoutNullStreams {
-  const child = spawn('npm', ['start', '--ignore-scripts', '--silent', '--', '--port', '0', '--amani-port', '0', '--aws-port', '0', '--data-dir', dataDir], {
-    cwd: REPO,
-    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
-  });
+  const child = spawn(
+    'npm',
+    ['start', '--ignore-scripts', '--silent', '--', '--port', '0', '--amani-port', '0', '--aws-port', '0', '--data-dir', dataDir],
+    {
+      cwd: REPO,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+    },
+  );
   started.push(child);
   return child;
 }
@@ -42,7 +46,9 @@ async function waitFor(condition: () => boolean, timeoutMs: number, what: string
 }
 
 const exited = (child: ChildProcessWithoutNullStreams) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 
 function accepts(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -82,7 +88,9 @@ describe('npm start', () => {
     const second = npmStart(dataDir);
     const secondOut = output(second);
     expect(await exited(second)).toBe(1);
-    expect(secondOut.text()).toContain(`is in use by another local mode (pid ${runtime.pid}). Stop it, or start this one with its own --data-dir.`);
+    expect(secondOut.text()).toContain(
+      `is in use by another local mode (pid ${runtime.pid}). Stop it, or start this one with its own --data-dir.`,
+    );
 
     first.kill('SIGTERM');
     await exited(first);

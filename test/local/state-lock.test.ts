@@ -26,7 +26,9 @@ describe('state folder lock', () => {
     const first = lockStateFolder(dir);
     expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
     expect(() => lockStateFolder(dir)).toThrow(StateFolderBusyError);
-    expect(() => lockStateFolder(dir)).toThrow(`is in use by another local mode (pid ${process.pid}). Stop it, or start this one with its own --data-dir.`);
+    expect(() => lockStateFolder(dir)).toThrow(
+      `is in use by another local mode (pid ${process.pid}). Stop it, or start this one with its own --data-dir.`,
+    );
     first.release();
     expect(existsSync(join(dir, 'lock'))).toBe(false);
     lockStateFolder(dir).release();

@@ -34,7 +34,11 @@ describe('readRawBody', () => {
 describe('toWebhookRequest', () => {
   it('looks headers up case-insensitively across single and multi-value maps', () => {
     const request = toWebhookRequest(
-      webhookEvent({ body: '{}', headers: { 'webhook-signature': 'b' }, multiValueHeaders: { 'Webhook-Signature': ['a'], 'WEBHOOK-SIGNATURE': ['c'] } }),
+      webhookEvent({
+        body: '{}',
+        headers: { 'webhook-signature': 'b' },
+        multiValueHeaders: { 'Webhook-Signature': ['a'], 'WEBHOOK-SIGNATURE': ['c'] },
+      }),
       100,
     );
     expect(request.headerValues('Webhook-Signature')).toEqual(['a', 'c']);

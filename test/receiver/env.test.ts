@@ -30,7 +30,14 @@ describe('receiver environment', () => {
   });
 
   it('parses lists and numbers; a blank value is the default, an empty list of delivery id paths is none', () => {
-    const config = loadReceiverConfig({ ...minimal, EVENT_NAME_PATHS: 'kind, meta.event ,', MAX_BODY_BYTES: '65536', AUTH_MODE: 'token', TOKEN_HEADER: ' ', DELIVERY_ID_PATHS: '' });
+    const config = loadReceiverConfig({
+      ...minimal,
+      EVENT_NAME_PATHS: 'kind, meta.event ,',
+      MAX_BODY_BYTES: '65536',
+      AUTH_MODE: 'token',
+      TOKEN_HEADER: ' ',
+      DELIVERY_ID_PATHS: '',
+    });
     expect(config.eventNamePaths).toEqual(['kind', 'meta.event']);
     expect(config.maxBodyBytes).toBe(65536);
     expect(config.authMode).toBe('token');
@@ -38,7 +45,7 @@ describe('receiver environment', () => {
     expect(config.deliveryIdPaths).toEqual([]);
   });
 
-  it('toReceiverEnvironment is the loader\'s inverse: every setting survives the trip through the environment', () => {
+  it("toReceiverEnvironment is the loader's inverse: every setting survives the trip through the environment", () => {
     const config: ReceiverConfig = {
       tokenSecretId: 'token-secret',
       eventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/amani',
@@ -59,10 +66,12 @@ describe('receiver environment', () => {
     };
     expect(loadReceiverConfig(toReceiverEnvironment(config))).toEqual(config);
     // Left out: the default, not an empty value.
-    expect(loadReceiverConfig(toReceiverEnvironment({ tokenSecretId: 't', eventBusName: 'b', fallbackQueueUrl: minimal.FALLBACK_QUEUE_URL }))).toEqual(
-      loadReceiverConfig({ ...minimal, TOKEN_SECRET_ID: 't', EVENT_BUS_NAME: 'b' }),
+    expect(
+      loadReceiverConfig(toReceiverEnvironment({ tokenSecretId: 't', eventBusName: 'b', fallbackQueueUrl: minimal.FALLBACK_QUEUE_URL })),
+    ).toEqual(loadReceiverConfig({ ...minimal, TOKEN_SECRET_ID: 't', EVENT_BUS_NAME: 'b' }));
+    expect(() => toReceiverEnvironment({ ...config, secretCacheTtlMs: 1500 })).toThrow(
+      'secretCacheTtlMs must be a whole number of seconds',
     );
-    expect(() => toReceiverEnvironment({ ...config, secretCacheTtlMs: 1500 })).toThrow('secretCacheTtlMs must be a whole number of seconds');
   });
 
   it.each([

@@ -67,11 +67,10 @@ describe('signature mode', () => {
 
   it("accepts a delivery signed over Python's json.dumps of a differently serialised body", async () => {
     const wire = JSON.stringify({ event: 'profile_update', name: 'Zoë 😀 Müller', score: 1.0, big: 12345678901234567890, ratio: 1e-7 });
-    const python = spawnSync(
-      'python3',
-      ['-c', 'import sys,json;sys.stdout.write(json.dumps(json.loads(sys.stdin.read())))'],
-      { input: wire, encoding: 'utf8' },
-    );
+    const python = spawnSync('python3', ['-c', 'import sys,json;sys.stdout.write(json.dumps(json.loads(sys.stdin.read())))'], {
+      input: wire,
+      encoding: 'utf8',
+    });
     expect(python.status).toBe(0);
     expect(python.stdout).not.toBe(wire);
     const event = webhookEvent({ body: wire, headers: { 'Webhook-Signature': amaniSignature(TOKEN, python.stdout) } });
@@ -106,10 +105,10 @@ describe('signature mode', () => {
     ['a hex digest instead of base64', { 'Webhook-Signature': createHash('sha256').update(body).digest('hex') }],
     ['a truncated signature', { 'Webhook-Signature': goodSignature.slice(0, 40) }],
     ['an unpadded signature', { 'Webhook-Signature': goodSignature.replace(/=$/, '') }],
-    ['base64url characters', { 'Webhook-Signature': goodSignature.replace(/\+/g, '-').replace(/\//g, '_') + 'x' }],
+    ['base64url characters', { 'Webhook-Signature': `${goodSignature.replace(/\+/g, '-').replace(/\//g, '_')}x` }],
     ['a signature with a scheme prefix', { 'Webhook-Signature': `sha256=${goodSignature}` }],
     ['a signature made with another token', { 'Webhook-Signature': amaniSignature('not-the-token', body) }],
-    ['a signature of another body', { 'Webhook-Signature': amaniSignature(TOKEN, body + ' ') }],
+    ['a signature of another body', { 'Webhook-Signature': amaniSignature(TOKEN, `${body} `) }],
     ['the token itself', { 'Webhook-Signature': TOKEN }],
   ])('answers one generic 401 for %s', async (_, headers) => {
     const result = await h.invoke(webhookEvent({ body, headers: headers as Record<string, string> }));
@@ -137,7 +136,9 @@ describe('signature mode', () => {
   });
 
   it('authenticates before validating: a forged non-JSON body is 401, an authentic one is 400', async () => {
-    expect((await h.invoke(webhookEvent({ body: 'not json', headers: { 'Webhook-Signature': amaniSignature('x', 'not json') } }))).statusCode).toBe(401);
+    expect(
+      (await h.invoke(webhookEvent({ body: 'not json', headers: { 'Webhook-Signature': amaniSignature('x', 'not json') } }))).statusCode,
+    ).toBe(401);
     for (const authentic of ['not json', '[1,2,3]', '"a string"', 'null', '42', '', '{"unterminated": ']) {
       const result = await h.invoke(signed(authentic));
       expect({ body: authentic, status: result.statusCode }).toEqual({ body: authentic, status: 400 });
@@ -233,7 +234,9 @@ describe('previous token and its grace window', () => {
       config: { authMode },
     });
     const request = () =>
-      authMode === 'signature' ? signed(delivery(), OLD_TOKEN) : webhookEvent({ body: delivery(), headers: { 'Webhook-Token': OLD_TOKEN } });
+      authMode === 'signature'
+        ? signed(delivery(), OLD_TOKEN)
+        : webhookEvent({ body: delivery(), headers: { 'Webhook-Token': OLD_TOKEN } });
     const inside = await h.invoke(request());
     expect(inside.statusCode).toBe(200);
     expect(JSON.parse(h.publishedEntries()[0]!.Detail!).metadata.tokenGeneration).toBe('previous');
@@ -355,7 +358,11 @@ describe('publishing', () => {
     expect(JSON.parse(result.body)).toEqual({ deliveryId: 'dlv-001' });
     const [parked, ...more] = h.parkedMessages();
     expect(more).toHaveLength(0);
-    expect(parked).toMatchObject({ version: 1, deliveryId: 'dlv-001', entry: { Source: 'amani', DetailType: 'profile_status_change', EventBusName: 'amani-test' } });
+    expect(parked).toMatchObject({
+      version: 1,
+      deliveryId: 'dlv-001',
+      entry: { Source: 'amani', DetailType: 'profile_status_change', EventBusName: 'amani-test' },
+    });
     expect(JSON.parse(parked.entry.Detail).data).toEqual(JSON.parse(body));
     expect(parked.reason).toContain('ThrottlingException');
     expect(h.output.metric('FallbackUsed')).toBe(1);
@@ -368,7 +375,9 @@ describe('publishing', () => {
   });
 
   it('parks the delivery when PutEvents is denied', async () => {
-    h.eventBridge.on(PutEventsCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    h.eventBridge
+      .on(PutEventsCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
     expect((await h.invoke(signed(delivery()))).statusCode).toBe(202);
     expect(h.eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
@@ -450,7 +459,10 @@ describe('what reaches the bus is what was signed', () => {
     expect(publishedDataText()).toBe(signedText);
     expect(h.publishedEntries().at(-1)!.Detail).not.toContain('APPROVED');
     const detail = JSON.parse(h.publishedEntries().at(-1)!.Detail!);
-    expect(detail.metadata).toMatchObject({ signatureForm: 'python-json', bodySha256: createHash('sha256').update(smuggled).digest('hex') });
+    expect(detail.metadata).toMatchObject({
+      signatureForm: 'python-json',
+      bodySha256: createHash('sha256').update(smuggled).digest('hex'),
+    });
   });
 
   it('publishes numbers as Python signed them, not extra digits an attacker appended', async () => {

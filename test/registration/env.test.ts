@@ -26,7 +26,9 @@ describe('registration environment (set by the stack)', () => {
       stack: STACK,
       observability: { serviceName: 'amani-webhooks-registration', metricsNamespace: 'AmaniWebhooks' },
     });
-    expect(loadRegistrationConfig({ ...base, SIGNATURE_ENABLED: 'false', ENABLED_EVENTS: 'zip_file_create', DISABLE_EVENTS_ON_DELETE: 'false' })).toMatchObject({
+    expect(
+      loadRegistrationConfig({ ...base, SIGNATURE_ENABLED: 'false', ENABLED_EVENTS: 'zip_file_create', DISABLE_EVENTS_ON_DELETE: 'false' }),
+    ).toMatchObject({
       signatureEnabled: false,
       enabledEvents: ['zip_file_create'],
       disableEventsOnDelete: false,
@@ -51,7 +53,10 @@ describe('registration environment (set by the stack)', () => {
 
   test.each([
     [{ AMANI_BASE_URL: 'http://eu.amani.ai' }, 'AMANI_BASE_URL: must be an https:// base URL'],
-    [{ AMANI_BASE_URL: 'https://eu.amani.ai/api' }, 'AMANI_BASE_URL: must be an https:// base URL such as https://eu.amani.ai (http:// only for 127.0.0.1, [::1] or localhost), without'],
+    [
+      { AMANI_BASE_URL: 'https://eu.amani.ai/api' },
+      'AMANI_BASE_URL: must be an https:// base URL such as https://eu.amani.ai (http:// only for 127.0.0.1, [::1] or localhost), without',
+    ],
     [{ ENABLED_EVENTS: 'profile_create,nope' }, 'ENABLED_EVENTS.1: must name Amani events only'],
     [{ ENABLED_EVENTS: ',' }, 'ENABLED_EVENTS: must enable at least one event'],
     [{ SIGNATURE_ENABLED: 'yes' }, 'SIGNATURE_ENABLED: must be true or false'],

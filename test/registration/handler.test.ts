@@ -31,8 +31,15 @@ const ROTATOR = 'AmaniWebhooks-dev-RotationRotatorFunction-abc';
 const SECRET_ID = 'AmaniWebhooks-dev-amani-credentials';
 const FUNCTION_NAME = 'AmaniWebhooks-dev-Registration-xyz';
 const STACK = { stackName: 'AmaniWebhooks-dev', stackId: 'arn:aws:cloudformation:eu-west-1:000000000000:stack/AmaniWebhooks-dev/1' };
-const OTHER_STACK = { stackName: 'AmaniWebhooks-staging', stackId: 'arn:aws:cloudformation:eu-west-1:000000000000:stack/AmaniWebhooks-staging/7' };
-const FAST_RETRIES: RetryEnvironment = { now: () => Date.now(), sleep: () => new Promise((resolve) => setImmediate(resolve)), random: () => 0.5 };
+const OTHER_STACK = {
+  stackName: 'AmaniWebhooks-staging',
+  stackId: 'arn:aws:cloudformation:eu-west-1:000000000000:stack/AmaniWebhooks-staging/7',
+};
+const FAST_RETRIES: RetryEnvironment = {
+  now: () => Date.now(),
+  sleep: () => new Promise((resolve) => setImmediate(resolve)),
+  random: () => 0.5,
+};
 
 let amani: AmaniSimulator;
 let aws: AwsEmulator;
@@ -81,14 +88,23 @@ function registration(settings: Partial<RegistrationSettings> = {}, clients: Reg
       ...settings,
     }),
   );
-  const handler = buildRegistration(config, clients, { amani: { baseDelayMs: 1, maxDelayMs: 5, retryBudgetMs: 3000, retryEnvironment: FAST_RETRIES } });
+  const handler = buildRegistration(config, clients, {
+    amani: { baseDelayMs: 1, maxDelayMs: 5, retryBudgetMs: 3000, retryEnvironment: FAST_RETRIES },
+  });
   return (event: unknown) => invokeLocally(handler, event, FUNCTION_NAME);
 }
 
-const custom = (requestType: 'Create' | 'Update' | 'Delete', settings: Partial<RegistrationSettings> = {}, options: { preClaimProperties?: boolean } = {}) =>
-  registration(settings)(registrationEvent(requestType, { stackId: STACK.stackId, webhookUrl: WEBHOOK_URL }, options)) as Promise<ProviderResponse>;
+const custom = (
+  requestType: 'Create' | 'Update' | 'Delete',
+  settings: Partial<RegistrationSettings> = {},
+  options: { preClaimProperties?: boolean } = {},
+) =>
+  registration(settings)(
+    registrationEvent(requestType, { stackId: STACK.stackId, webhookUrl: WEBHOOK_URL }, options),
+  ) as Promise<ProviderResponse>;
 
-const claimKey = (baseUrl = amani.url, identity: { username?: string; userToken?: string } = USER) => claimName(amaniAccountKey(baseUrl, identity));
+const claimKey = (baseUrl = amani.url, identity: { username?: string; userToken?: string } = USER) =>
+  claimName(amaniAccountKey(baseUrl, identity));
 const storedClaim = (baseUrl?: string) => parseAccountClaim(aws.parameter(claimKey(baseUrl)));
 
 function claimFor(stack: { stackName: string; stackId: string }, baseUrl = amani.url): string {
@@ -113,9 +129,9 @@ async function failureOf(promise: Promise<unknown>): Promise<Error> {
 /** The one metric a run emits, and the run's error log when it failed. */
 function expectOnlyMetric(name: string): void {
   const all = [...new Set([...Object.values(OUTCOME_METRICS), FAILURE_METRIC])];
-  expect(Object.fromEntries(all.map((metric) => [metric, output.metric(metric, { name: 'service', value: 'amani-webhooks-registration' })]))).toEqual(
-    Object.fromEntries(all.map((metric) => [metric, metric === name ? 1 : 0])),
-  );
+  expect(
+    Object.fromEntries(all.map((metric) => [metric, output.metric(metric, { name: 'service', value: 'amani-webhooks-registration' })])),
+  ).toEqual(Object.fromEntries(all.map((metric) => [metric, metric === name ? 1 : 0])));
 }
 
 function failureLog(): Record<string, unknown> | undefined {
@@ -133,7 +149,9 @@ describe('Create / Update', () => {
     const registered = amani.registration()!;
     expect(registered.url).toBe(WEBHOOK_URL);
     expect(registered.signature_enabled).toBe(true);
-    expect(registered.events).toEqual(Object.fromEntries(AMANI_EVENTS.map((name) => [name, name === 'profile_status_change' || name === 'document_status_change'])));
+    expect(registered.events).toEqual(
+      Object.fromEntries(AMANI_EVENTS.map((name) => [name, name === 'profile_status_change' || name === 'document_status_change'])),
+    );
     expect(storedClaim()).toMatchObject(STACK);
     expect(rotatorCalls).toEqual([{ action: 'sync' }]);
     expectOnlyMetric('WebhookRegistered');
@@ -145,7 +163,7 @@ describe('Create / Update', () => {
     expectNoSecretIn(JSON.stringify(answer));
   });
 
-  test('with the entry\'s own SDK clients (createRegistrationClients) too', async () => {
+  test("with the entry's own SDK clients (createRegistrationClients) too", async () => {
     const answer = (await registration({}, createRegistrationClients())({ action: 'register' })) as RegistrationResult;
     expect(answer).toMatchObject({ outcome: 'registered', registered: true, tokenSync: 'bootstrapped' });
   });
@@ -266,7 +284,9 @@ describe('failures: the custom resource fails with a reason naming the step, nev
   test('Amani answers 5xx to every attempt of PUT /api/v2/webhook: the claim is given back', async () => {
     amani.injectFault('registerWebhook', { kind: 'fail-before', status: 503 }, { times: Infinity });
     const error = await failedCreate();
-    expect(error.message).toBe('Registering the webhook with Amani failed: Amani PUT /api/v2/webhook failed: HTTP 503. Nothing was changed in AWS.');
+    expect(error.message).toBe(
+      'Registering the webhook with Amani failed: Amani PUT /api/v2/webhook failed: HTTP 503. Nothing was changed in AWS.',
+    );
     expect(aws.parameter(claimKey())).toBeUndefined();
   });
 
@@ -287,7 +307,9 @@ describe('failures: the custom resource fails with a reason naming the step, nev
 
   test("the rotator's sync fails: its error type and message are passed on; the registration stands", async () => {
     rotatorBehaviour = async () => {
-      throw Object.assign(new Error("reading Amani's current token failed: Amani GET /api/v2/webhook/token failed: HTTP 404"), { name: 'RotationError' });
+      throw Object.assign(new Error("reading Amani's current token failed: Amani GET /api/v2/webhook/token failed: HTTP 404"), {
+        name: 'RotationError',
+      });
     };
     const error = await failedCreate();
     expect(error.message).toBe(
@@ -332,7 +354,11 @@ describe('Delete', () => {
     const answer = await custom('Delete');
     expect(answer).toEqual({
       PhysicalResourceId: PHYSICAL_RESOURCE_ID,
-      Data: { Registered: 'false', TokenSync: 'none', Message: 'Disabled every event of the Amani webhook. Released the Amani account claim.' },
+      Data: {
+        Registered: 'false',
+        TokenSync: 'none',
+        Message: 'Disabled every event of the Amani webhook. Released the Amani account claim.',
+      },
     });
     expect(Object.values(amani.registration()!.events).every((enabled) => enabled === false)).toBe(true);
     expect(rotatorCalls).toHaveLength(1); // the Create's sync only
@@ -340,7 +366,7 @@ describe('Delete', () => {
     expectOnlyMetric('WebhookEventsDisabled');
   });
 
-  test('not the owner: the webhook and the other stack\'s claim are left as they are', async () => {
+  test("not the owner: the webhook and the other stack's claim are left as they are", async () => {
     aws.putParameter(claimKey(), claimFor(OTHER_STACK));
     const answer = await custom('Delete');
     expect(answer.Data.Message).toContain(`the Amani account is claimed by stack ${OTHER_STACK.stackName} (`);
@@ -354,18 +380,26 @@ describe('Delete', () => {
     amani.injectFault('registerWebhook', { kind: 'fail-before', status: 500 }, { times: Infinity });
     output.lines.length = 0;
     const refused = await custom('Delete');
-    expect(refused.Data).toMatchObject({ Registered: 'true', Message: expect.stringContaining('Could not disable the Amani webhook events (Amani PUT /api/v2/webhook failed: HTTP 500)') });
+    expect(refused.Data).toMatchObject({
+      Registered: 'true',
+      Message: expect.stringContaining('Could not disable the Amani webhook events (Amani PUT /api/v2/webhook failed: HTTP 500)'),
+    });
     expectOnlyMetric('WebhookDisableFailed');
 
     aws.putParameter(claimKey(), claimFor(STACK));
     aws.injectFault('GetSecretValue', { kind: 'access-denied' }, { times: 1 });
-    await expect(custom('Delete')).resolves.toMatchObject({ PhysicalResourceId: PHYSICAL_RESOURCE_ID, Data: { Message: expect.stringContaining('disable them in Amani by hand') } });
+    await expect(custom('Delete')).resolves.toMatchObject({
+      PhysicalResourceId: PHYSICAL_RESOURCE_ID,
+      Data: { Message: expect.stringContaining('disable them in Amani by hand') },
+    });
 
     amani.clearFaults();
     aws.putParameter(claimKey(), claimFor(STACK));
     aws.injectFault('DeleteParameter', { kind: 'server-error' });
     const unreleased = await custom('Delete');
-    expect(unreleased.Data.Message).toContain("Could not release this stack's Amani account claim (SSM DeleteParameter (Amani account claim) failed: InternalFailure HTTP 500)");
+    expect(unreleased.Data.Message).toContain(
+      "Could not release this stack's Amani account claim (SSM DeleteParameter (Amani account claim) failed: InternalFailure HTTP 500)",
+    );
     expect(storedClaim()).toMatchObject(STACK);
     expectNoSecretIn();
   });
@@ -383,7 +417,12 @@ describe('Delete', () => {
 describe('operator invocations', () => {
   test('{"action":"register"} registers with the deployed configuration and answers the result itself', async () => {
     const result = await registration()({ action: 'register' });
-    expect(result).toEqual({ outcome: 'registered', registered: true, tokenSync: 'bootstrapped', message: expect.stringContaining('Registered') });
+    expect(result).toEqual({
+      outcome: 'registered',
+      registered: true,
+      tokenSync: 'bootstrapped',
+      message: expect.stringContaining('Registered'),
+    });
     expect(amani.registration()!.url).toBe(WEBHOOK_URL);
   });
 

@@ -63,8 +63,12 @@ describe('one Amani account per stage', () => {
     const refused = await failureOf(staging.deploy());
     note(`$ deploy AmaniWebhooks-staging (same Amani credentials)\n  FAILED: ${refused.message}`);
     expect(refused.name).toBe('RegistrationError');
-    expect(refused.message).toContain(`The Amani account at ${amani.url} (the user of ${staging.credentialsSecretId}) is already used by stack AmaniWebhooks-dev (${dev.stackId}, claimed `);
-    expect(refused.message).toContain('Give this stage its own Amani account (another credentials secret), or delete stack AmaniWebhooks-dev first: its deletion releases the claim. Nothing was changed in Amani.');
+    expect(refused.message).toContain(
+      `The Amani account at ${amani.url} (the user of ${staging.credentialsSecretId}) is already used by stack AmaniWebhooks-dev (${dev.stackId}, claimed `,
+    );
+    expect(refused.message).toContain(
+      'Give this stage its own Amani account (another credentials secret), or delete stack AmaniWebhooks-dev first: its deletion releases the claim. Nothing was changed in Amani.',
+    );
     expect(amani.requestsTo('registerWebhook')).toHaveLength(puts);
     expect(amani.registration()?.url).toBe(dev.webhookUrl);
     expect(amani.currentToken()).toBe(token);
@@ -115,14 +119,18 @@ describe('one Amani account per stage', () => {
   it('a delete with disableEventsOnDelete off, or without credentials, still releases the claim', async () => {
     const kept = createStage(aws, amani, 'dev', { credentials: OPS, disableEventsOnDelete: false });
     await kept.deploy();
-    expect((await kept.destroy()).Data.Message).toBe('The Amani webhook was left as it is (disableEventsOnDelete=false). Released the Amani account claim.');
+    expect((await kept.destroy()).Data.Message).toBe(
+      'The Amani webhook was left as it is (disableEventsOnDelete=false). Released the Amani account claim.',
+    );
     expect(claimOf(aws, amani.url, OPS)).toBeUndefined();
     expect(allEnabled()).toBe(true);
 
     const emptied = stage('staging');
     await emptied.deploy();
     emptied.clearCredentials();
-    expect((await emptied.destroy()).Data.Message).toBe('No Amani API credentials: nothing was registered, nothing to disable. Released the Amani account claim.');
+    expect((await emptied.destroy()).Data.Message).toBe(
+      'No Amani API credentials: nothing was registered, nothing to disable. Released the Amani account claim.',
+    );
     expect(claimOf(aws, amani.url, OPS)).toBeUndefined();
     expect(allEnabled()).toBe(true);
   });
@@ -150,7 +158,9 @@ describe('one Amani account per stage', () => {
     await dev.deploy();
     aws.injectFault('GetParametersByPath', { kind: 'server-error' });
     const deleted = await dev.destroy();
-    expect(deleted.Data.Message).toContain("Could not release this stack's Amani account claim (SSM GetParametersByPath (Amani account claim) failed: InternalFailure HTTP 500)");
+    expect(deleted.Data.Message).toContain(
+      "Could not release this stack's Amani account claim (SSM GetParametersByPath (Amani account claim) failed: InternalFailure HTTP 500)",
+    );
     aws.clearFaults();
     expect(claimOf(aws, amani.url, OPS)?.stackId).toBe(dev.stackId);
 
@@ -159,7 +169,12 @@ describe('one Amani account per stage', () => {
     expect(again.stackId).not.toBe(dev.stackId);
     expect((await again.deploy()).Data.Registered).toBe('true');
     expect(claimOf(aws, amani.url, OPS)?.stackId).toBe(again.stackId);
-    expect(output.logs().filter((line) => line.message === 'webhook registered with Amani').at(-1)).toMatchObject({ claim: 'taken-over' });
+    expect(
+      output
+        .logs()
+        .filter((line) => line.message === 'webhook registered with Amani')
+        .at(-1),
+    ).toMatchObject({ claim: 'taken-over' });
   });
 
   it("changing a stage's credentials to another Amani account moves its claim", async () => {
@@ -183,7 +198,11 @@ describe('one Amani account per stage', () => {
     // CloudFormation rolls the custom resource back with the old template's properties: failing
     // again would leave the stack in UPDATE_ROLLBACK_FAILED.
     const rollback = await staging.rollbackToPreClaimTemplate();
-    expect(rollback.Data).toEqual({ Registered: 'false', TokenSync: 'none', Message: 'Rolled back to a configuration from before Amani account claims: nothing was changed at Amani.' });
+    expect(rollback.Data).toEqual({
+      Registered: 'false',
+      TokenSync: 'none',
+      Message: 'Rolled back to a configuration from before Amani account claims: nothing was changed at Amani.',
+    });
     expect(amani.requestsTo('registerWebhook')).toHaveLength(puts);
     expect(amani.registration()?.url).toBe(dev.webhookUrl);
   });
@@ -208,7 +227,9 @@ describe('one Amani account per stage', () => {
   it('SSM unavailable: the deploy fails before anything changes at Amani', async () => {
     aws.injectFault('PutParameter', { kind: 'access-denied' });
     const error = await failureOf(stage('dev').deploy());
-    expect(error.message).toBe('Checking the Amani account claim failed: SSM PutParameter (Amani account claim) failed: AccessDeniedException HTTP 400. Nothing was changed in Amani.');
+    expect(error.message).toBe(
+      'Checking the Amani account claim failed: SSM PutParameter (Amani account claim) failed: AccessDeniedException HTTP 400. Nothing was changed in Amani.',
+    );
     expect(amani.requestsTo('registerWebhook')).toHaveLength(0);
   });
 
@@ -232,12 +253,14 @@ describe('one Amani account per stage', () => {
     expect(register.message).toContain('already used by stack AmaniWebhooks-dev');
     const rotation = await failureOf(staging.rotator({ action: 'rotate', force: true }));
     note(`$ aws lambda invoke AmaniWebhooks-staging-rotator {"action":"rotate","force":true}\n  FAILED: ${rotation.message}`);
-    expect(rotation.message).toMatch(/^Token rotation failed at check-claim: the Amani account of the credentials secret is claimed by stack AmaniWebhooks-dev/);
+    expect(rotation.message).toMatch(
+      /^Token rotation failed at check-claim: the Amani account of the credentials secret is claimed by stack AmaniWebhooks-dev/,
+    );
     expect(amani.requestsTo('rotateToken')).toHaveLength(0);
     expect(dev.secret().token).toBe(amani.currentToken());
   });
 
-  it('what no claim can prevent (a stage in another AWS account): the owner\'s next sync detects it, TokenChangedElsewhere', async () => {
+  it("what no claim can prevent (a stage in another AWS account): the owner's next sync detects it, TokenChangedElsewhere", async () => {
     note('## a stage in another AWS account');
     const dev = stage('dev');
     await dev.deploy();

@@ -27,7 +27,11 @@ import { EMULATOR_REGION, type AwsEmulator } from '../../local/aws-emulator';
 import { invokeLocally, localAwsEnvironment } from '../../local/local-stack';
 import { registrationEvent } from '../helpers/custom-resource-events';
 
-const FAST_RETRIES: RetryEnvironment = { now: () => Date.now(), sleep: () => new Promise((resolve) => setImmediate(resolve)), random: () => 0.5 };
+const FAST_RETRIES: RetryEnvironment = {
+  now: () => Date.now(),
+  sleep: () => new Promise((resolve) => setImmediate(resolve)),
+  random: () => 0.5,
+};
 
 export type Credentials = { username: string; password: string } | { userToken: string };
 
@@ -52,7 +56,8 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
   const rotatorName = `${stackName}-rotator`;
   const webhookUrl = `https://${stage}.execute-api.eu-west-1.amazonaws.com/v1/webhook`;
   // What the stack creates: placeholders that parse to "not bootstrapped" / "no credentials".
-  if (aws.secretString(tokenSecretId) === undefined) aws.putSecret(tokenSecretId, JSON.stringify({ bootstrapPlaceholder: 'Zx81kP0qLm2Nf7Ty' }));
+  if (aws.secretString(tokenSecretId) === undefined)
+    aws.putSecret(tokenSecretId, JSON.stringify({ bootstrapPlaceholder: 'Zx81kP0qLm2Nf7Ty' }));
   const placeholder = JSON.stringify({ bootstrapPlaceholder: 'Qm2Nf7TyZx81kP0q' });
   aws.putSecret(credentialsSecretId, options.credentials ? JSON.stringify(options.credentials) : placeholder);
 
@@ -100,7 +105,9 @@ export function createStage(aws: AwsEmulator, amani: AmaniSimulator, stage: stri
   const invokeRegistration = (event: unknown) => invokeLocally(registration, event, `${stackName}-registration`, 300_000);
 
   const custom = (requestType: 'Create' | 'Update' | 'Delete', preClaimProperties = false) =>
-    invokeRegistration(registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() }, { preClaimProperties })) as Promise<ProviderResponse>;
+    invokeRegistration(
+      registrationEvent(requestType, { stackId, webhookUrl, requestId: randomUUID() }, { preClaimProperties }),
+    ) as Promise<ProviderResponse>;
 
   return {
     stage,

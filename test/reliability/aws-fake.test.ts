@@ -33,7 +33,12 @@ afterAll(async () => {
 });
 
 const clients = () => {
-  const config = { endpoint: emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+  const config = {
+    endpoint: emulator.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  };
   return { sm: new SecretsManagerClient(config), eb: new EventBridgeClient(config), sqs: new SQSClient(config) };
 };
 const read = (sm: SecretsManagerClient) =>
@@ -69,9 +74,15 @@ describe('the AWS fake', () => {
   it('refuses what SQS refuses: characters outside its set, and messages over 1 MiB', async () => {
     const { sqs } = clients();
     const url = emulator.queueUrl('q');
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a\uffffb' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(1024 * 1024 + 1) }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
-    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `ok \u{1f600} \t\n` }))).resolves.toMatchObject({ MessageId: expect.any(String) });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a\uffffb' }))).rejects.toMatchObject({
+      name: 'InvalidMessageContents',
+    });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x'.repeat(1024 * 1024 + 1) }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `ok \u{1f600} \t\n` }))).resolves.toMatchObject({
+      MessageId: expect.any(String),
+    });
   });
 
   it('survives callers that vanish mid-request, and does not emulate Object.prototype', async () => {

@@ -37,7 +37,12 @@ const TOKENS: CandidateToken[] = [
 const BODY = Buffer.from(
   JSON.stringify({
     event: 'profile_status_change',
-    profile: { id: crypto.randomUUID(), status: 'APPROVED', first_name: watch.sentinel('first-name'), notes: Array.from({ length: 30 }, (_, i) => ({ i, text: `Güncelleme ${i}` })) },
+    profile: {
+      id: crypto.randomUUID(),
+      status: 'APPROVED',
+      first_name: watch.sentinel('first-name'),
+      notes: Array.from({ length: 30 }, (_, i) => ({ i, text: `Güncelleme ${i}` })),
+    },
   }),
 );
 const DIGEST = crypto.createHmac('sha256', TOKEN).update(BODY).digest();
@@ -52,7 +57,13 @@ function nearMiss(matching: number): string {
   return value;
 }
 
-const VARIANTS = { 'no byte right': nearMiss(0), 'first byte right': nearMiss(1), 'first 16 bytes right': nearMiss(16), 'all but the last byte right': nearMiss(31), 'all but the first byte right': nearMiss(-1) };
+const VARIANTS = {
+  'no byte right': nearMiss(0),
+  'first byte right': nearMiss(1),
+  'first 16 bytes right': nearMiss(16),
+  'all but the last byte right': nearMiss(31),
+  'all but the first byte right': nearMiss(-1),
+};
 
 let output: CapturedOutput;
 beforeAll(() => {
@@ -101,7 +112,12 @@ describe('constant-time authentication: operation trace', () => {
   }
 
   it('signature mode: the same operations, on full-length digests, however much of the signature matched', () => {
-    const traces = Object.fromEntries(Object.entries(VARIANTS).map(([name, signature]) => [name, trace(() => expect(verify(signature)).toEqual({ ok: false, reason: 'bad-credential' }))]));
+    const traces = Object.fromEntries(
+      Object.entries(VARIANTS).map(([name, signature]) => [
+        name,
+        trace(() => expect(verify(signature)).toEqual({ ok: false, reason: 'bad-credential' })),
+      ]),
+    );
     const reference = traces['no byte right']!;
     // Raw body and canonical form, for each of the two accepted tokens: 4 HMACs, 4 full-length compares.
     expect(reference.filter((op) => op.startsWith('hmac'))).toHaveLength(4);
@@ -116,10 +132,13 @@ describe('constant-time authentication: operation trace', () => {
       'all but the last character': `${TOKEN.slice(0, -1)}${TOKEN.endsWith('0') ? '1' : '0'}`,
       'all but the first character': `${TOKEN.startsWith('c') ? 'd' : 'c'}${TOKEN.slice(1)}`,
       'a prefix': TOKEN.slice(0, 10),
-      'longer': `${TOKEN}${TOKEN}`,
+      longer: `${TOKEN}${TOKEN}`,
     };
     for (const value of Object.values(presented)) watch.add('token', value);
-    const traces = Object.entries(presented).map(([name, value]) => ({ name, operations: trace(() => expect(verifyToken({ presented: value, tokens: TOKENS })).toEqual({ ok: false, reason: 'bad-credential' })) }));
+    const traces = Object.entries(presented).map(([name, value]) => ({
+      name,
+      operations: trace(() => expect(verifyToken({ presented: value, tokens: TOKENS })).toEqual({ ok: false, reason: 'bad-credential' })),
+    }));
     const reference = traces[0]!.operations;
     expect(reference.filter((op) => op.startsWith('timingSafeEqual'))).toEqual(Array(2).fill('timingSafeEqual(32, 32)'));
     for (const { name, operations } of traces) expect({ name, operations }).toEqual({ name, operations: reference });
@@ -166,7 +185,10 @@ describe('constant-time authentication: timing', () => {
       const canonical = pythonJsonDumpsBytes(BODY)!;
       return crypto.timingSafeEqual(crypto.createHmac('sha256', TOKEN).update(canonical, 'latin1').digest(), expected);
     };
-    const measured = medians({ 'first byte right': () => leaky(VARIANTS['first byte right']), 'no byte right': () => leaky(VARIANTS['no byte right']) });
+    const measured = medians({
+      'first byte right': () => leaky(VARIANTS['first byte right']),
+      'no byte right': () => leaky(VARIANTS['no byte right']),
+    });
     writeReport('constant-time-calibration', { medianNsPer25Calls: measured, spread: spread(measured) });
     expect(spread(measured)).toBeGreaterThan(1.25);
   });

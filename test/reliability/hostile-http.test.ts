@@ -54,7 +54,10 @@ afterAll(async () => {
 });
 
 /** Writes raw bytes to the endpoint and reads the status line of the answer (0: none). */
-function raw(bytes: Buffer | string, options: { closeAfterMs?: number; timeoutMs?: number } = {}): Promise<{ status: number; text: string; body: string }> {
+function raw(
+  bytes: Buffer | string,
+  options: { closeAfterMs?: number; timeoutMs?: number } = {},
+): Promise<{ status: number; text: string; body: string }> {
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname);
     const chunks: Buffer[] = [];
@@ -88,7 +91,11 @@ function unchunk(text: string): string {
   }
 }
 
-function request(body: Buffer, headers: ReadonlyArray<readonly [string, string]>, options: { chunked?: boolean; path?: string; method?: string } = {}): Buffer {
+function request(
+  body: Buffer,
+  headers: ReadonlyArray<readonly [string, string]>,
+  options: { chunked?: boolean; path?: string; method?: string } = {},
+): Buffer {
   const lines = [`${options.method ?? 'POST'} ${options.path ?? url.pathname} HTTP/1.1`, `Host: ${url.host}`, 'Connection: close'];
   for (const [name, value] of headers) lines.push(`${name}: ${value}`);
   if (options.chunked) {
@@ -105,7 +112,13 @@ function request(body: Buffer, headers: ReadonlyArray<readonly [string, string]>
   return Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }
 
-async function deliver(label: string, body: Buffer, headers: ReadonlyArray<readonly [string, string]>, forged: boolean, options: { chunked?: boolean } = {}) {
+async function deliver(
+  label: string,
+  body: Buffer,
+  headers: ReadonlyArray<readonly [string, string]>,
+  forged: boolean,
+  options: { chunked?: boolean } = {},
+) {
   tried++;
   const answer = await raw(request(body, headers, options));
   statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
@@ -119,13 +132,27 @@ const signed = (body: Buffer) => {
   watch.add('signature', signature);
   return signature;
 };
-const genuineBody = () => Buffer.from(JSON.stringify({ event: 'profile_update', profile: { first_name: watch.sentinel('name'), n: Math.random() } }));
+const genuineBody = () =>
+  Buffer.from(JSON.stringify({ event: 'profile_update', profile: { first_name: watch.sentinel('name'), n: Math.random() } }));
 
 describe('hostile HTTP against the local mode', () => {
-  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])('accepts a genuine delivery that also carries a header named %s (API Gateway passes it through)', async (name) => {
-    const body = genuineBody();
-    expect(await deliver(`header ${name}`, body, [[name, 'x'], ['Webhook-Signature', signed(body)]], false)).toBe(200);
-  });
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
+    'accepts a genuine delivery that also carries a header named %s (API Gateway passes it through)',
+    async (name) => {
+      const body = genuineBody();
+      expect(
+        await deliver(
+          `header ${name}`,
+          body,
+          [
+            [name, 'x'],
+            ['Webhook-Signature', signed(body)],
+          ],
+          false,
+        ),
+      ).toBe(200);
+    },
+  );
 
   it('survives clients that vanish mid-body, and keeps answering', async () => {
     for (let i = 0; i < 20; i++) {
@@ -156,9 +183,29 @@ describe('hostile HTTP against the local mode', () => {
   it('handles repeated signature headers: the same value is fine, two different values are 401', async () => {
     const body = genuineBody();
     const signature = signed(body);
-    expect(await deliver('same signature twice', body, [['Webhook-Signature', signature], ['webhook-signature', signature]], false)).toBe(200);
+    expect(
+      await deliver(
+        'same signature twice',
+        body,
+        [
+          ['Webhook-Signature', signature],
+          ['webhook-signature', signature],
+        ],
+        false,
+      ),
+    ).toBe(200);
     const other = genuineBody();
-    expect(await deliver('two different signatures', other, [['Webhook-Signature', signed(other)], ['Webhook-Signature', hmacBase64('x'.repeat(20), other)]], true)).toBe(401);
+    expect(
+      await deliver(
+        'two different signatures',
+        other,
+        [
+          ['Webhook-Signature', signed(other)],
+          ['Webhook-Signature', hmacBase64('x'.repeat(20), other)],
+        ],
+        true,
+      ),
+    ).toBe(401);
   });
 
   it('accepts a chunked genuine body and answers other methods and paths without touching the receiver', async () => {
@@ -174,12 +221,18 @@ describe('hostile HTTP against the local mode', () => {
     const id = sha256Hex(body);
     const onBus = storedCopies(stack.emulator, { bus: LOCAL_NAMES.eventBus }).filter((copy) => copy.deliveryId === id);
     expect(onBus).toHaveLength(1);
-    const logged = readFileSync(join(dataDir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { detail: { metadata: { deliveryId: string } } });
+    const logged = readFileSync(join(dataDir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { detail: { metadata: { deliveryId: string } } });
     expect(logged.filter((event) => event.detail.metadata.deliveryId === id)).toHaveLength(1);
   });
 
   it(`random raw requests (${RAW_CASES}): never 5xx, never 2xx unsigned, always an answer`, async () => {
-    const names = fc.oneof(fc.constantFrom('constructor', '__proto__', 'X-A', 'Webhook-Signatures', 'webhook-token', 'Accept'), fc.stringMatching(/^[A-Za-z0-9_!#$%&'*+.^`|~-]{1,30}$/));
+    const names = fc.oneof(
+      fc.constantFrom('constructor', '__proto__', 'X-A', 'Webhook-Signatures', 'webhook-token', 'Accept'),
+      fc.stringMatching(/^[A-Za-z0-9_!#$%&'*+.^`|~-]{1,30}$/),
+    );
     const values = fc.stringMatching(/^[\x20-\x7e]{0,200}$/);
     const cases = fc.sample(
       fc.record({
@@ -195,7 +248,10 @@ describe('hostile HTTP against the local mode', () => {
     for (let i = 0; i < cases.length; i += 40) {
       await Promise.all(
         cases.slice(i, i + 40).map(async ({ body, genuine, noise, chunked }) => {
-          const headers: Array<[string, string]> = [...noise.filter(([n]) => !/^webhook-signature$/i.test(n)), ['Webhook-Signature', genuine ? signed(body) : hmacBase64('forger-token-0000', body)]];
+          const headers: Array<[string, string]> = [
+            ...noise.filter(([n]) => !/^webhook-signature$/i.test(n)),
+            ['Webhook-Signature', genuine ? signed(body) : hmacBase64('forger-token-0000', body)],
+          ];
           const status = await deliver(genuine ? 'raw genuine' : 'raw forged', body, headers, !genuine, { chunked });
           results.push({ genuine, jsonObject: isJsonObjectBody(body), status });
         }),
@@ -211,7 +267,11 @@ describe('hostile HTTP against the local mode', () => {
     expect(ledger.violations(copies)).toEqual([]);
     expect(unhandled).toEqual([]);
     expect(hygieneProblems(output, watch)).toEqual([]);
-    expect(Object.keys(statuses).map(Number).filter((status) => status >= 500)).toEqual([]);
+    expect(
+      Object.keys(statuses)
+        .map(Number)
+        .filter((status) => status >= 500),
+    ).toEqual([]);
     writeReport('hostile-http', { requests: tried, statuses });
   });
 });

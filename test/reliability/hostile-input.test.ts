@@ -78,7 +78,11 @@ function fuzzReceiver(name: string, secret: TokenSecret, env: Record<string, str
   const config = loadReceiverConfig({ TOKEN_SECRET_ID: secretId, EVENT_BUS_NAME: `bus-${name}`, FALLBACK_QUEUE_URL: queueUrl, ...env });
   const clients = createReceiverClients();
   const store = new SecretsManagerTokenStore(clients.secretsManager, config.tokenSecretId);
-  const tokens = new RefreshingCache<TokenSecret>({ load: () => store.read(), ttlMs: config.secretCacheTtlMs, minForcedRefreshIntervalMs: 0 });
+  const tokens = new RefreshingCache<TokenSecret>({
+    load: () => store.read(),
+    ttlMs: config.secretCacheTtlMs,
+    minForcedRefreshIntervalMs: 0,
+  });
   const bus = new EventBridgePublisher(clients.eventBridge, { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 800, attemptTimeoutMs: 1500 });
   const fallback = new SqsFallbackQueue(clients.sqs, config.fallbackQueueUrl);
   const logger = new Logger({ serviceName: 'amani-webhooks-receiver', logLevel: 'DEBUG' });
@@ -97,10 +101,14 @@ beforeAll(async () => {
   pointSdkAt(emulator);
   const inGrace = new Date(Date.now() + 3_600_000).toISOString();
   signature = fuzzReceiver('signature', { token: TOKEN, previousToken: PREVIOUS, previousTokenValidUntil: inGrace });
-  tight = fuzzReceiver('tight', { token: TOKEN, previousToken: EXPIRED, previousTokenValidUntil: new Date(Date.now() - 1000).toISOString() }, {
-    MAX_BODY_BYTES: String(TIGHT_LIMIT),
-    MAX_EVENT_BYTES: String(TIGHT_LIMIT),
-  });
+  tight = fuzzReceiver(
+    'tight',
+    { token: TOKEN, previousToken: EXPIRED, previousTokenValidUntil: new Date(Date.now() - 1000).toISOString() },
+    {
+      MAX_BODY_BYTES: String(TIGHT_LIMIT),
+      MAX_EVENT_BYTES: String(TIGHT_LIMIT),
+    },
+  );
   tokenMode = fuzzReceiver('token', { token: TOKEN, previousToken: PREVIOUS, previousTokenValidUntil: inGrace }, { AUTH_MODE: 'token' });
 });
 
@@ -110,7 +118,13 @@ afterAll(async () => {
 });
 
 /** Invokes, never lets an exception through unnoticed, and records the answer for the invariant. */
-async function deliver(property: string, handler: Handler, event: APIGatewayProxyEvent, body: Buffer, forged: boolean): Promise<APIGatewayProxyResult> {
+async function deliver(
+  property: string,
+  handler: Handler,
+  event: APIGatewayProxyEvent,
+  body: Buffer,
+  forged: boolean,
+): Promise<APIGatewayProxyResult> {
   tried[property] = (tried[property] ?? 0) + 1;
   let result: APIGatewayProxyResult;
   try {
@@ -142,10 +156,20 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
           }),
         ),
         async ({ body, credential, name, noise, layout, encoding }) => {
-          const headers: Array<[string, string]> = [...noise.filter(([n]) => n.toLowerCase() !== 'webhook-signature'), ...credential.values.map((v): [string, string] => [name, v])];
-          const result = await deliver('forged signature', signature, proxyEvent(body, headers, credential.trick.includes('ambiguous') ? 'both' : layout, encoding), body, true);
+          const headers: Array<[string, string]> = [
+            ...noise.filter(([n]) => n.toLowerCase() !== 'webhook-signature'),
+            ...credential.values.map((v): [string, string] => [name, v]),
+          ];
+          const result = await deliver(
+            'forged signature',
+            signature,
+            proxyEvent(body, headers, credential.trick.includes('ambiguous') ? 'both' : layout, encoding),
+            body,
+            true,
+          );
           const expected = encoding === 'broken-base64' ? 400 : 401;
-          if (result.statusCode !== expected) throw new Error(`${credential.trick} (${encoding}, ${layout}): expected ${expected}, got ${result.statusCode}`);
+          if (result.statusCode !== expected)
+            throw new Error(`${credential.trick} (${encoding}, ${layout}): expected ${expected}, got ${result.statusCode}`);
         },
       ),
       assertConfig(runs(3000)),
@@ -173,17 +197,24 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
           watch.add('signature', value.trim());
           // A text body is whatever UTF-8 turns it into; only valid UTF-8 survives that unchanged.
           const wire = encoding === 'text' && !Buffer.from(body.toString('utf8'), 'utf8').equals(body) ? 'base64' : encoding;
-          const headers: Array<[string, string]> = [...noise.filter(([n]) => n.toLowerCase() !== 'webhook-signature'), ...Array.from({ length: copies }, (): [string, string] => [name, value])];
+          const headers: Array<[string, string]> = [
+            ...noise.filter(([n]) => n.toLowerCase() !== 'webhook-signature'),
+            ...Array.from({ length: copies }, (): [string, string] => [name, value]),
+          ];
           const result = await deliver('authentic signature', signature, proxyEvent(body, headers, layout, wire), body, false);
           // What was signed is what gets published, so that is what must be a JSON object:
           // a json.dumps form holding NaN or Infinity (from 1e400) cannot be, whatever the raw body.
           const expected = isJsonObjectBody(publishedText(body, signed)) ? 200 : 400;
-          if (result.statusCode !== expected) throw new Error(`${signed.form} form, ${wire}, ${layout}: expected ${expected}, got ${result.statusCode} ${result.body}`);
+          if (result.statusCode !== expected)
+            throw new Error(`${signed.form} form, ${wire}, ${layout}: expected ${expected}, got ${result.statusCode} ${result.body}`);
           if (expected === 200) {
             const { deliveryId } = JSON.parse(result.body) as { deliveryId: string };
-            const onBus = emulator.events().filter((event) => (event.detail as { metadata: { deliveryId: string } }).metadata.deliveryId === deliveryId);
+            const onBus = emulator
+              .events()
+              .filter((event) => (event.detail as { metadata: { deliveryId: string } }).metadata.deliveryId === deliveryId);
             const sha = createHash('sha256').update(body).digest('hex');
-            if (!onBus.some((event) => (event.detail as { metadata: { bodySha256: string } }).metadata.bodySha256 === sha)) throw new Error('accepted but not on the bus with its body');
+            if (!onBus.some((event) => (event.detail as { metadata: { bodySha256: string } }).metadata.bodySha256 === sha))
+              throw new Error('accepted but not on the bus with its body');
           }
         },
       ),
@@ -201,8 +232,20 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
             fc
               .oneof(
                 fc.string({ maxLength: 60 }),
-                fc.constantFrom(TOKEN.slice(0, -1), `${TOKEN}x`, TOKEN.toUpperCase(), TOKEN.normalize('NFD'), STRANGER, EXPIRED, `Bearer ${TOKEN}`, `${TOKEN},${TOKEN}`, ''),
-                fc.integer({ min: 0, max: TOKEN.length - 1 }).map((i) => TOKEN.slice(0, i) + String.fromCharCode(TOKEN.charCodeAt(i) ^ 1) + TOKEN.slice(i + 1)),
+                fc.constantFrom(
+                  TOKEN.slice(0, -1),
+                  `${TOKEN}x`,
+                  TOKEN.toUpperCase(),
+                  TOKEN.normalize('NFD'),
+                  STRANGER,
+                  EXPIRED,
+                  `Bearer ${TOKEN}`,
+                  `${TOKEN},${TOKEN}`,
+                  '',
+                ),
+                fc
+                  .integer({ min: 0, max: TOKEN.length - 1 })
+                  .map((i) => TOKEN.slice(0, i) + String.fromCharCode(TOKEN.charCodeAt(i) ^ 1) + TOKEN.slice(i + 1)),
               )
               .filter((value) => value.trim() !== TOKEN && value.trim() !== PREVIOUS)
               .map((value) => ({ value: [value], genuine: false })),
@@ -213,10 +256,20 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
           layout: layouts,
         }),
         async ({ body, presented, name, noise, layout }) => {
-          const headers: Array<[string, string]> = [...noise.filter(([n]) => n.toLowerCase() !== 'webhook-token'), ...presented.value.map((v): [string, string] => [name, v])];
-          const result = await deliver(presented.genuine ? 'authentic token' : 'forged token', tokenMode, proxyEvent(body, headers, presented.value.length > 1 ? 'both' : layout, 'base64'), body, !presented.genuine);
+          const headers: Array<[string, string]> = [
+            ...noise.filter(([n]) => n.toLowerCase() !== 'webhook-token'),
+            ...presented.value.map((v): [string, string] => [name, v]),
+          ];
+          const result = await deliver(
+            presented.genuine ? 'authentic token' : 'forged token',
+            tokenMode,
+            proxyEvent(body, headers, presented.value.length > 1 ? 'both' : layout, 'base64'),
+            body,
+            !presented.genuine,
+          );
           const expected = !presented.genuine ? 401 : isJsonObjectBody(body) ? 200 : 400;
-          if (result.statusCode !== expected) throw new Error(`token mode, ${presented.genuine ? 'genuine' : 'forged'}: expected ${expected}, got ${result.statusCode}`);
+          if (result.statusCode !== expected)
+            throw new Error(`token mode, ${presented.genuine ? 'genuine' : 'forged'}: expected ${expected}, got ${result.statusCode}`);
         },
       ),
       assertConfig(runs(800)),
@@ -243,7 +296,8 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
           const result = await deliver('sizes', tight, proxyEvent(body, headers, 'both', encoding), body, token === EXPIRED);
           const status = result.statusCode;
           const ok = body.length > TIGHT_LIMIT ? status === 413 : token === EXPIRED ? status === 401 : status === 200 || status === 413;
-          if (!ok) throw new Error(`${body.length} bytes (${encoding}, ${token === EXPIRED ? 'expired token' : 'current token'}): got ${status}`);
+          if (!ok)
+            throw new Error(`${body.length} bytes (${encoding}, ${token === EXPIRED ? 'expired token' : 'current token'}): got ${status}`);
         },
       ),
       assertConfig(runs(400)),
@@ -253,7 +307,12 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
   const TARGETED = [
     ['100,000 nested arrays', `{"event":"x","deep":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 'raw', 200],
     ['100,000 nested objects', `{"event":"x","deep":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`, 'raw', 200],
-    ['600 nested arrays (deeper than the canonical form goes)', `{"event":"x","deep":${'['.repeat(600)}${']'.repeat(600)}}`, 'python-json', 401],
+    [
+      '600 nested arrays (deeper than the canonical form goes)',
+      `{"event":"x","deep":${'['.repeat(600)}${']'.repeat(600)}}`,
+      'python-json',
+      401,
+    ],
     ['400 nested arrays', `{"event":"x","deep":${'['.repeat(400)}${']'.repeat(400)}}`, 'python-json', 200],
     ['1 MiB of [ (not JSON)', '['.repeat(1024 * 1024 - 8), 'raw', 400],
     ['a 5,000-digit integer', `{"n":${'7'.repeat(5000)}}`, 'raw', 200],
@@ -262,20 +321,34 @@ describe('hostile input (fast-check) against the real handler, dependencies heal
     ['1e400 (Python signs Infinity, which JSON cannot carry) and -0', '{"a":1e400,"b":-0,"c":1E+2}', 'python-json', 400],
     ['-0 and 1E+2', '{"b":-0,"c":1E+2}', 'python-json', 200],
     ['NaN (Python json.dumps can write it; JSON cannot carry it)', '{"a":NaN}', 'python-json', 400],
-    ['__proto__ and constructor keys', '{"__proto__":{"admin":true},"constructor":{"prototype":1},"event":"profile_update"}', 'python-json', 200],
+    [
+      '__proto__ and constructor keys',
+      '{"__proto__":{"admin":true},"constructor":{"prototype":1},"event":"profile_update"}',
+      'python-json',
+      200,
+    ],
     ['a UTF-8 byte-order mark', '\ufeff{"event":"profile_update"}', 'raw', 200],
     ['duplicate keys', '{"status":"REJECTED","status":"APPROVED"}', 'python-json', 200],
   ] as const;
 
-  it.each(TARGETED.map(([label, text, form, expected]) => ({ label, text, form, expected })))('$label, signed over the $form form -> $expected', async ({ text, form, expected }) => {
-    const body = Buffer.from(text, 'utf8');
-    const message = form === 'raw' ? body : signedMessages(body).find((m) => m.form === 'python-json')?.message;
-    // A form that does not exist is signed over something else entirely: the receiver cannot match it.
-    const signed = hmacBase64(TOKEN, message ?? Buffer.from(`{"n": ${'7'.repeat(5000)}}`));
-    watch.add('signature', signed);
-    const result = await deliver('targeted', signature, proxyEvent(body, [['Webhook-Signature', signed]], 'both', 'base64'), body, expected !== 200);
-    expect(result.statusCode).toBe(expected);
-  });
+  it.each(TARGETED.map(([label, text, form, expected]) => ({ label, text, form, expected })))(
+    '$label, signed over the $form form -> $expected',
+    async ({ text, form, expected }) => {
+      const body = Buffer.from(text, 'utf8');
+      const message = form === 'raw' ? body : signedMessages(body).find((m) => m.form === 'python-json')?.message;
+      // A form that does not exist is signed over something else entirely: the receiver cannot match it.
+      const signed = hmacBase64(TOKEN, message ?? Buffer.from(`{"n": ${'7'.repeat(5000)}}`));
+      watch.add('signature', signed);
+      const result = await deliver(
+        'targeted',
+        signature,
+        proxyEvent(body, [['Webhook-Signature', signed]], 'both', 'base64'),
+        body,
+        expected !== 200,
+      );
+      expect(result.statusCode).toBe(expected);
+    },
+  );
 });
 
 describe('hostile input: over every run', () => {
@@ -286,7 +359,11 @@ describe('hostile input: over every run', () => {
     const total = Object.values(tried).reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(runs(6000));
     // No 5xx anywhere: the dependencies were healthy.
-    expect(Object.values(statuses).flatMap((byStatus) => Object.keys(byStatus).map(Number)).filter((status) => status >= 500)).toEqual([]);
+    expect(
+      Object.values(statuses)
+        .flatMap((byStatus) => Object.keys(byStatus).map(Number))
+        .filter((status) => status >= 500),
+    ).toEqual([]);
     writeReport('hostile-input', { cases: tried, total, statuses });
   });
 });

@@ -90,7 +90,9 @@ async function runScenario(scenario: Scenario): Promise<Outcome> {
   const deliveries: Delivery[] = Array.from({ length: DELIVERIES }, (_, i) => {
     const payload = samplePayload(['profile_status_change', 'document_upload', 'profile_update', 'video_call_status_change'][i % 4]!, i);
     (payload.profile as Record<string, unknown>).id_card_number = watch.sentinel(`id${i}`);
-    return i % 50 === 25 ? forgedDelivery(watch, payload) : signedDelivery(watch, payload, token, { wire: i % 3 === 0 ? 'compact' : 'python' });
+    return i % 50 === 25
+      ? forgedDelivery(watch, payload)
+      : signedDelivery(watch, payload, token, { wire: i % 3 === 0 ? 'compact' : 'python' });
   });
   if (scenario === 'bus faults') busFaults(router);
   const ledger = new DeliveryLedger();
@@ -98,7 +100,10 @@ async function runScenario(scenario: Scenario): Promise<Outcome> {
     concurrency: CONCURRENCY,
     onAnswer: (answer, delivery) => {
       watch.addText(answer.body);
-      ledger.record({ label: `${scenario} #${answer.index} attempt ${answer.attempt}`, body: delivery.body, forged: delivery.forged }, answer);
+      ledger.record(
+        { label: `${scenario} #${answer.index} attempt ${answer.attempt}`, body: delivery.body, forged: delivery.forged },
+        answer,
+      );
     },
   });
   router.before = undefined;
@@ -122,9 +127,35 @@ function summary(outcome: Outcome) {
     statuses,
     elapsedMs: result.elapsedMs,
     deliveriesPerSecond: Math.round((deliveries.length / result.elapsedMs) * 1000 * 10) / 10,
-    latencyMs2xx: { p50: percentile(ok.map((a) => a.ms), 50), p95: percentile(ok.map((a) => a.ms), 95), p99: percentile(ok.map((a) => a.ms), 99), max: percentile(ok.map((a) => a.ms), 100) },
+    latencyMs2xx: {
+      p50: percentile(
+        ok.map((a) => a.ms),
+        50,
+      ),
+      p95: percentile(
+        ok.map((a) => a.ms),
+        95,
+      ),
+      p99: percentile(
+        ok.map((a) => a.ms),
+        99,
+      ),
+      max: percentile(
+        ok.map((a) => a.ms),
+        100,
+      ),
+    },
     // Forged deliveries wait for the next allowed secret refresh (1 s in the local mode) before their 401.
-    latencyMs401: { p50: percentile(refused.map((a) => a.ms), 50), max: percentile(refused.map((a) => a.ms), 100) },
+    latencyMs401: {
+      p50: percentile(
+        refused.map((a) => a.ms),
+        50,
+      ),
+      max: percentile(
+        refused.map((a) => a.ms),
+        100,
+      ),
+    },
     onBus: copies.filter((c) => c.where === 'bus').length,
     parked: copies.filter((c) => c.where === 'queue').length,
     duplicateCopiesExplainedByLostAnswers: copies.length - new Set(copies.map((c) => c.deliveryId)).size,
@@ -154,10 +185,19 @@ afterAll(async () => {
 describe.each(['healthy bus', 'bus faults'] as const)(`load: ${DELIVERIES} deliveries at concurrency ${CONCURRENCY}, %s`, (scenario) => {
   it('answers every authentic delivery 2xx (after Amani retries) and every forged one 401', () => {
     const { result, deliveries } = outcomes.get(scenario)!;
-    const finals = result.finals.map((answer, index) => (deliveries[index]!.forged ? `forged ${answer.status}` : answer.status >= 200 && answer.status < 300 ? 'authentic 2xx' : `authentic ${answer.status}`));
+    const finals = result.finals.map((answer, index) =>
+      deliveries[index]!.forged
+        ? `forged ${answer.status}`
+        : answer.status >= 200 && answer.status < 300
+          ? 'authentic 2xx'
+          : `authentic ${answer.status}`,
+    );
     const counts: Record<string, number> = {};
     for (const final of finals) counts[final] = (counts[final] ?? 0) + 1;
-    expect(counts).toEqual({ 'authentic 2xx': deliveries.filter((d) => !d.forged).length, 'forged 401': deliveries.filter((d) => d.forged).length });
+    expect(counts).toEqual({
+      'authentic 2xx': deliveries.filter((d) => !d.forged).length,
+      'forged 401': deliveries.filter((d) => d.forged).length,
+    });
   });
 
   it('loses nothing and duplicates nothing beyond lost answers (delivery invariant)', () => {
@@ -177,23 +217,40 @@ describe.each(['healthy bus', 'bus faults'] as const)(`load: ${DELIVERIES} deliv
 
   it('after a redrive of the fallback queue, every authentic delivery is on the bus under its own id', async () => {
     const { stack, deliveries, result } = outcomes.get(scenario)!;
-    const endpoint = { endpoint: stack.emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const endpoint = {
+      endpoint: stack.emulator.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
     const sqs = new SQSClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 3 }), ...endpoint });
-    const bus = new EventBridgePublisher(new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 1 }), ...endpoint }), {
-      maxAttempts: 5,
-      baseDelayMs: 20,
-      maxDelayMs: 200,
-      attemptTimeoutMs: 5000,
+    const bus = new EventBridgePublisher(
+      new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 1 }), ...endpoint }),
+      {
+        maxAttempts: 5,
+        baseDelayMs: 20,
+        maxDelayMs: 200,
+        attemptTimeoutMs: 5000,
+      },
+    );
+    const report = await redrive(sqs, bus, {
+      queueUrl: stack.runtime.fallbackQueueUrl,
+      eventBusName: LOCAL_NAMES.eventBus,
+      visibilityTimeoutSeconds: 30,
     });
-    const report = await redrive(sqs, bus, { queueUrl: stack.runtime.fallbackQueueUrl, eventBusName: LOCAL_NAMES.eventBus, visibilityTimeoutSeconds: 30 });
-    expect({ failed: report.failed, invalid: report.invalid, remaining: report.remaining }).toEqual({ failed: 0, invalid: 0, remaining: 0 });
+    expect({ failed: report.failed, invalid: report.invalid, remaining: report.remaining }).toEqual({
+      failed: 0,
+      invalid: 0,
+      remaining: 0,
+    });
     const onBus = new Map<string, number>();
-    for (const copy of storedCopies(stack.emulator, { bus: LOCAL_NAMES.eventBus })) onBus.set(copy.deliveryId, (onBus.get(copy.deliveryId) ?? 0) + 1);
+    for (const copy of storedCopies(stack.emulator, { bus: LOCAL_NAMES.eventBus }))
+      onBus.set(copy.deliveryId, (onBus.get(copy.deliveryId) ?? 0) + 1);
     const missing = deliveries.filter((d, i) => !d.forged && !onBus.has(JSON.parse(result.finals[i]!.body).deliveryId as string));
     expect(missing).toHaveLength(0);
     // Replay safety: the id in the answer is the one on the bus, the hash of the signed form.
     for (const [index, delivery] of deliveries.entries()) {
-      if (!delivery.forged) expect(JSON.parse(result.finals[index]!.body).deliveryId).toBe(sha256Hex(Buffer.from(delivery.signedText ?? delivery.body)));
+      if (!delivery.forged)
+        expect(JSON.parse(result.finals[index]!.body).deliveryId).toBe(sha256Hex(Buffer.from(delivery.signedText ?? delivery.body)));
     }
   });
 });

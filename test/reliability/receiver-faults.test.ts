@@ -61,12 +61,38 @@ const lostBoth = (outcome: string, queue: Count = 0): Expected => ({ outcome, st
 const ROWS: readonly Row[] = [
   // Secrets Manager (client: 2 attempts, 2000 ms request timeout).
   { name: 'throttled once', op: 'GetSecretValue', fault: { kind: 'throttle' }, times: 1, expected: ok('retried by the SDK and succeeded') },
-  { name: 'throttled on every call', op: 'GetSecretValue', fault: { kind: 'throttle' }, expected: secretDown('503; Amani retries; accepted after') },
+  {
+    name: 'throttled on every call',
+    op: 'GetSecretValue',
+    fault: { kind: 'throttle' },
+    expected: secretDown('503; Amani retries; accepted after'),
+  },
   { name: '500 once', op: 'GetSecretValue', fault: { kind: 'server-error' }, times: 1, expected: ok('retried by the SDK and succeeded') },
-  { name: '500 on every call', op: 'GetSecretValue', fault: { kind: 'server-error' }, expected: secretDown('503; Amani retries; accepted after') },
-  { name: 'access denied', op: 'GetSecretValue', fault: { kind: 'access-denied' }, expected: secretDown('503 (not retried); accepted after') },
-  { name: 'slow past the client timeout once', op: 'GetSecretValue', fault: slowSecret, times: 1, expected: ok('timed out, retried and succeeded') },
-  { name: 'slow past the client timeout always', op: 'GetSecretValue', fault: slowSecret, expected: secretDown('503 after two timeouts; accepted after') },
+  {
+    name: '500 on every call',
+    op: 'GetSecretValue',
+    fault: { kind: 'server-error' },
+    expected: secretDown('503; Amani retries; accepted after'),
+  },
+  {
+    name: 'access denied',
+    op: 'GetSecretValue',
+    fault: { kind: 'access-denied' },
+    expected: secretDown('503 (not retried); accepted after'),
+  },
+  {
+    name: 'slow past the client timeout once',
+    op: 'GetSecretValue',
+    fault: slowSecret,
+    times: 1,
+    expected: ok('timed out, retried and succeeded'),
+  },
+  {
+    name: 'slow past the client timeout always',
+    op: 'GetSecretValue',
+    fault: slowSecret,
+    expected: secretDown('503 after two timeouts; accepted after'),
+  },
   { name: 'connection reset once', op: 'GetSecretValue', fault: { kind: 'reset' }, times: 1, expected: ok('retried and succeeded') },
   { name: 'connection reset always', op: 'GetSecretValue', fault: { kind: 'reset' }, expected: secretDown('503; accepted after') },
   { name: 'answer lost once', op: 'GetSecretValue', fault: { kind: 'lost-answer' }, times: 1, expected: ok('retried and succeeded') },
@@ -93,28 +119,112 @@ const ROWS: readonly Row[] = [
   { name: '500 twice', op: 'PutEvents', fault: { kind: 'server-error' }, times: 2, expected: ok('retried and succeeded') },
   { name: '500 on every call', op: 'PutEvents', fault: { kind: 'server-error' }, expected: parked('fallback used (202)') },
   { name: 'access denied', op: 'PutEvents', fault: { kind: 'access-denied' }, expected: parked('fallback used at once (not retried)') },
-  { name: 'slow past the client timeout once', op: 'PutEvents', fault: slowBus, times: 1, expected: { ...ok('timed out, retried and succeeded; the slow call landed too'), bus: 2 } },
-  { name: 'slow past the client timeout always', op: 'PutEvents', fault: slowBus, expected: parked('budget spent, fallback used; the slow calls landed too', [2, 3], 1) },
+  {
+    name: 'slow past the client timeout once',
+    op: 'PutEvents',
+    fault: slowBus,
+    times: 1,
+    expected: { ...ok('timed out, retried and succeeded; the slow call landed too'), bus: 2 },
+  },
+  {
+    name: 'slow past the client timeout always',
+    op: 'PutEvents',
+    fault: slowBus,
+    expected: parked('budget spent, fallback used; the slow calls landed too', [2, 3], 1),
+  },
   { name: 'connection reset once', op: 'PutEvents', fault: { kind: 'reset' }, times: 1, expected: ok('retried and succeeded') },
   { name: 'connection reset always', op: 'PutEvents', fault: { kind: 'reset' }, expected: parked('fallback used (202)') },
-  { name: 'answer lost once (the event landed)', op: 'PutEvents', fault: { kind: 'lost-answer' }, times: 1, expected: { ...ok('retried and succeeded; a duplicate on the bus'), bus: 2 } },
-  { name: 'answer lost always', op: 'PutEvents', fault: { kind: 'lost-answer' }, expected: parked('fallback used; one copy per attempt on the bus', 6, 1) },
-  { name: 'partial failure (InternalFailure) once', op: 'PutEvents', fault: { kind: 'partial' }, times: 1, expected: ok('retried and succeeded') },
-  { name: 'partial failure (ThrottlingException) twice', op: 'PutEvents', fault: { kind: 'partial', errorCode: 'ThrottlingException' }, times: 2, expected: ok('retried and succeeded') },
+  {
+    name: 'answer lost once (the event landed)',
+    op: 'PutEvents',
+    fault: { kind: 'lost-answer' },
+    times: 1,
+    expected: { ...ok('retried and succeeded; a duplicate on the bus'), bus: 2 },
+  },
+  {
+    name: 'answer lost always',
+    op: 'PutEvents',
+    fault: { kind: 'lost-answer' },
+    expected: parked('fallback used; one copy per attempt on the bus', 6, 1),
+  },
+  {
+    name: 'partial failure (InternalFailure) once',
+    op: 'PutEvents',
+    fault: { kind: 'partial' },
+    times: 1,
+    expected: ok('retried and succeeded'),
+  },
+  {
+    name: 'partial failure (ThrottlingException) twice',
+    op: 'PutEvents',
+    fault: { kind: 'partial', errorCode: 'ThrottlingException' },
+    times: 2,
+    expected: ok('retried and succeeded'),
+  },
   { name: 'partial failure on every call', op: 'PutEvents', fault: { kind: 'partial' }, expected: parked('fallback used (202)') },
-  { name: 'partial failure, not retryable (InvalidArgument)', op: 'PutEvents', fault: { kind: 'partial', errorCode: 'InvalidArgument' }, times: 1, expected: parked('fallback used at once (not retried)') },
+  {
+    name: 'partial failure, not retryable (InvalidArgument)',
+    op: 'PutEvents',
+    fault: { kind: 'partial', errorCode: 'InvalidArgument' },
+    times: 1,
+    expected: parked('fallback used at once (not retried)'),
+  },
   // SQS, while the bus refuses every call (client: 3 attempts, 1500 ms; 2000 ms fallback budget).
-  { name: 'throttled once', op: 'SendMessage', fault: { kind: 'throttle' }, times: 1, expected: parked('retried by the SDK, parked (202)') },
-  { name: 'throttled on every call', op: 'SendMessage', fault: { kind: 'throttle' }, expected: lostBoth('503; Amani retries; accepted after') },
+  {
+    name: 'throttled once',
+    op: 'SendMessage',
+    fault: { kind: 'throttle' },
+    times: 1,
+    expected: parked('retried by the SDK, parked (202)'),
+  },
+  {
+    name: 'throttled on every call',
+    op: 'SendMessage',
+    fault: { kind: 'throttle' },
+    expected: lostBoth('503; Amani retries; accepted after'),
+  },
   { name: '500 once', op: 'SendMessage', fault: { kind: 'server-error' }, times: 1, expected: parked('retried by the SDK, parked (202)') },
-  { name: '500 on every call', op: 'SendMessage', fault: { kind: 'server-error' }, expected: lostBoth('503; Amani retries; accepted after') },
+  {
+    name: '500 on every call',
+    op: 'SendMessage',
+    fault: { kind: 'server-error' },
+    expected: lostBoth('503; Amani retries; accepted after'),
+  },
   { name: 'access denied', op: 'SendMessage', fault: { kind: 'access-denied' }, expected: lostBoth('503; Amani retries; accepted after') },
-  { name: 'slow past the client timeout once', op: 'SendMessage', fault: slowBus, times: 1, expected: parked('timed out, retried, parked; the slow call landed too', 0, 2) },
-  { name: 'slow past the client timeout always', op: 'SendMessage', fault: slowBus, expected: lostBoth('503 at the fallback budget (the slow calls landed later); accepted after', 2) },
-  { name: 'connection reset once', op: 'SendMessage', fault: { kind: 'reset' }, times: 1, expected: parked('retried by the SDK, parked (202)') },
+  {
+    name: 'slow past the client timeout once',
+    op: 'SendMessage',
+    fault: slowBus,
+    times: 1,
+    expected: parked('timed out, retried, parked; the slow call landed too', 0, 2),
+  },
+  {
+    name: 'slow past the client timeout always',
+    op: 'SendMessage',
+    fault: slowBus,
+    expected: lostBoth('503 at the fallback budget (the slow calls landed later); accepted after', 2),
+  },
+  {
+    name: 'connection reset once',
+    op: 'SendMessage',
+    fault: { kind: 'reset' },
+    times: 1,
+    expected: parked('retried by the SDK, parked (202)'),
+  },
   { name: 'connection reset always', op: 'SendMessage', fault: { kind: 'reset' }, expected: lostBoth('503; accepted after') },
-  { name: 'answer lost once (the message landed)', op: 'SendMessage', fault: { kind: 'lost-answer' }, times: 1, expected: parked('retried, parked twice (202)', 0, 2) },
-  { name: 'answer lost always', op: 'SendMessage', fault: { kind: 'lost-answer' }, expected: lostBoth('503 although parked 3 times; accepted after', 3) },
+  {
+    name: 'answer lost once (the message landed)',
+    op: 'SendMessage',
+    fault: { kind: 'lost-answer' },
+    times: 1,
+    expected: parked('retried, parked twice (202)', 0, 2),
+  },
+  {
+    name: 'answer lost always',
+    op: 'SendMessage',
+    fault: { kind: 'lost-answer' },
+    expected: lostBoth('503 although parked 3 times; accepted after', 3),
+  },
   {
     name: 'a 900 KB delivery of quotes while the bus refuses (its parked message exceeds the SQS 1 MiB limit)',
     op: 'PutEvents',
@@ -147,7 +257,11 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function send(receiver: WireReceiver, delivery: Delivery, label: string): Promise<{ status: number; deliveryId?: string; ms: number }> {
+async function send(
+  receiver: WireReceiver,
+  delivery: Delivery,
+  label: string,
+): Promise<{ status: number; deliveryId?: string; ms: number }> {
   const started = Date.now();
   const result = await receiver.invoke(gatewayEvent(delivery));
   watch.addText(result.body);
@@ -189,7 +303,11 @@ async function runRow(row: Row): Promise<Observed> {
   const resources = { GetSecretValue: receiver.secretId, PutEvents: receiver.bus, SendMessage: receiver.queueUrl };
 
   if (row.setup) {
-    const warmUp = await send(receiver, signedDelivery(watch, kycPayload(watch), row.setup === 'rotated' ? oldToken : token), `${label} (warm-up)`);
+    const warmUp = await send(
+      receiver,
+      signedDelivery(watch, kycPayload(watch), row.setup === 'rotated' ? oldToken : token),
+      `${label} (warm-up)`,
+    );
     expect({ label, warmUp: warmUp.status }).toEqual({ label, warmUp: 200 });
     if (row.setup === 'rotated') {
       receiver.setSecret({ token, previousToken: oldToken, previousTokenValidUntil: new Date(Date.now() + 3_600_000).toISOString() });
@@ -236,7 +354,10 @@ describe('receiver fault matrix (wire-level AWS fake, real SDK clients)', () => 
 
   beforeAll(async () => {
     observed = await pool(ROWS, 4, runRow);
-    writeReport('receiver-faults', observed.map((row, i) => ({ ...row, outcome: ROWS[i]!.expected.outcome })));
+    writeReport(
+      'receiver-faults',
+      observed.map((row, i) => ({ ...row, outcome: ROWS[i]!.expected.outcome })),
+    );
   }, 120_000);
 
   it('gives the expected outcome on every row', () => {
@@ -265,4 +386,3 @@ describe('receiver fault matrix (wire-level AWS fake, real SDK clients)', () => 
     expect(output.logs().filter((line) => line.message === 'delivery parked in the fallback queue').length).toBeGreaterThan(5);
   });
 });
-

@@ -48,10 +48,16 @@ async function send(label: string, delivery: Delivery): Promise<{ status: number
   const answer = await sendDelivery(stack.runtime.receiverUrl, delivery);
   watch.addText(answer.body);
   ledger.record({ label, body: delivery.body, forged: delivery.forged }, answer);
-  return { status: answer.status, ...((JSON.parse(answer.body) as { deliveryId?: string }).deliveryId ? { deliveryId: (JSON.parse(answer.body) as { deliveryId: string }).deliveryId } : {}) };
+  return {
+    status: answer.status,
+    ...((JSON.parse(answer.body) as { deliveryId?: string }).deliveryId
+      ? { deliveryId: (JSON.parse(answer.body) as { deliveryId: string }).deliveryId }
+      : {}),
+  };
 }
 
-const copiesOf = (id: string) => storedCopies(stack.emulator, { bus: LOCAL_NAMES.eventBus, queue: LOCAL_NAMES.fallbackQueue }).filter((copy) => copy.deliveryId === id);
+const copiesOf = (id: string) =>
+  storedCopies(stack.emulator, { bus: LOCAL_NAMES.eventBus, queue: LOCAL_NAMES.fallbackQueue }).filter((copy) => copy.deliveryId === id);
 const generationsOnBus = (id: string) =>
   stack.emulator
     .events()
@@ -104,15 +110,22 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
     router.clear();
     const published = await send('parked #2', delivery);
     expect([parked.status, published.status, parked.deliveryId === published.deliveryId]).toEqual([202, 200, true]);
-    const endpoint = { endpoint: stack.emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const endpoint = {
+      endpoint: stack.emulator.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
     const report = await redrive(
       new SQSClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 3 }), ...endpoint }),
-      new EventBridgePublisher(new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 1 }), ...endpoint }), {
-        maxAttempts: 3,
-        baseDelayMs: 10,
-        maxDelayMs: 100,
-        attemptTimeoutMs: 5000,
-      }),
+      new EventBridgePublisher(
+        new EventBridgeClient({ ...clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 5000, maxAttempts: 1 }), ...endpoint }),
+        {
+          maxAttempts: 3,
+          baseDelayMs: 10,
+          maxDelayMs: 100,
+          attemptTimeoutMs: 5000,
+        },
+      ),
       { queueUrl: stack.runtime.fallbackQueueUrl, eventBusName: LOCAL_NAMES.eventBus },
     );
     expect(report).toMatchObject({ moved: 1, failed: 0, remaining: 0 });
@@ -122,7 +135,10 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
   it('a body that names its own delivery_id keeps it, even when Amani re-sends it with another timestamp', async () => {
     const payload = { ...kycPayload(watch), delivery_id: 'dlv-7f3a-0001' };
     const first = await send('delivery_id #1', signedDelivery(watch, payload, stack.amani.currentToken()!));
-    const second = await send('delivery_id #2', signedDelivery(watch, { ...payload, created_at: new Date(Date.now() + 60_000).toISOString() }, stack.amani.currentToken()!));
+    const second = await send(
+      'delivery_id #2',
+      signedDelivery(watch, { ...payload, created_at: new Date(Date.now() + 60_000).toISOString() }, stack.amani.currentToken()!),
+    );
     expect([first, second]).toEqual([
       { status: 200, deliveryId: 'dlv-7f3a-0001' },
       { status: 200, deliveryId: 'dlv-7f3a-0001' },

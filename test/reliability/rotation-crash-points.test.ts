@@ -90,7 +90,11 @@ interface Scenario {
 const SCENARIOS: readonly Scenario[] = [
   { name: 'scheduled rotation', payload: {} },
   { name: 'bootstrap (secret without a token)', secret: {}, payload: {} },
-  { name: 'forced rotation after an out-of-band rotation (reconcile, then rotate)', payload: { action: 'rotate', force: true }, prepare: (w) => void w.sim.rotateOutOfBand() },
+  {
+    name: 'forced rotation after an out-of-band rotation (reconcile, then rotate)',
+    payload: { action: 'rotate', force: true },
+    prepare: (w) => void w.sim.rotateOutOfBand(),
+  },
   { name: 'emergency rotation (revokePrevious)', payload: { action: 'rotate', revokePrevious: true }, revokes: true },
   { name: 'sync after an out-of-band rotation', payload: { action: 'sync' }, prepare: (w) => void w.sim.rotateOutOfBand() },
   {
@@ -98,7 +102,11 @@ const SCENARIOS: readonly Scenario[] = [
     payload: {},
     prepare: (w, r) => r.inject('PutSecretValue', w.tokenSecretId, { kind: 'server-error' }, { times: 2 }),
   },
-  { name: 'rotation whose PATCH answers 500 after rotating', payload: {}, prepare: (w) => w.sim.injectFault('rotateToken', { kind: 'fail-after', status: 500 }) },
+  {
+    name: 'rotation whose PATCH answers 500 after rotating',
+    payload: {},
+    prepare: (w) => w.sim.injectFault('rotateToken', { kind: 'fail-after', status: 500 }),
+  },
 ];
 
 let emulator: AwsEmulator;
@@ -140,7 +148,10 @@ async function receiverVerdicts(world: RotationWorld, point: string): Promise<Re
     const delivery = signedDelivery(watch, kycPayload(watch), token, { forged: role.startsWith('older') });
     const answer = await receiver.invoke(gatewayEvent(delivery));
     watch.addText(answer.body);
-    ledger.record({ label: `${point} (${role})`, body: delivery.body, forged: delivery.forged }, { status: answer.statusCode, body: answer.body });
+    ledger.record(
+      { label: `${point} (${role})`, body: delivery.body, forged: delivery.forged },
+      { status: answer.statusCode, body: answer.body },
+    );
     verdicts[role] = answer.statusCode;
   }
   copies.push(...receiver.copies());
@@ -152,48 +163,60 @@ const REPAIRS = [
   { repair: 'the scheduled sync', sync: true },
 ] as const;
 
-describe.each(REPAIRS.flatMap((repair) => SCENARIOS.map((scenario) => ({ ...repair, scenario, name: scenario.name }))))('crash points over the wire: $name, repaired by $repair', ({ scenario, sync }) => {
-  it('after a crash following any effect, the next run restores the invariant and the receiver honours it', async () => {
-    const reference = await newWorld(scenario);
-    crash.arm(undefined, reference.tokenSecretId, reference.credentialsSecretId);
-    const undisturbed = await reference.run(scenario.payload);
-    await reference.close();
-    router.clear(reference.tokenSecretId);
-    expect(undisturbed.ok).toBe(true);
-    const effects = [...crash.effects];
-    expect(effects.length).toBeGreaterThanOrEqual(4);
-    if (!sync) crashPoints.push({ scenario: scenario.name, effects });
+describe.each(REPAIRS.flatMap((repair) => SCENARIOS.map((scenario) => ({ ...repair, scenario, name: scenario.name }))))(
+  'crash points over the wire: $name, repaired by $repair',
+  ({ scenario, sync }) => {
+    it('after a crash following any effect, the next run restores the invariant and the receiver honours it', async () => {
+      const reference = await newWorld(scenario);
+      crash.arm(undefined, reference.tokenSecretId, reference.credentialsSecretId);
+      const undisturbed = await reference.run(scenario.payload);
+      await reference.close();
+      router.clear(reference.tokenSecretId);
+      expect(undisturbed.ok).toBe(true);
+      const effects = [...crash.effects];
+      expect(effects.length).toBeGreaterThanOrEqual(4);
+      if (!sync) crashPoints.push({ scenario: scenario.name, effects });
 
-    for (let crashAt = 1; crashAt <= effects.length; crashAt++) {
-      const point = `${scenario.name}: crash after effect ${crashAt}/${effects.length} (${effects[crashAt - 1]})`;
-      const world = await newWorld(scenario);
-      try {
-        crash.arm(crashAt, world.tokenSecretId, world.credentialsSecretId);
-        const crashed = await world.run(scenario.payload);
-        expect({ point, died: crash.crashed, failed: !crashed.ok }).toEqual({ point, died: true, failed: true });
+      for (let crashAt = 1; crashAt <= effects.length; crashAt++) {
+        const point = `${scenario.name}: crash after effect ${crashAt}/${effects.length} (${effects[crashAt - 1]})`;
+        const world = await newWorld(scenario);
+        try {
+          crash.arm(crashAt, world.tokenSecretId, world.credentialsSecretId);
+          const crashed = await world.run(scenario.payload);
+          expect({ point, died: crash.crashed, failed: !crashed.ok }).toEqual({ point, died: true, failed: true });
 
-        crash.arm(undefined);
-        router.clear(world.tokenSecretId);
-        world.sim.clearFaults();
-        const rotationsBefore = world.sim.tokenHistory().length;
-        const rerun = await world.run(sync ? { action: 'sync' } : scenario.payload);
-        expect({ point, rerun: rerun.ok }).toEqual({ point, rerun: true });
-        if (sync) expect({ point, rotatedBySync: world.sim.tokenHistory().length > rotationsBefore }).toEqual({ point, rotatedBySync: false });
+          crash.arm(undefined);
+          router.clear(world.tokenSecretId);
+          world.sim.clearFaults();
+          const rotationsBefore = world.sim.tokenHistory().length;
+          const rerun = await world.run(sync ? { action: 'sync' } : scenario.payload);
+          expect({ point, rerun: rerun.ok }).toEqual({ point, rerun: true });
+          if (sync)
+            expect({ point, rotatedBySync: world.sim.tokenHistory().length > rotationsBefore }).toEqual({ point, rotatedBySync: false });
 
-        const secret = world.secret();
-        const history = world.sim.tokenHistory();
-        const expectedPrevious = history.length < 2 ? undefined : history.at(-2);
-        const previousIsTheOneBefore = scenario.revokes ? (sync ? [undefined, expectedPrevious].includes(secret.previousToken) : secret.previousToken === undefined) : secret.previousToken === expectedPrevious;
-        expect({ point, stored: secret.token === world.sim.currentToken(), previousIsTheOneBefore }).toEqual({ point, stored: true, previousIsTheOneBefore: true });
-        const verdicts = await receiverVerdicts(world, point);
-        const expected = Object.fromEntries(Object.keys(verdicts).map((role) => [role, role.startsWith('older') ? 401 : 200]));
-        expect({ point, verdicts }).toEqual({ point, verdicts: expected });
-      } finally {
-        await world.close();
+          const secret = world.secret();
+          const history = world.sim.tokenHistory();
+          const expectedPrevious = history.length < 2 ? undefined : history.at(-2);
+          const previousIsTheOneBefore = scenario.revokes
+            ? sync
+              ? [undefined, expectedPrevious].includes(secret.previousToken)
+              : secret.previousToken === undefined
+            : secret.previousToken === expectedPrevious;
+          expect({ point, stored: secret.token === world.sim.currentToken(), previousIsTheOneBefore }).toEqual({
+            point,
+            stored: true,
+            previousIsTheOneBefore: true,
+          });
+          const verdicts = await receiverVerdicts(world, point);
+          const expected = Object.fromEntries(Object.keys(verdicts).map((role) => [role, role.startsWith('older') ? 401 : 200]));
+          expect({ point, verdicts }).toEqual({ point, verdicts: expected });
+        } finally {
+          await world.close();
+        }
       }
-    }
-  });
-});
+    });
+  },
+);
 
 describe('crash points: across all scenarios', () => {
   it('keeps the delivery invariant and printed nothing secret', () => {

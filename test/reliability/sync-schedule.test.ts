@@ -38,7 +38,12 @@ async function countedSync(world: RotationWorld) {
   const amaniCalls = world.sim.requests.slice(amani).map((request) => request.route);
   return {
     outcome: result.ok ? result.summary.outcome : 'failed',
-    amani: { total: amaniCalls.length, login: amaniCalls.filter((route) => route === 'login').length, getToken: amaniCalls.filter((route) => route === 'getToken').length, rotateToken: amaniCalls.filter((route) => route === 'rotateToken').length },
+    amani: {
+      total: amaniCalls.length,
+      login: amaniCalls.filter((route) => route === 'login').length,
+      getToken: amaniCalls.filter((route) => route === 'getToken').length,
+      rotateToken: amaniCalls.filter((route) => route === 'rotateToken').length,
+    },
     secretsManager: { GetSecretValue: delta('GetSecretValue'), PutSecretValue: delta('PutSecretValue') },
     ssm: delta('GetParameter'),
   };
@@ -50,7 +55,12 @@ describe('the scheduled sync, counted', () => {
     try {
       for (let run = 0; run < 3; run++) {
         const counted = await countedSync(world);
-        expect(counted).toEqual({ outcome: 'in-sync', amani: { total: 2, login: 1, getToken: 1, rotateToken: 0 }, secretsManager: { GetSecretValue: 2, PutSecretValue: 0 }, ssm: 0 });
+        expect(counted).toEqual({
+          outcome: 'in-sync',
+          amani: { total: 2, login: 1, getToken: 1, rotateToken: 0 },
+          secretsManager: { GetSecretValue: 2, PutSecretValue: 0 },
+          ssm: 0,
+        });
         figures.steadyState = counted;
       }
     } finally {
@@ -63,7 +73,12 @@ describe('the scheduled sync, counted', () => {
     try {
       world.sim.rotateOutOfBand();
       const counted = await countedSync(world);
-      expect(counted).toEqual({ outcome: 'reconciled', amani: { total: 3, login: 1, getToken: 2, rotateToken: 0 }, secretsManager: { GetSecretValue: 3, PutSecretValue: 1 }, ssm: 0 });
+      expect(counted).toEqual({
+        outcome: 'reconciled',
+        amani: { total: 3, login: 1, getToken: 2, rotateToken: 0 },
+        secretsManager: { GetSecretValue: 3, PutSecretValue: 1 },
+        ssm: 0,
+      });
       figures.repair = counted;
     } finally {
       await world.close();

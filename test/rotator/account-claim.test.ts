@@ -35,7 +35,10 @@ async function start() {
 
 function claimAs(holder: typeof ME) {
   const key = amaniAccountKey(h.sim.url, USER);
-  aws.putParameter(claimName(key), JSON.stringify({ version: 1, ...holder, amaniBaseUrl: h.sim.url, claimedAt: '2026-11-01T00:00:00.000Z' }));
+  aws.putParameter(
+    claimName(key),
+    JSON.stringify({ version: 1, ...holder, amaniBaseUrl: h.sim.url, claimedAt: '2026-11-01T00:00:00.000Z' }),
+  );
 }
 
 describe('one Amani account per stage: the rotator', () => {

@@ -28,9 +28,19 @@ interface Scenario {
 const SCENARIOS: readonly Scenario[] = [
   { name: 'scheduled rotation', secret: IN_SYNC, payload: {} },
   { name: 'bootstrap', secret: null, payload: {} },
-  { name: 'forced rotation after an out-of-band rotation (reconcile, then rotate)', secret: IN_SYNC, payload: { action: 'rotate', force: true }, prepare: (h) => void h.sim.rotateOutOfBand() },
+  {
+    name: 'forced rotation after an out-of-band rotation (reconcile, then rotate)',
+    secret: IN_SYNC,
+    payload: { action: 'rotate', force: true },
+    prepare: (h) => void h.sim.rotateOutOfBand(),
+  },
   { name: 'emergency rotation (revokePrevious)', secret: IN_SYNC, payload: { action: 'rotate', revokePrevious: true }, revokes: true },
-  { name: 'sync after an out-of-band rotation', secret: IN_SYNC, payload: { action: 'sync' }, prepare: (h) => void h.sim.rotateOutOfBand() },
+  {
+    name: 'sync after an out-of-band rotation',
+    secret: IN_SYNC,
+    payload: { action: 'sync' },
+    prepare: (h) => void h.sim.rotateOutOfBand(),
+  },
   {
     name: 'rotation whose first two store attempts fail',
     secret: IN_SYNC,
@@ -80,8 +90,12 @@ describe.each(SCENARIOS)('crash points: $name', (scenario) => {
         const history = h.sim.tokenHistory();
         expect({ point, stored: secret.token === h.sim.currentToken() }).toEqual({ point, stored: true });
         const expectedPrevious = scenario.revokes || history.length < 2 ? undefined : history.at(-2);
-        expect({ point, previousIsTheOneBefore: secret.previousToken === expectedPrevious }).toEqual({ point, previousIsTheOneBefore: true });
-        if (scenario.revokes) expect({ point, initialStillAccepted: secret.previousToken === INITIAL_TOKEN }).toEqual({ point, initialStillAccepted: false });
+        expect({ point, previousIsTheOneBefore: secret.previousToken === expectedPrevious }).toEqual({
+          point,
+          previousIsTheOneBefore: true,
+        });
+        if (scenario.revokes)
+          expect({ point, initialStillAccepted: secret.previousToken === INITIAL_TOKEN }).toEqual({ point, initialStillAccepted: false });
         expect(summary.outcome).toEqual(expect.any(String));
         await expectReceiverHonours(secret, h.sim.currentToken()!, history);
         assertNothingLeaked(h);

@@ -31,11 +31,19 @@ describe('rotator environment', () => {
       AMANI_TIMEOUT_MS: '2500',
       STORE_RETRY_BUDGET_MS: '30000',
     });
-    expect(config).toMatchObject({ amaniBaseUrl: 'http://127.0.0.1:4010', previousTokenGraceMs: 0, minRotationAgeMs: 86_400_000, amaniTimeoutMs: 2500, storeRetryBudgetMs: 30_000 });
-    expect(loadRotatorConfig({ ...REQUIRED, PREVIOUS_TOKEN_GRACE_MINUTES: '5', PREVIOUS_TOKEN_GRACE_SECONDS: '6' }).previousTokenGraceMs).toBe(6000);
+    expect(config).toMatchObject({
+      amaniBaseUrl: 'http://127.0.0.1:4010',
+      previousTokenGraceMs: 0,
+      minRotationAgeMs: 86_400_000,
+      amaniTimeoutMs: 2500,
+      storeRetryBudgetMs: 30_000,
+    });
+    expect(
+      loadRotatorConfig({ ...REQUIRED, PREVIOUS_TOKEN_GRACE_MINUTES: '5', PREVIOUS_TOKEN_GRACE_SECONDS: '6' }).previousTokenGraceMs,
+    ).toBe(6000);
   });
 
-  it('toRotatorEnvironment is the loader\'s inverse: every setting survives the trip through the environment', () => {
+  it("toRotatorEnvironment is the loader's inverse: every setting survives the trip through the environment", () => {
     const base: RotatorConfig = {
       tokenSecretId: 'token',
       credentialsSecretId: 'credentials',
@@ -54,12 +62,19 @@ describe('rotator environment', () => {
     expect(loadRotatorConfig(toRotatorEnvironment(short))).toEqual(short);
     const { stack: _stack, ...withoutStack } = base;
     expect(loadRotatorConfig(toRotatorEnvironment(withoutStack))).toEqual(withoutStack);
-    expect(() => toRotatorEnvironment({ ...base, previousTokenGraceMs: 1500 })).toThrow('previousTokenGraceMs must be a whole number of seconds');
+    expect(() => toRotatorEnvironment({ ...base, previousTokenGraceMs: 1500 })).toThrow(
+      'previousTokenGraceMs must be a whole number of seconds',
+    );
   });
 
   it('names every offending variable, never its value', () => {
     const attempt = () =>
-      loadRotatorConfig({ TOKEN_SECRET_ID: ' ', AMANI_BASE_URL: 'http://eu.amani.ai/secret-path-sentinel', PREVIOUS_TOKEN_GRACE_MINUTES: '-5', AMANI_TIMEOUT_MS: 'soon' });
+      loadRotatorConfig({
+        TOKEN_SECRET_ID: ' ',
+        AMANI_BASE_URL: 'http://eu.amani.ai/secret-path-sentinel',
+        PREVIOUS_TOKEN_GRACE_MINUTES: '-5',
+        AMANI_TIMEOUT_MS: 'soon',
+      });
     expect(attempt).toThrow(ConfigurationError);
     let message = '';
     try {
@@ -67,12 +82,15 @@ describe('rotator environment', () => {
     } catch (error) {
       message = (error as Error).message;
     }
-    for (const name of ['TOKEN_SECRET_ID', 'CREDENTIALS_SECRET_ID', 'AMANI_BASE_URL', 'PREVIOUS_TOKEN_GRACE_MINUTES', 'AMANI_TIMEOUT_MS']) expect(message).toContain(name);
+    for (const name of ['TOKEN_SECRET_ID', 'CREDENTIALS_SECRET_ID', 'AMANI_BASE_URL', 'PREVIOUS_TOKEN_GRACE_MINUTES', 'AMANI_TIMEOUT_MS'])
+      expect(message).toContain(name);
     expect(message).toContain('AMANI_BASE_URL: must be an https:// base URL');
     expect(message).not.toContain('secret-path-sentinel');
   });
 
   it('STACK_NAME and STACK_ID come together or not at all', () => {
-    expect(() => loadRotatorConfig({ ...REQUIRED, STACK_NAME: 'only-the-name' })).toThrow('STACK_ID: STACK_NAME and STACK_ID are set together or not at all');
+    expect(() => loadRotatorConfig({ ...REQUIRED, STACK_NAME: 'only-the-name' })).toThrow(
+      'STACK_ID: STACK_NAME and STACK_ID are set together or not at all',
+    );
   });
 });

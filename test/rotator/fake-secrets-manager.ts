@@ -42,8 +42,13 @@ export function serverError(): Error {
 
 export function fakeSecretsManager(client: SecretsManagerClient, initial: Record<string, string | undefined>, world?: EffectLog) {
   const mock = mockClient(client);
-  const versions = new Map<string, SecretVersion[]>(Object.entries(initial).map(([id, value]) => [id, value === undefined ? [] : [{ versionId: 'v0', secretString: value }]]));
-  const faults: Record<'GetSecretValue' | 'PutSecretValue', (SecretFault & { remaining: number })[]> = { GetSecretValue: [], PutSecretValue: [] };
+  const versions = new Map<string, SecretVersion[]>(
+    Object.entries(initial).map(([id, value]) => [id, value === undefined ? [] : [{ versionId: 'v0', secretString: value }]]),
+  );
+  const faults: Record<'GetSecretValue' | 'PutSecretValue', (SecretFault & { remaining: number })[]> = {
+    GetSecretValue: [],
+    PutSecretValue: [],
+  };
   const puts: PutRecord[] = [];
   const reads: string[] = [];
 
@@ -65,7 +70,11 @@ export function fakeSecretsManager(client: SecretsManagerClient, initial: Record
       const fault = takeFault('GetSecretValue', secretId);
       if (fault) throw (fault.error ?? serverError)();
       const list = versions.get(secretId);
-      if (!list) throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } });
+      if (!list)
+        throw new ResourceNotFoundException({
+          message: "Secrets Manager can't find the specified secret.",
+          $metadata: { httpStatusCode: 400 },
+        });
       const current = list.at(-1);
       if (!current) {
         throw new ResourceNotFoundException({
@@ -73,7 +82,13 @@ export function fakeSecretsManager(client: SecretsManagerClient, initial: Record
           $metadata: { httpStatusCode: 400 },
         });
       }
-      return { ARN: secretId, Name: secretId, VersionId: current.versionId, SecretString: current.secretString, VersionStages: ['AWSCURRENT'] };
+      return {
+        ARN: secretId,
+        Name: secretId,
+        VersionId: current.versionId,
+        SecretString: current.secretString,
+        VersionStages: ['AWSCURRENT'],
+      };
     }),
   );
 
@@ -87,13 +102,20 @@ export function fakeSecretsManager(client: SecretsManagerClient, initial: Record
         throw (fault.error ?? serverError)();
       }
       const list = versions.get(secretId);
-      if (!list) throw new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: { httpStatusCode: 400 } });
+      if (!list)
+        throw new ResourceNotFoundException({
+          message: "Secrets Manager can't find the specified secret.",
+          $metadata: { httpStatusCode: 400 },
+        });
       const existing = token === undefined ? undefined : list.find((version) => version.versionId === token);
       let outcome: PutRecord['outcome'];
       if (existing) {
         if (existing.secretString !== input.SecretString) {
           puts.push({ secretId, clientRequestToken: token, outcome: 'failed' });
-          throw new ResourceExistsException({ message: 'A version with this ClientRequestToken already exists with other content.', $metadata: { httpStatusCode: 400 } });
+          throw new ResourceExistsException({
+            message: 'A version with this ClientRequestToken already exists with other content.',
+            $metadata: { httpStatusCode: 400 },
+          });
         }
         outcome = 'idempotent-repeat';
       } else {

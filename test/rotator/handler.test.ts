@@ -12,8 +12,16 @@ describe('invocation payloads', () => {
     ['an array', [{ action: 'sync' }], scheduled],
     ['rotate', { action: 'rotate' }, scheduled],
     ['rotate + force', { action: 'rotate', force: true }, { action: 'rotate', force: true, revokePrevious: false }],
-    ['rotate + revokePrevious (implies force)', { action: 'rotate', revokePrevious: true }, { action: 'rotate', force: true, revokePrevious: true }],
-    ['rotate + revokePrevious + force false', { action: 'rotate', revokePrevious: true, force: false }, { action: 'rotate', force: true, revokePrevious: true }],
+    [
+      'rotate + revokePrevious (implies force)',
+      { action: 'rotate', revokePrevious: true },
+      { action: 'rotate', force: true, revokePrevious: true },
+    ],
+    [
+      'rotate + revokePrevious + force false',
+      { action: 'rotate', revokePrevious: true, force: false },
+      { action: 'rotate', force: true, revokePrevious: true },
+    ],
     ['sync', { action: 'sync' }, { action: 'sync', force: false, revokePrevious: false }],
   ])('%s', (_, payload, expected) => {
     expect(parseInvocation(payload)).toEqual(expected);

@@ -39,7 +39,10 @@ function deps(overrides: Partial<RotatorDependencies> = {}): RotatorDependencies
     store: { read: async () => secret, write: async (next) => void (secret = next) },
     connectAmani: async () => ({
       accountKey: 'account-key',
-      api: { getWebhookToken: async () => amaniToken, rotateWebhookToken: async () => ({ outcome: 'rotated', token: (amaniToken = 'rotated-token-0002') }) },
+      api: {
+        getWebhookToken: async () => amaniToken,
+        rotateWebhookToken: async () => ({ outcome: 'rotated', token: (amaniToken = 'rotated-token-0002') }),
+      },
     }),
     logger: new Logger({ serviceName: 'rotate-token-test' }),
     metrics,
@@ -71,9 +74,20 @@ describe('rotateToken', () => {
 
   it('reports a failure outside the core (a bug) as `unexpected`, by name only, Amani possibly ahead', async () => {
     const error = await failure(
-      rotateToken(ROTATE, deps({ now: () => { throw new TypeError(`cannot read ${SENTINEL}`); } })),
+      rotateToken(
+        ROTATE,
+        deps({
+          now: () => {
+            throw new TypeError(`cannot read ${SENTINEL}`);
+          },
+        }),
+      ),
     );
-    expect(error).toMatchObject({ step: 'unexpected', amaniMayBeAhead: true, message: 'Token rotation failed at unexpected: unexpected TypeError' });
+    expect(error).toMatchObject({
+      step: 'unexpected',
+      amaniMayBeAhead: true,
+      message: 'Token rotation failed at unexpected: unexpected TypeError',
+    });
     expect(failureLines()).toEqual([expect.objectContaining({ step: 'unexpected', amaniMayBeAhead: true, outcome: 'failed' })]);
     metrics.publishStoredMetrics();
     expect(output.metric('RotationFailed')).toBe(1);
@@ -81,19 +95,34 @@ describe('rotateToken', () => {
   });
 
   it('names a credentials failure that is not a SafeError by its name only, and changes nothing', async () => {
-    const dependencies = deps({ connectAmani: async () => { throw new Error(`bad password ${SENTINEL}`); } });
+    const dependencies = deps({
+      connectAmani: async () => {
+        throw new Error(`bad password ${SENTINEL}`);
+      },
+    });
     const error = await failure(rotateToken(ROTATE, dependencies));
     expect(error).toMatchObject({ step: 'read-credentials', amaniMayBeAhead: false });
-    expect(error.message).toBe('Token rotation failed at read-credentials: the Amani API credentials are not usable: Error; nothing was changed');
+    expect(error.message).toBe(
+      'Token rotation failed at read-credentials: the Amani API credentials are not usable: Error; nothing was changed',
+    );
     expect(await dependencies.store.read()).toMatchObject({ token: 'stored-token-0001' });
     expect(failureLines()).toHaveLength(1);
   });
 
   it('keeps the message of a RotationError from the core, and logs one failure line for it', async () => {
-    const dependencies = deps({ store: { read: async () => ({ token: 'stored-token-0001' }), write: async () => { throw new Error(SENTINEL); } } });
+    const dependencies = deps({
+      store: {
+        read: async () => ({ token: 'stored-token-0001' }),
+        write: async () => {
+          throw new Error(SENTINEL);
+        },
+      },
+    });
     const error = await failure(rotateToken({ ...ROTATE, force: true }, dependencies));
     expect(error).toMatchObject({ step: 'store-rotated', amaniMayBeAhead: true });
-    expect(error.message).toMatch(/^Token rotation failed at store-rotated: writing the token secret failed after \d+ attempt\(s\): Error; /);
+    expect(error.message).toMatch(
+      /^Token rotation failed at store-rotated: writing the token secret failed after \d+ attempt\(s\): Error; /,
+    );
     expect(failureLines()).toEqual([expect.objectContaining({ step: 'store-rotated', reason: error.message })]);
   });
 });

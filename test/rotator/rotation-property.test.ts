@@ -98,7 +98,16 @@ const step = fc.record({
   revokePrevious: fc.boolean(),
   outOfBandBefore: fc.boolean(),
   minutesLater: fc.integer({ min: 0, max: 3 * 24 * 60 }),
-  amaniFaults: fc.array(fc.constantFrom<AmaniFault>('get-fails', 'patch-refused', 'patch-ambiguous-not-applied', 'patch-ambiguous-applied', 'patch-lost-then-get-fails'), { maxLength: 2 }),
+  amaniFaults: fc.array(
+    fc.constantFrom<AmaniFault>(
+      'get-fails',
+      'patch-refused',
+      'patch-ambiguous-not-applied',
+      'patch-ambiguous-applied',
+      'patch-lost-then-get-fails',
+    ),
+    { maxLength: 2 },
+  ),
   storeFaults: fc.array(fc.constantFrom<StoreFault>('read-fails', 'write-fails', 'write-applied-answer-lost'), { maxLength: 6 }),
 });
 
@@ -108,7 +117,8 @@ describe('rotation invariant (property)', () => {
       fc.asyncProperty(fc.boolean(), fc.array(step, { minLength: 1, maxLength: 12 }), async (bootstrapped, steps) => {
         const amani = new ModelAmani();
         const store = new ModelStore();
-        if (bootstrapped) store.versions.push({ key: 'seed', value: JSON.stringify({ token: amani.token, rotatedAt: new Date(0).toISOString() }) });
+        if (bootstrapped)
+          store.versions.push({ key: 'seed', value: JSON.stringify({ token: amani.token, rotatedAt: new Date(0).toISOString() }) });
         let nowMs = Date.UTC(2026, 0, 1);
         let keys = 0;
         const retry: RetryEnvironment = { now: () => nowMs, sleep: async (ms) => void (nowMs += ms), random: () => 0.5 };

@@ -97,7 +97,8 @@ export async function rotatorHarness(options: RotatorHarnessOptions = {}) {
     sleeps,
     idempotencyKeys,
     errors,
-    invoke: (payload: unknown = {}, remainingMs = 60_000) => handler(payload, fakeLambdaContext(remainingMs, 'rotator')) as Promise<RotationSummary>,
+    invoke: (payload: unknown = {}, remainingMs = 60_000) =>
+      handler(payload, fakeLambdaContext(remainingMs, 'rotator')) as Promise<RotationSummary>,
     /** Invokes and returns the thrown error (kept for the leak check); fails if the run succeeded. */
     async invokeFailing(payload: unknown = {}, remainingMs = 60_000): Promise<Error> {
       try {
@@ -127,7 +128,10 @@ export type RotatorHarness = Awaited<ReturnType<typeof rotatorHarness>>;
 /** Fails when any secret appears in the captured output or in a thrown error. */
 export function assertNothingLeaked(h: RotatorHarness, extra: readonly string[] = []): void {
   const secrets = [...h.sensitiveValues(), ...extra].filter((value) => value.length >= 6);
-  const texts = [h.output.text(), ...h.errors.map((error) => `${error.name} ${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`)];
+  const texts = [
+    h.output.text(),
+    ...h.errors.map((error) => `${error.name} ${error.message} ${error.stack ?? ''} ${JSON.stringify(error)}`),
+  ];
   for (const text of texts) {
     for (const secret of secrets) {
       if (text.includes(secret)) throw new Error(`a secret value leaked into output or an error (${secret.length} chars)`);

@@ -16,7 +16,8 @@ import {
 } from './rotator-harness';
 
 /** Secrets Manager models no AccessDeniedException class: the SDK surfaces it by name. */
-const accessDenied = () => Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+const accessDenied = () =>
+  Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
 
 let h: RotatorHarness;
 async function start(options: RotatorHarnessOptions = {}) {
@@ -74,7 +75,13 @@ describe('rotation', () => {
     const before = Date.now();
     const summary = await h.invoke(payload);
     const secret = expectInvariant();
-    expect(summary).toEqual({ action: 'rotate', outcome: 'rotated', reconciled: false, rotatedAt: secret.rotatedAt, previousTokenValidUntil: secret.previousTokenValidUntil });
+    expect(summary).toEqual({
+      action: 'rotate',
+      outcome: 'rotated',
+      reconciled: false,
+      rotatedAt: secret.rotatedAt,
+      previousTokenValidUntil: secret.previousTokenValidUntil,
+    });
     expect(secret.token).not.toBe(INITIAL_TOKEN);
     expect(secret.previousToken).toBe(INITIAL_TOKEN);
     within(secret.rotatedAt, before);
@@ -82,12 +89,22 @@ describe('rotation', () => {
     expect(patches()).toBe(1);
     // One logical write, one version; confirmed by GET and a re-read.
     expect(h.tokenWrites()).toEqual([{ secretId: TOKEN_SECRET_ID, clientRequestToken: h.idempotencyKeys[0], outcome: 'created' }]);
-    expect(h.sim.requests.map((request) => `${request.method} ${request.route}`)).toEqual(['POST login', 'GET getToken', 'PATCH rotateToken', 'GET getToken']);
+    expect(h.sim.requests.map((request) => `${request.method} ${request.route}`)).toEqual([
+      'POST login',
+      'GET getToken',
+      'PATCH rotateToken',
+      'GET getToken',
+    ]);
     expect(h.output.metric('TokenRotated')).toBe(1);
     expect(h.output.metric('RotationSucceeded')).toBe(1);
     expect(h.output.metric('RotationFailed')).toBe(0);
     expect(h.output.metric('TokenAgeHours')).toBe(0);
-    expect(runLine()).toMatchObject({ outcome: 'rotated', rotatedAt: secret.rotatedAt, previousTokenValidUntil: secret.previousTokenValidUntil, reconciled: false });
+    expect(runLine()).toMatchObject({
+      outcome: 'rotated',
+      rotatedAt: secret.rotatedAt,
+      previousTokenValidUntil: secret.previousTokenValidUntil,
+      reconciled: false,
+    });
     await expectReceiverHonours(secret, h.sim.currentToken()!, h.sim.tokenHistory());
   });
 
@@ -128,7 +145,14 @@ describe('rotation', () => {
   });
 
   it('drops an earlier previous token that is still in its grace window on revokePrevious', async () => {
-    await start({ secret: { token: INITIAL_TOKEN, previousToken: 'earlier-token-in-grace', previousTokenValidUntil: new Date(Date.now() + HOUR_MS).toISOString(), rotatedAt: daysAgo(1) } });
+    await start({
+      secret: {
+        token: INITIAL_TOKEN,
+        previousToken: 'earlier-token-in-grace',
+        previousTokenValidUntil: new Date(Date.now() + HOUR_MS).toISOString(),
+        rotatedAt: daysAgo(1),
+      },
+    });
     await h.invoke({ action: 'rotate', revokePrevious: true });
     expect(expectInvariant().previousToken).toBeUndefined();
   });
@@ -144,7 +168,12 @@ describe('rotation', () => {
 describe('sync and reconciliation', () => {
   it('sync changes nothing when the secret agrees with Amani', async () => {
     await start();
-    expect(await h.invoke({ action: 'sync' })).toEqual({ action: 'sync', outcome: 'in-sync', reconciled: false, rotatedAt: IN_SYNC.rotatedAt });
+    expect(await h.invoke({ action: 'sync' })).toEqual({
+      action: 'sync',
+      outcome: 'in-sync',
+      reconciled: false,
+      rotatedAt: IN_SYNC.rotatedAt,
+    });
     expect(h.tokenWrites()).toHaveLength(0);
     expect(patches()).toBe(0);
     // 40 days: the daily sync's TokenAgeHours feeds the overdue-rotation alarm.
@@ -181,14 +210,18 @@ describe('sync and reconciliation', () => {
   });
 });
 
-describe('a token changed elsewhere (another stage, Amani\'s dashboard)', () => {
+describe("a token changed elsewhere (another stage, Amani's dashboard)", () => {
   it('a sync that finds neither stored token at Amani says so: summary, metric, warning, and the time in the secret', async () => {
     await start();
     const outOfBand = h.sim.rotateOutOfBand();
     const summary = await h.invoke({ action: 'sync' });
     expect(summary).toMatchObject({ outcome: 'reconciled', changedElsewhere: true });
     expect(h.output.metric('TokenChangedElsewhere')).toBe(1);
-    expect(h.logs("Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it")).toHaveLength(1);
+    expect(
+      h.logs(
+        "Amani's webhook token was changed outside this stack (another stage on the same Amani account, or Amani's dashboard); the secret now holds it",
+      ),
+    ).toHaveLength(1);
     const secret = expectInvariant();
     expect(secret.token).toBe(outOfBand);
     within(secret.tokenChangedElsewhereAt, Date.now());
@@ -205,9 +238,16 @@ describe('a token changed elsewhere (another stage, Amani\'s dashboard)', () => 
     expect(h.output.metric('TokenChangedElsewhere')).toBe(1);
   });
 
-  it("Amani holding the stored previous token is not counted as a change elsewhere", async () => {
+  it('Amani holding the stored previous token is not counted as a change elsewhere', async () => {
     // The secret ran ahead of Amani (a token stored that Amani then lost): Amani has the previous one.
-    await start({ secret: { token: 'a-token-amani-never-confirmed', previousToken: INITIAL_TOKEN, previousTokenValidUntil: daysAgo(-1), rotatedAt: daysAgo(1) } });
+    await start({
+      secret: {
+        token: 'a-token-amani-never-confirmed',
+        previousToken: INITIAL_TOKEN,
+        previousTokenValidUntil: daysAgo(-1),
+        rotatedAt: daysAgo(1),
+      },
+    });
     const summary = await h.invoke({ action: 'sync' });
     expect(summary).toMatchObject({ outcome: 'reconciled', reconciled: true });
     expect(summary).not.toHaveProperty('changedElsewhere');
@@ -231,7 +271,9 @@ describe('Amani faults', () => {
     await start();
     h.sim.injectFault('rotateToken', { kind: 'fail-before', status: 500 });
     const error = await h.invokeFailing({});
-    expect(error.message).toMatch(/^Token rotation failed at rotate-token: the rotation's outcome was unknown \(Amani PATCH \/api\/v2\/webhook\/token answered HTTP 500\); Amani still has the stored token: not rotated$/);
+    expect(error.message).toMatch(
+      /^Token rotation failed at rotate-token: the rotation's outcome was unknown \(Amani PATCH \/api\/v2\/webhook\/token answered HTTP 500\); Amani still has the stored token: not rotated$/,
+    );
     expect(patches()).toBe(1);
     expect(h.sim.currentToken()).toBe(INITIAL_TOKEN);
     expect(h.secret()).toEqual(IN_SYNC);
@@ -377,7 +419,9 @@ describe('Secrets Manager faults', () => {
     await start();
     h.secrets.injectFault('GetSecretValue', { secretId: TOKEN_SECRET_ID, times: Infinity, error: accessDenied });
     const error = await h.invokeFailing({});
-    expect(error.message).toBe('Token rotation failed at read-secret: reading the token secret failed after 1 attempt(s): Secrets Manager GetSecretValue failed: AccessDeniedException HTTP 400');
+    expect(error.message).toBe(
+      'Token rotation failed at read-secret: reading the token secret failed after 1 attempt(s): Secrets Manager GetSecretValue failed: AccessDeniedException HTTP 400',
+    );
     expect(h.sim.requests).toHaveLength(0);
   });
 
@@ -438,7 +482,9 @@ describe('Secrets Manager faults', () => {
   it('missing Amani credentials fail the run before anything else', async () => {
     await start({ credentials: '' });
     const error = await h.invokeFailing({});
-    expect(error.message).toMatch(/^Token rotation failed at read-credentials: the Amani API credentials are not usable: The Amani API credentials secret is empty/);
+    expect(error.message).toMatch(
+      /^Token rotation failed at read-credentials: the Amani API credentials are not usable: The Amani API credentials secret is empty/,
+    );
     expect(h.sim.requests).toHaveLength(0);
     expect(h.secrets.reads).toEqual([CREDENTIALS_SECRET_ID]);
   });
@@ -450,7 +496,10 @@ describe('Secrets Manager faults', () => {
   });
 
   it('uses a userToken from the credentials secret', async () => {
-    await start({ credentials: JSON.stringify({ userToken: 'static-user-token-sentinel' }), simulator: { userTokens: ['static-user-token-sentinel'] } });
+    await start({
+      credentials: JSON.stringify({ userToken: 'static-user-token-sentinel' }),
+      simulator: { userTokens: ['static-user-token-sentinel'] },
+    });
     expect((await h.invoke({})).outcome).toBe('rotated');
     expect(h.sim.requestsTo('login')).toHaveLength(0);
   });

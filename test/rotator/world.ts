@@ -44,7 +44,11 @@ export class EffectLog {
         const response = await fetch(input, init);
         // The whole answer is part of the exchange: read it here so that a crash loses all of it.
         const body = await response.arrayBuffer();
-        return new Response([101, 204, 205, 304].includes(response.status) ? null : body, { status: response.status, statusText: response.statusText, headers: response.headers });
+        return new Response([101, 204, 205, 304].includes(response.status) ? null : body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
       },
       () => new TypeError('fetch failed'),
     );

@@ -24,7 +24,15 @@ export interface LoadResult {
 function post(url: URL, agent: Agent, delivery: Delivery, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { ...delivery.headers, 'Content-Length': String(delivery.body.length) }, timeout: timeoutMs },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { ...delivery.headers, 'Content-Length': String(delivery.body.length) },
+        timeout: timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

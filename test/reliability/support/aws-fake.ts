@@ -112,7 +112,8 @@ export class FaultRouter {
 
   /** Removes the faults of one resource (all when omitted). */
   clear(resource?: string): void {
-    for (let i = this.routes.length - 1; i >= 0; i--) if (resource === undefined || this.routes[i]!.resource === resource) this.routes.splice(i, 1);
+    for (let i = this.routes.length - 1; i >= 0; i--)
+      if (resource === undefined || this.routes[i]!.resource === resource) this.routes.splice(i, 1);
   }
 
   observe(observer: (call: EmulatorCall, fault: Fault | undefined) => void): () => void {
@@ -173,7 +174,10 @@ export class CallLedger {
       this.faults.delete(call.sequence);
       const first = this.firstSeen.get(id) ?? Date.now();
       this.firstSeen.set(id, first);
-      this.story.set(id, [...(this.story.get(id) ?? []), `${call.operation}(${fault?.kind ?? 'no fault'}) -> ${outcome} +${Date.now() - first}ms`]);
+      this.story.set(id, [
+        ...(this.story.get(id) ?? []),
+        `${call.operation}(${fault?.kind ?? 'no fault'}) -> ${outcome} +${Date.now() - first}ms`,
+      ]);
     });
   }
 

@@ -39,7 +39,12 @@ export interface Delivery {
 }
 
 /** Signed with `token` (registered with `watch` as a signature), `python` wire form by default. */
-export function signedDelivery(watch: LeakWatch, payload: Record<string, unknown>, token: string, options: { wire?: WireFormat; forged?: boolean } = {}): Delivery {
+export function signedDelivery(
+  watch: LeakWatch,
+  payload: Record<string, unknown>,
+  token: string,
+  options: { wire?: WireFormat; forged?: boolean } = {},
+): Delivery {
   const prepared = prepareDelivery({ payload, token, authMode: 'signature', wire: options.wire ?? 'python' });
   watch.add('signature', prepared.headers['Webhook-Signature']);
   return { body: prepared.body, headers: prepared.headers, forged: options.forged ?? false, signedText: prepared.signedText };

@@ -99,11 +99,14 @@ export class DeliveryLedger {
         continue;
       }
       const stored = byId.get(deliveryId) ?? [];
-      if (stored.length === 0) problems.push(`${sent.label}: answered ${answer.status} but ${deliveryId} is neither on the bus nor in the fallback queue (LOST)`);
-      else if (!stored.some((copy) => copy.bodySha256 === sha256Hex(sent.body))) problems.push(`${sent.label}: ${deliveryId} is stored with another body`);
+      if (stored.length === 0)
+        problems.push(`${sent.label}: answered ${answer.status} but ${deliveryId} is neither on the bus nor in the fallback queue (LOST)`);
+      else if (!stored.some((copy) => copy.bodySha256 === sha256Hex(sent.body)))
+        problems.push(`${sent.label}: ${deliveryId} is stored with another body`);
     }
     for (const copy of copies) {
-      if (forgedHashes.has(copy.bodySha256) && !authenticHashes.has(copy.bodySha256)) problems.push(`a forged body reached the ${copy.where} (${copy.deliveryId})`);
+      if (forgedHashes.has(copy.bodySha256) && !authenticHashes.has(copy.bodySha256))
+        problems.push(`a forged body reached the ${copy.where} (${copy.deliveryId})`);
     }
     if (calls) {
       // A 5xx (or no answer) makes Amani send the delivery again: when the first attempt had in
@@ -118,7 +121,9 @@ export class DeliveryLedger {
       for (const [id, list] of byId) {
         const allowed = calls.allowedCopies(id) + Math.max(0, ...list.map((copy) => resentAfter5xx.get(copy.bodySha256) ?? 0));
         if (list.length > allowed) {
-          problems.push(`${id}: ${list.length} copies, only ${allowed} explained by lost answers and resends after a 5xx; calls: ${(calls.story.get(id) ?? []).join(', ')}`);
+          problems.push(
+            `${id}: ${list.length} copies, only ${allowed} explained by lost answers and resends after a 5xx; calls: ${(calls.story.get(id) ?? []).join(', ')}`,
+          );
         }
       }
     }

@@ -12,23 +12,57 @@ import fc from 'fast-check';
 import { pythonJsonDumpsBytes } from '../../../lambda/core/python-json';
 import { webhookEvent } from '../../../local/api-gateway-events';
 
-export const hmacBase64 = (token: string, message: Uint8Array | string) => createHmac('sha256', Buffer.from(token, 'utf8')).update(message).digest('base64');
+export const hmacBase64 = (token: string, message: Uint8Array | string) =>
+  createHmac('sha256', Buffer.from(token, 'utf8')).update(message).digest('base64');
 
 // ---------------------------------------------------------------------------------- bodies
 
 const whitespace = fc.constantFrom('', ' ', '  ', '\n', '\t', '\r\n', ' \n\t ');
 const jsonString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 12 }).map((s) => JSON.stringify(s)),
-  fc.constantFrom('"\\ud800"', '"\\udfff\\ud800"', '"\\u0000"', '"a\\/b"', '"\\"\\\\"', '"\\ud83d\\ude00"', '"\\uFEFF"', '"é"', '"😀"', '"\u2028\u2029"'),
+  fc.constantFrom(
+    '"\\ud800"',
+    '"\\udfff\\ud800"',
+    '"\\u0000"',
+    '"a\\/b"',
+    '"\\"\\\\"',
+    '"\\ud83d\\ude00"',
+    '"\\uFEFF"',
+    '"é"',
+    '"😀"',
+    '"\u2028\u2029"',
+  ),
 );
 const jsonNumber = fc.oneof(
   fc.integer().map(String),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => JSON.stringify(n)),
-  fc.constantFrom('1e400', '-1e400', '1E+2', '1e-7', '-0', '0.0', '1.5E-10', '123456789012345678901234567890', '-0.000000000000000000001', '1' + '0'.repeat(400)),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1E+2',
+    '1e-7',
+    '-0',
+    '0.0',
+    '1.5E-10',
+    '123456789012345678901234567890',
+    '-0.000000000000000000001',
+    `1${'0'.repeat(400)}`,
+  ),
   fc.bigInt({ min: -(10n ** 60n), max: 10n ** 60n }).map(String),
 );
 const key = fc.oneof(
-  fc.constantFrom('"event"', '"delivery_id"', '"event_id"', '"type"', '"__proto__"', '"constructor"', '"toString"', '"profile"', '""', '"event"'),
+  fc.constantFrom(
+    '"event"',
+    '"delivery_id"',
+    '"event_id"',
+    '"type"',
+    '"__proto__"',
+    '"constructor"',
+    '"toString"',
+    '"profile"',
+    '""',
+    '"event"',
+  ),
   jsonString,
 );
 
@@ -52,14 +86,31 @@ export const adversarialJsonText: fc.Arbitrary<string> = fc.letrec<{ value: stri
 export const invalidUtf8: fc.Arbitrary<Buffer> = fc
   .tuple(
     fc.string({ maxLength: 20 }),
-    fc.constantFrom([0x80], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xff], [0xe2, 0x82], [0xf0, 0x9f, 0x98]),
+    fc.constantFrom(
+      [0x80],
+      [0xc0, 0xaf],
+      [0xe0, 0x80, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xff],
+      [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98],
+    ),
     fc.string({ maxLength: 20 }),
   )
-  .map(([before, bad, after]) => Buffer.concat([Buffer.from(`{"a":"${before.replace(/["\\]/g, '')}`), Buffer.from(bad), Buffer.from(`${after.replace(/["\\]/g, '')}"}`)]));
+  .map(([before, bad, after]) =>
+    Buffer.concat([
+      Buffer.from(`{"a":"${before.replace(/["\\]/g, '')}`),
+      Buffer.from(bad),
+      Buffer.from(`${after.replace(/["\\]/g, '')}"}`),
+    ]),
+  );
 
 const deep: fc.Arbitrary<string> = fc
   .tuple(fc.integer({ min: 1, max: 3000 }), fc.constantFrom('array', 'object'))
-  .map(([depth, kind]) => (kind === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`))
+  .map(([depth, kind]) =>
+    kind === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
+  )
   .map((inner) => `{"event":"profile_update","nested":${inner}}`);
 
 const hugeNumbers: fc.Arbitrary<string> = fc
@@ -76,19 +127,33 @@ export function anyBody(sentinels: readonly string[]): fc.Arbitrary<Buffer> {
     .record({
       event: fc.constantFrom('profile_create', 'document_upload', 'profile_status_change', 'not an event name!', ''),
       delivery_id: fc.option(fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.integer(), fc.constant(2 ** 60)), { nil: undefined }),
-      profile: fc.record({ first_name: fc.constantFrom(...sentinels), id_card_number: fc.constantFrom(...sentinels), note: fc.string({ unit: 'grapheme', maxLength: 30 }) }),
+      profile: fc.record({
+        first_name: fc.constantFrom(...sentinels),
+        id_card_number: fc.constantFrom(...sentinels),
+        note: fc.string({ unit: 'grapheme', maxLength: 30 }),
+      }),
       extra: fc.jsonValue({ maxDepth: 3 }),
     })
-    .chain((payload) => fc.constantFrom(JSON.stringify(payload), JSON.stringify(payload, null, 2), JSON.stringify(payload).replace(/,/g, ', ').replace(/:/g, ': ')));
+    .chain((payload) =>
+      fc.constantFrom(
+        JSON.stringify(payload),
+        JSON.stringify(payload, null, 2),
+        JSON.stringify(payload).replace(/,/g, ', ').replace(/:/g, ': '),
+      ),
+    );
   return fc.oneof(
     fc.uint8Array({ maxLength: 2048 }).map((bytes) => Buffer.from(bytes)),
     fc.string({ unit: 'binary', maxLength: 400 }).map((text) => Buffer.from(text, 'utf8')),
     fc.jsonValue({ maxDepth: 4 }).map((value) => Buffer.from(JSON.stringify(value) ?? 'null', 'utf8')),
     kyc.map((text) => Buffer.from(text, 'utf8')),
     adversarialJsonText.map((text) => Buffer.from(text, 'utf8')),
-    fc.tuple(fc.constantFrom('\ufeff', ' \n', ''), adversarialJsonText, whitespace).map(([prefix, text, suffix]) => Buffer.from(prefix + text + suffix, 'utf8')),
+    fc
+      .tuple(fc.constantFrom('\ufeff', ' \n', ''), adversarialJsonText, whitespace)
+      .map(([prefix, text, suffix]) => Buffer.from(prefix + text + suffix, 'utf8')),
     invalidUtf8,
-    fc.tuple(adversarialJsonText, fc.constantFrom('utf16le', 'latin1') as fc.Arbitrary<BufferEncoding>).map(([text, encoding]) => Buffer.from(text, encoding)),
+    fc
+      .tuple(adversarialJsonText, fc.constantFrom('utf16le', 'latin1') as fc.Arbitrary<BufferEncoding>)
+      .map(([text, encoding]) => Buffer.from(text, encoding)),
     deep.map((text) => Buffer.from(text, 'utf8')),
     hugeNumbers.map((text) => Buffer.from(text, 'utf8')),
   );
@@ -157,10 +222,19 @@ export function forgedSignatures(body: Buffer, token: string, otherTokens: reado
     fc.constant({ trick: 'absent', values: [] }),
     fc.constantFrom('', ' ', '\t').map((value) => ({ trick: 'blank', values: [value] })),
     fc.string({ maxLength: 60 }).map((value) => ({ trick: 'junk', values: [value] })),
-    fc.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) => ({ trick: 'random digest', values: [Buffer.from(bytes).toString('base64')] })),
-    fc.uint8Array({ minLength: 0, maxLength: 64 }).map((bytes) => ({ trick: 'random base64 of another length', values: [Buffer.from(bytes).toString('base64')] })),
+    fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((bytes) => ({ trick: 'random digest', values: [Buffer.from(bytes).toString('base64')] })),
+    fc
+      .uint8Array({ minLength: 0, maxLength: 64 })
+      .map((bytes) => ({ trick: 'random base64 of another length', values: [Buffer.from(bytes).toString('base64')] })),
     fc.constantFrom(...otherTokens).map((other) => ({ trick: 'signed with another token', values: [hmacBase64(other, body)] })),
-    fc.uint8Array({ maxLength: 64 }).map((other) => ({ trick: 'signature of other bytes', values: [hmacBase64(token, Buffer.concat([Buffer.from('forged-nonce:'), other]))] })),
+    fc
+      .uint8Array({ maxLength: 64 })
+      .map((other) => ({
+        trick: 'signature of other bytes',
+        values: [hmacBase64(token, Buffer.concat([Buffer.from('forged-nonce:'), other]))],
+      })),
     fc.tuple(fc.integer({ min: 0, max: 31 }), fc.integer({ min: 0, max: 7 })).map(([byte, bit]) => {
       const flipped = Buffer.from(validDigest);
       flipped[byte]! ^= 1 << bit;
@@ -172,7 +246,9 @@ export function forgedSignatures(body: Buffer, token: string, otherTokens: reado
       return { trick: `first ${matching} bytes right`, values: [partial.toString('base64')] };
     }),
     ...(variants.length > 0 ? [fc.constantFrom(...variants).map((variant) => ({ trick: variant.trick, values: [variant.value] }))] : []),
-    fc.string({ maxLength: 20 }).map((junk) => ({ trick: 'valid + another value (ambiguous)', values: [valid, junk === valid ? `${junk}x` : junk] })),
+    fc
+      .string({ maxLength: 20 })
+      .map((junk) => ({ trick: 'valid + another value (ambiguous)', values: [valid, junk === valid ? `${junk}x` : junk] })),
     fc.constant({ trick: 'oversized header value', values: [`${valid}${'A'.repeat(64 * 1024)}`] }),
   );
 }
@@ -182,7 +258,18 @@ export function forgedSignatures(body: Buffer, token: string, otherTokens: reado
 export type HeaderLayout = 'both' | 'single-only' | 'multi-only';
 
 const noiseName = fc.oneof(
-  fc.constantFrom('constructor', '__proto__', 'toString', 'hasOwnProperty', 'Content-Type', 'X-Forwarded-For', 'Webhook-Signatures', 'X-Webhook-Signature', 'Webhook_Signature', 'Webhook-Token'),
+  fc.constantFrom(
+    'constructor',
+    '__proto__',
+    'toString',
+    'hasOwnProperty',
+    'Content-Type',
+    'X-Forwarded-For',
+    'Webhook-Signatures',
+    'X-Webhook-Signature',
+    'Webhook_Signature',
+    'Webhook-Token',
+  ),
   fc.string({ minLength: 1, maxLength: 20 }),
 );
 export const noiseHeaders: fc.Arbitrary<Array<[string, string]>> = fc.array(
@@ -191,7 +278,13 @@ export const noiseHeaders: fc.Arbitrary<Array<[string, string]>> = fc.array(
 );
 
 /** A case variant of a header name (HTTP header names are case-insensitive). */
-export const nameCase = (name: string) => fc.constantFrom(name, name.toLowerCase(), name.toUpperCase(), name.replace(/-(\w)/g, (_, c: string) => `-${c.toLowerCase()}`));
+export const nameCase = (name: string) =>
+  fc.constantFrom(
+    name,
+    name.toLowerCase(),
+    name.toUpperCase(),
+    name.replace(/-(\w)/g, (_, c: string) => `-${c.toLowerCase()}`),
+  );
 
 export type BodyEncoding = 'base64' | 'text' | 'broken-base64';
 
@@ -199,21 +292,28 @@ export type BodyEncoding = 'base64' | 'text' | 'broken-base64';
  * An API Gateway proxy event for `body` with `headers` (name, value) pairs, repeated names kept
  * as API Gateway keeps them: every value in multiValueHeaders, the last one in headers.
  */
-export function proxyEvent(body: Buffer, headers: ReadonlyArray<readonly [string, string]>, layout: HeaderLayout, encoding: BodyEncoding): APIGatewayProxyEvent {
+export function proxyEvent(
+  body: Buffer,
+  headers: ReadonlyArray<readonly [string, string]>,
+  layout: HeaderLayout,
+  encoding: BodyEncoding,
+): APIGatewayProxyEvent {
   const single = new Map<string, string>();
   const multi = new Map<string, string[]>();
   for (const [name, value] of headers) {
     single.set(name, value);
     multi.set(name, [...(multi.get(name) ?? []), value]);
   }
-  const text = encoding === 'text' ? body.toString('utf8') : encoding === 'base64' ? body.toString('base64') : `${body.toString('base64')}*`;
+  const text =
+    encoding === 'text' ? body.toString('utf8') : encoding === 'base64' ? body.toString('base64') : `${body.toString('base64')}*`;
   const base = webhookEvent({ body: null });
   return {
     ...base,
     body: text,
     isBase64Encoded: encoding !== 'text',
     headers: layout === 'multi-only' ? (null as unknown as APIGatewayProxyEvent['headers']) : Object.fromEntries(single),
-    multiValueHeaders: layout === 'single-only' ? (null as unknown as APIGatewayProxyEvent['multiValueHeaders']) : Object.fromEntries(multi),
+    multiValueHeaders:
+      layout === 'single-only' ? (null as unknown as APIGatewayProxyEvent['multiValueHeaders']) : Object.fromEntries(multi),
     requestContext: { ...base.requestContext, requestId: 'fuzz-request' },
   };
 }

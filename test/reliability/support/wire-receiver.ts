@@ -13,7 +13,11 @@ import { lambdaContext as sharedLambdaContext } from '../../../local/lambda-cont
 import type { AwsEmulator } from './aws-fake';
 import { storedCopies } from './delivery-invariant';
 
-export function lambdaContext(remainingMs = 10_000, requestId = randomBytes(8).toString('hex'), functionName = 'amani-webhooks-receiver'): Context {
+export function lambdaContext(
+  remainingMs = 10_000,
+  requestId = randomBytes(8).toString('hex'),
+  functionName = 'amani-webhooks-receiver',
+): Context {
   return sharedLambdaContext({ functionName, remainingMs, requestId });
 }
 
@@ -36,8 +40,14 @@ export function wireReceiver(emulator: AwsEmulator, options: WireReceiverOptions
   const bus = `bus-${name}`;
   const queueName = `fallback-${name}`;
   const queueUrl = emulator.createQueue(queueName);
-  if (options.secretId === undefined) emulator.putSecret(secretId, typeof options.secret === 'string' ? options.secret : JSON.stringify(options.secret));
-  const environment = toReceiverEnvironment({ tokenSecretId: secretId, eventBusName: bus, fallbackQueueUrl: queueUrl, observability: { logLevel: 'DEBUG' } });
+  if (options.secretId === undefined)
+    emulator.putSecret(secretId, typeof options.secret === 'string' ? options.secret : JSON.stringify(options.secret));
+  const environment = toReceiverEnvironment({
+    tokenSecretId: secretId,
+    eventBusName: bus,
+    fallbackQueueUrl: queueUrl,
+    observability: { logLevel: 'DEBUG' },
+  });
   const config = loadReceiverConfig({ ...environment, ...options.env });
   const handler = buildReceiver(config, createReceiverClients()) as unknown as (
     event: APIGatewayProxyEvent,

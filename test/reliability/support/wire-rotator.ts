@@ -48,12 +48,21 @@ export async function rotationWorld(emulator: AwsEmulator, watch: LeakWatch, opt
   const tokenSecretId = `token-${name}`;
   const credentialsSecretId = `credentials-${name}`;
   emulator.putSecret(credentialsSecretId, JSON.stringify(user));
-  const initialSecret: TokenSecret = options.secret ?? { token: initialToken, rotatedAt: new Date(Date.now() - 40 * 86_400_000).toISOString() };
+  const initialSecret: TokenSecret = options.secret ?? {
+    token: initialToken,
+    rotatedAt: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+  };
   emulator.putSecret(tokenSecretId, JSON.stringify(initialSecret));
   watch.add('password', user.password);
   watch.add('token', initialToken);
 
-  const env = { TOKEN_SECRET_ID: tokenSecretId, CREDENTIALS_SECRET_ID: credentialsSecretId, AMANI_BASE_URL: sim.url, ...ROTATOR_ENV, ...options.env };
+  const env = {
+    TOKEN_SECRET_ID: tokenSecretId,
+    CREDENTIALS_SECRET_ID: credentialsSecretId,
+    AMANI_BASE_URL: sim.url,
+    ...ROTATOR_ENV,
+    ...options.env,
+  };
   /** A new container: new clients, new Amani login, cold everything. */
   const container = () => {
     return buildRotator(loadRotatorConfig(env), createRotatorClients(), {
@@ -70,7 +79,9 @@ export async function rotationWorld(emulator: AwsEmulator, watch: LeakWatch, opt
     tokenSecretId,
     credentialsSecretId,
     /** One invocation in a fresh container; the error (if any) is registered for the leak check. */
-    async run(payload: unknown = {}): Promise<{ ok: true; summary: RotationSummary } | { ok: false; error: Error & { step?: string; amaniMayBeAhead?: boolean } }> {
+    async run(
+      payload: unknown = {},
+    ): Promise<{ ok: true; summary: RotationSummary } | { ok: false; error: Error & { step?: string; amaniMayBeAhead?: boolean } }> {
       try {
         const summary = (await container()(payload, lambdaContext(60_000, undefined, 'amani-webhooks-rotator'))) as RotationSummary;
         return { ok: true, summary };
