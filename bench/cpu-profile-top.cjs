@@ -14,7 +14,9 @@ const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
 const parents = new Map();
 for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
 const selfTime = new Map();
-profile.samples.forEach((id, index) => selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0)));
+profile.samples.forEach((id, index) => {
+  selfTime.set(id, (selfTime.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+});
 const total = [...selfTime.values()].reduce((sum, value) => sum + value, 0);
 const name = (node) =>
   `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.replace(/.*node_modules\//, '').replace(/^file:\/\/.*?\/(lambda|bench|local|test)\//, '$1/')}:${node.callFrame.lineNumber + 1}`;

@@ -67,7 +67,11 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
         // Not attempted: make it visible again at once for the next redrive.
         await sqs
           .send(
-            new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }),
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: options.queueUrl,
+              ReceiptHandle: message.ReceiptHandle as string,
+              VisibilityTimeout: 0,
+            }),
           )
           .catch(() => undefined);
         continue;
@@ -86,7 +90,7 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
       const published = await bus.publish({ ...parked.entry, EventBusName: options.eventBusName }, options.publishBudgetMs ?? 10_000);
       if (published.ok) {
         report.moved++;
-        done.push({ Id: String(done.length), ReceiptHandle: message.ReceiptHandle! });
+        done.push({ Id: String(done.length), ReceiptHandle: message.ReceiptHandle as string });
       } else {
         // The bus refused even after retries: stop here rather than grind through the queue, and
         // make the message visible again at once, so the next redrive (once the bus is back) finds it.
@@ -95,7 +99,11 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
         busRefused = true;
         await sqs
           .send(
-            new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: 0 }),
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: options.queueUrl,
+              ReceiptHandle: message.ReceiptHandle as string,
+              VisibilityTimeout: 0,
+            }),
           )
           .catch(() => undefined);
       }

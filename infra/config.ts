@@ -69,7 +69,7 @@ export function parseRotationSchedule(expression: string): ParsedSchedule | stri
   const rate = RATE.exec(expression);
   if (rate) {
     const value = Number(rate[1]);
-    const unit = rate[2]!;
+    const unit = rate[2] as string;
     if (value < 1) return 'the rate value must be at least 1';
     if (value === 1 && unit.endsWith('s')) return `use the singular unit for a rate of 1, e.g. rate(1 ${unit.slice(0, -1)})`;
     if (value > 1 && !unit.endsWith('s')) return `use the plural unit for a rate above 1, e.g. rate(${value} ${unit}s)`;
@@ -78,7 +78,7 @@ export function parseRotationSchedule(expression: string): ParsedSchedule | stri
   }
   const cron = /^cron\((.*)\)$/.exec(expression);
   if (cron) {
-    const fields = cron[1]!.trim().split(/\s+/);
+    const fields = (cron[1] as string).trim().split(/\s+/);
     if (fields.length !== 6) return 'a cron expression has six fields: cron(minutes hours day-of-month month day-of-week year)';
     if (!fields.every((field) => CRON_FIELD.test(field))) return 'a cron field contains characters EventBridge Scheduler does not allow';
     const [, , dayOfMonth, month, dayOfWeek, year] = fields as [string, string, string, string, string, string];
@@ -306,11 +306,15 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
-  return previous[b.length]!;
+  return previous[b.length] as number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ const PEOPLE = [
  * where they show them; all personal data here is invented).
  */
 export function samplePayload(event: string, seed = Math.floor(Math.random() * 1_000_000)): Record<string, unknown> {
-  const person = PEOPLE[seed % PEOPLE.length]!;
+  const person = PEOPLE[seed % PEOPLE.length] as (typeof PEOPLE)[number];
   const profileId = randomUUID();
   const profile = {
     id: profileId,
@@ -132,7 +132,7 @@ export function payloadOfSize(event: string, targetBytes: number, seed = 1): Rec
   while (Buffer.byteLength(JSON.stringify(payload)) < targetBytes) {
     history.push({
       at: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
-      by: PEOPLE[i % PEOPLE.length]!.last_name,
+      by: (PEOPLE[i % PEOPLE.length] as (typeof PEOPLE)[number]).last_name,
       note: `Güncelleme ${i}`,
       score: i / 7,
     });

@@ -165,12 +165,15 @@ type Send = (answer: Answer, raw?: string, headers?: Record<string, string>) => 
 
 function serve(request: IncomingMessage, response: ServerResponse, simulation: Simulation): void {
   const method = request.method ?? 'GET';
-  const path = (request.url ?? '/').split('?')[0]!.replace(/(.)\/+$/, '$1');
+  const path = ((request.url ?? '/').split('?')[0] as string).replace(/(.)\/+$/, '$1');
   const route = routeOf(path, method);
   const record: RecordedRequest = { method, path, route, authorization: request.headers.authorization !== undefined, fault: undefined };
   simulation.requests.push(record);
   const send = sender(response, record, simulation.log);
-  if (!route) return send(notRouted(path, method));
+  if (!route) {
+    send(notRouted(path, method));
+    return;
+  }
   readBody(request, MAX_BODY_BYTES).then(
     (text) => {
       const body = parseBody(text);
@@ -224,27 +227,33 @@ function parseBody(text: string): unknown {
 function answerWithFault(fault: SimulatorFault, apply: () => Answer, send: Send, request: IncomingMessage, later: Timers): void {
   switch (fault.kind) {
     case 'fail-before':
-      return send(
+      send(
         { status: fault.status, body: { detail: `simulated ${fault.status}` } },
         undefined,
         fault.retryAfter !== undefined ? { 'Retry-After': fault.retryAfter } : {},
       );
+      break;
     case 'fail-after':
       apply();
-      return send({ status: fault.status, body: { detail: `simulated ${fault.status}` } });
+      send({ status: fault.status, body: { detail: `simulated ${fault.status}` } });
+      break;
     case 'hang-after': {
       const answer = apply();
-      return later.run(fault.delayMs, () => send(answer));
+      later.run(fault.delayMs, () => send(answer));
+      break;
     }
     case 'delay':
-      return later.run(fault.delayMs, () => send(apply()));
+      later.run(fault.delayMs, () => send(apply()));
+      break;
     case 'malformed-json': {
       // A truncated answer: the status and most of the body (secrets included) arrive.
       const answer = apply();
-      return send(answer, JSON.stringify(answer.body).slice(0, -1));
+      send(answer, JSON.stringify(answer.body).slice(0, -1));
+      break;
     }
     case 'respond':
-      return send({ status: fault.status, body: undefined }, fault.body);
+      send({ status: fault.status, body: undefined }, fault.body);
+      break;
     case 'reset':
       if (fault.when === 'after') apply();
       request.socket.destroy();

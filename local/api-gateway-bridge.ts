@@ -82,8 +82,8 @@ function toProxyEvent(request: IncomingMessage, url: URL, path: string, body: Bu
   const single = new Map<string, string>();
   const multi = new Map<string, string[]>();
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
-    const name = request.rawHeaders[i]!;
-    const value = request.rawHeaders[i + 1]!;
+    const name = request.rawHeaders[i] as string;
+    const value = request.rawHeaders[i + 1] as string;
     single.set(name, value);
     multi.set(name, [...(multi.get(name) ?? []), value]);
   }

@@ -27,6 +27,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import { listen, readBody, ScheduledFaults, type FaultSchedule } from './loopback-server';
 
+/** A request's JSON body: each operation reads the fields its AWS API defines. */
+// biome-ignore lint/suspicious/noExplicitAny: AWS JSON protocol inputs are untyped until an operation reads them
+type AwsJson = Record<string, any>;
+
 export type { FaultSchedule };
 
 export const EMULATOR_ACCOUNT = '000000000000';
@@ -107,7 +111,7 @@ export interface EmulatorCall {
   readonly operation: string;
   /** 1, 2, ... over all operations. */
   readonly sequence: number;
-  readonly input: Record<string, any> | undefined;
+  readonly input: AwsJson | undefined;
 }
 
 export type CallHook = (call: EmulatorCall) => Fault | undefined;
@@ -255,7 +259,7 @@ function controls(state: EmulatorState, calls: CallLog, server: Server): AwsEmul
 // ---------------------------------------------------------------------------------------------
 // One call: serve = readCall -> count -> begin (its fault) -> perform -> deliver -> observe
 
-type OperationHandler = (input: Record<string, any>, fault: Fault | undefined) => unknown | Promise<unknown>;
+type OperationHandler = (input: AwsJson, fault: Fault | undefined) => unknown | Promise<unknown>;
 type Operations = Record<string, OperationHandler>;
 
 /** What the server knows of the calls: counts, the call hook, the scheduled faults, the observer. */
@@ -271,7 +275,7 @@ class CallLog {
   }
 
   /** Numbers the call; the hook's fault, else the next scheduled one, applies to it. */
-  begin(operation: string, input: Record<string, any> | undefined): { call: EmulatorCall; fault: Fault | undefined } {
+  begin(operation: string, input: AwsJson | undefined): { call: EmulatorCall; fault: Fault | undefined } {
     const call = { operation, sequence: ++this.sequence, input };
     return { call, fault: this.hook?.(call) ?? this.faults.take(operation) };
   }
@@ -284,7 +288,7 @@ interface IncomingCall {
   /** Undefined when no emulated service is addressed. */
   readonly service: 'secretsmanager' | 'events' | 'sqs' | 'ssm' | 'lambda' | undefined;
   /** The parsed request; undefined when the body is not JSON. */
-  readonly input: Record<string, any> | undefined;
+  readonly input: AwsJson | undefined;
   readonly jsonVersion: '1.0' | '1.1';
 }
 
@@ -309,7 +313,7 @@ async function serve(request: IncomingMessage, response: ServerResponse, operati
     return;
   }
   const { call, fault } = calls.begin(incoming.operation, incoming.input);
-  const performed = await perform(operations[incoming.operation]!, incoming, fault, request, response);
+  const performed = await perform(operations[incoming.operation] as OperationHandler, incoming, fault, request, response);
   deliver(performed, incoming, request, response);
   calls.observer?.(call, performed.outcome);
 }
@@ -330,15 +334,15 @@ async function readCall(request: IncomingMessage): Promise<IncomingCall | undefi
       target,
       operation: 'Invoke',
       service: 'lambda',
-      input: { FunctionName: decodeURIComponent(invoke[1]!), InvocationType: invocationType, Payload: body },
+      input: { FunctionName: decodeURIComponent(invoke[1] as string), InvocationType: invocationType, Payload: body },
       jsonVersion: '1.1',
     };
   }
   const [prefix = '', operation = ''] = target.split('.');
   const service = Object.hasOwn(SERVICE_TARGETS, prefix) ? SERVICE_TARGETS[prefix] : undefined;
-  let input: Record<string, any> | undefined;
+  let input: AwsJson | undefined;
   try {
-    input = body.length ? (JSON.parse(body) as Record<string, any>) : {};
+    input = body.length ? (JSON.parse(body) as AwsJson) : {};
   } catch {
     input = undefined;
   }
@@ -516,7 +520,7 @@ function secretsManagerOperations(state: EmulatorState): Operations {
 function eventBridgeOperations(state: EmulatorState, onEvent: ((event: BusEvent) => void) | undefined): Operations {
   return {
     PutEvents: (input, fault) => {
-      const entries: Record<string, any>[] = input.Entries ?? [];
+      const entries: AwsJson[] = input.Entries ?? [];
       if (entries.length < 1 || entries.length > 10) throw new AwsError(400, 'ValidationException', 'Entries must hold 1 to 10 entries.');
       const partial = fault?.kind === 'partial' ? fault : undefined;
       const results = entries.map((entry) => {
@@ -535,7 +539,7 @@ function eventBridgeOperations(state: EmulatorState, onEvent: ((event: BusEvent)
 }
 
 /** The event EventBridge makes of one entry, or the per-entry error it answers instead. */
-function busEventOf(entry: Record<string, any>): BusEvent | { ErrorCode: string; ErrorMessage: string } {
+function busEventOf(entry: AwsJson): BusEvent | { ErrorCode: string; ErrorMessage: string } {
   let detail: unknown;
   try {
     detail = JSON.parse(String(entry.Detail));
@@ -715,7 +719,7 @@ function ssmOperations(state: EmulatorState): Operations {
       const start = input.NextToken ? Number(input.NextToken) : 0;
       const page = names.slice(start, start + max);
       return {
-        Parameters: page.map((name) => parameterView(name, parameters.get(name)!)),
+        Parameters: page.map((name) => parameterView(name, parameters.get(name) as StoredParameter)),
         ...(start + max < names.length ? { NextToken: String(start + max) } : {}),
       };
     },
@@ -726,7 +730,7 @@ function lambdaOperations(state: EmulatorState): Operations {
   return {
     Invoke: async (input) => {
       const match = /:function:([^:]+)/.exec(String(input.FunctionName));
-      const name = match ? match[1]! : String(input.FunctionName);
+      const name = match ? (match[1] as string) : String(input.FunctionName);
       const fn = state.functions.get(name);
       if (!fn) throw new AwsError(404, 'ResourceNotFoundException', `Function not found: ${name}`);
       let payload: unknown = null;

@@ -40,26 +40,31 @@ ${Object.entries(LOCAL_FAULTS)
 The CLI works against either: npx amani-webhooks --help
 `;
 
+/** `npm start`'s options; throws on an unknown or malformed one. */
+function parseStartArgs() {
+  return parseArgs({
+    options: {
+      port: { type: 'string', default: '3000' },
+      'amani-port': { type: 'string', default: '3100' },
+      'aws-port': { type: 'string', default: '4566' },
+      'auth-mode': { type: 'string', default: 'signature' },
+      grace: { type: 'string', default: '60' },
+      'data-dir': { type: 'string', default: '.local' },
+      fresh: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      fault: { type: 'string', multiple: true, default: [] },
+      stage: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }).values;
+}
+
 async function main(): Promise<number> {
-  let args;
+  let args: ReturnType<typeof parseStartArgs>;
   try {
-    args = parseArgs({
-      options: {
-        port: { type: 'string', default: '3000' },
-        'amani-port': { type: 'string', default: '3100' },
-        'aws-port': { type: 'string', default: '4566' },
-        'auth-mode': { type: 'string', default: 'signature' },
-        grace: { type: 'string', default: '60' },
-        'data-dir': { type: 'string', default: '.local' },
-        fresh: { type: 'boolean', default: false },
-        verbose: { type: 'boolean', default: false },
-        fault: { type: 'string', multiple: true, default: [] },
-        stage: { type: 'string' },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
+    args = parseStartArgs();
   } catch (error) {
     process.stderr.write(
       `npm start: ${(error as Error).message.replace(/\. To specify .*/s, '')}\nRun \`npm start -- --help\` for usage.\n`,

@@ -48,7 +48,7 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
       throw new UsageError('--wire must be python or compact');
   },
   async run({ target, values, args, print, progress }) {
-    const event = args[0]!;
+    const event = args[0] as string;
     const tamper = Boolean(values.tamper);
     if (tamper && target.authMode === 'token') {
       throw new UsageError(

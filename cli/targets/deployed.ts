@@ -10,7 +10,7 @@ import { invokeDeployedRotator } from './rotator-function';
 
 export async function deployedTarget(stage: string, region: string | undefined, client?: CloudFormationClient): Promise<Target> {
   if (region) process.env.AWS_REGION = region;
-  let stack;
+  let stack: Awaited<ReturnType<typeof describeDeployedStack>>;
   try {
     stack = await describeDeployedStack(stage, region, client);
   } catch (error) {

@@ -135,7 +135,7 @@ function importedSecret(scope: Construct, nameOrArn: string, kmsKeyArn?: string)
     return { secretId: nameOrArn, secretArn: nameOrArn, arnPattern: nameOrArn, exactArn: true, key: kmsKeyArn };
   }
   // A name, or an ARN without the random suffix Secrets Manager appends: match any suffix.
-  const name = nameOrArn.startsWith('arn:') ? nameOrArn.split(':secret:')[1]! : nameOrArn;
+  const name = nameOrArn.startsWith('arn:') ? (nameOrArn.split(':secret:')[1] as string) : nameOrArn;
   const partialArn = nameOrArn.startsWith('arn:')
     ? nameOrArn
     : Stack.of(scope).formatArn({

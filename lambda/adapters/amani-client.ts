@@ -218,10 +218,10 @@ class HttpAmaniClient implements AmaniApi {
     if ('userToken' in this.credentials) return { token: this.credentials.userToken, final: true };
     if (this.access !== undefined) return { token: this.access, final: false };
     // Concurrent calls share one login.
-    const login = (this.loginInFlight ??= this.login().finally(() => {
+    this.loginInFlight ??= this.login().finally(() => {
       this.loginInFlight = undefined;
-    }));
-    return { token: await login, final: true };
+    });
+    return { token: await this.loginInFlight, final: true };
   }
 
   private forget(token: string): void {

@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SafeError } from '../core/errors';
 import { describeAwsError } from './aws-clients';
 
@@ -30,7 +30,7 @@ export class LambdaRotatorSync {
 
   /** Runs the sync; resolves the rotator's reported outcome (`bootstrapped`, `in-sync`, ...; `synced` when it reports none). */
   async sync(): Promise<string> {
-    let answer;
+    let answer: InvokeCommandOutput;
     try {
       answer = await this.client.send(
         new InvokeCommand({

@@ -172,7 +172,7 @@ function writeCodeUnit(output: Buffer, offset: number, codeUnit: number): number
  */
 export function pythonFloatRepr(value: number): string {
   if (value === 0) return 1 / value < 0 ? '-0.0' : '0.0';
-  if (value !== value) return 'NaN';
+  if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
   const magnitude = value < 0 ? -value : value;

@@ -131,7 +131,10 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
           tokens,
           expiredToken,
           // Computed at most once per delivery, and only when the raw body did not match.
-          canonicalForm: () => (canonical ??= { value: pythonJsonDumpsBytes(body) }).value,
+          canonicalForm: () => {
+            canonical ??= { value: pythonJsonDumpsBytes(body) };
+            return canonical.value;
+          },
         })
       : verifyToken({ presented: presented[0], tokens, expiredToken });
   };

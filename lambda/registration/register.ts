@@ -122,7 +122,7 @@ function notRegistered(deps: RegistrationDependencies, functionName: string): Re
 /** Takes the account's claim or throws the refusal, naming the owner. */
 async function claimOrRefuse(deps: RegistrationDependencies, accountKey: string): Promise<ClaimOutcome> {
   const { config } = deps;
-  let result;
+  let result: Awaited<ReturnType<typeof claimAccount>>;
   try {
     result = await claimAccount(deps.claims, accountKey, { ...config.stack, amaniBaseUrl: config.amaniBaseUrl }, deps.now());
   } catch (error) {

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { describeOwner, ownershipOf, type ClaimHolder } from '../core/account-claim';
+import { describeOwner, ownershipOf, type ClaimHolder, type StoredClaim } from '../core/account-claim';
 import { mayHealOnRetry, safeMessage } from '../core/errors';
 import type { AccountClaimReader, AmaniTokenApi, TokenSecretReader, TokenSecretWriter } from '../core/ports';
 import type { RetryEnvironment } from '../core/retry';
@@ -181,7 +181,7 @@ function requestFields(request: RotationRequest) {
  */
 async function refuseIfClaimedByAnotherStack(accountKey: string, deps: RotatorDependencies): Promise<void> {
   if (!deps.accountClaim) return;
-  let stored;
+  let stored: StoredClaim | undefined;
   try {
     stored = await deps.accountClaim.store.read(accountKey);
   } catch (error) {

@@ -133,7 +133,7 @@ describe('amani-webhooks CLI', () => {
     expect(result.json()).toMatchObject({ ok: true, status: 200, expected: '2xx', tokenGeneration: 'previous' });
     const id = (result.json().body as { deliveryId: string }).deliveryId;
     const event = stack.emulator.events().find((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId === id);
-    expect((event?.detail as { metadata: { tokenGeneration: string } }).metadata.tokenGeneration).toBe('previous');
+    expect((event?.detail as { metadata: { tokenGeneration: string } } | undefined)?.metadata.tokenGeneration).toBe('previous');
     expect((await cli('send', 'profile_update', '--previous-token')).stdout).toMatch(
       /the previous token is accepted until \S+ \(its grace window\)/,
     );

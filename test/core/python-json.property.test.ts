@@ -283,7 +283,9 @@ describe('pythonJsonDumps against python3', () => {
           }),
           { seed: SEED, numRuns: RUNS },
         );
-        askCPython(texts).forEach((answer, index) => known.set(texts[index] as string, answer));
+        askCPython(texts).forEach((answer, index) => {
+          known.set(texts[index] as string, answer);
+        });
         const accepted = [...known.values()].filter((answer) => answer.fromText !== null).length;
 
         fc.assert(fc.property(jsonText, checkAgainstCPython), { seed: SEED, numRuns: RUNS });

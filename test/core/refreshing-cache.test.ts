@@ -46,7 +46,9 @@ function setup(options: { ttlMs?: number; minForcedRefreshIntervalMs?: number } 
     holdLoads: () => {
       manual = true;
     },
-    releaseLoads: () => pending.splice(0).forEach((settle) => settle()),
+    releaseLoads: () => {
+      for (const settle of pending.splice(0)) settle();
+    },
   };
 }
 

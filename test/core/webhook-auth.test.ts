@@ -52,7 +52,16 @@ function countMacs() {
 describe('verifySignature', () => {
   const check = (signature: string | undefined, tokens = [current, previous], expiredToken?: string) => {
     let canonicalCalls = 0;
-    const result = verifySignature({ signature, body, tokens, expiredToken, canonicalForm: () => (canonicalCalls++, canonical) });
+    const result = verifySignature({
+      signature,
+      body,
+      tokens,
+      expiredToken,
+      canonicalForm: () => {
+        canonicalCalls++;
+        return canonical;
+      },
+    });
     return { result, canonicalCalls };
   };
 
@@ -90,7 +99,10 @@ describe('verifySignature', () => {
         body: raw,
         tokens: [current, previous],
         expiredToken: 'tok-old',
-        canonicalForm: () => (calls++, canonical),
+        canonicalForm: () => {
+          calls++;
+          return canonical;
+        },
       },
       countingMac,
     );

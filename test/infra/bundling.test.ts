@@ -25,7 +25,7 @@ const FUNCTIONS = {
 test('each function is bundled by local esbuild into an ESM index.mjs that validates its environment and exports handler', () => {
   // CDK announces each asset it bundles on stderr; esbuild itself stays silent unless it warns.
   const output = captureOutput();
-  let synthesized;
+  let synthesized: ReturnType<typeof synthesize>;
   try {
     synthesized = synthesize({}, { bundle: true, outdir });
   } finally {

@@ -87,14 +87,12 @@ describe('local endpoint on a deployed stack', () => {
       expect((await sendDelivery(endpoint.runtime.receiverUrl, forged)).status).toBe(401);
 
       // With that endpoint running, the CLI's rotate goes to the deployed rotator, never runs locally.
-      lambda
-        .on(InvokeCommand)
-        .resolves({
-          StatusCode: 200,
-          Payload: Buffer.from(
-            JSON.stringify({ action: 'rotate', outcome: 'rotated', reconciled: false, rotatedAt: '2026-11-30T10:00:00.000Z' }),
-          ) as never,
-        });
+      lambda.on(InvokeCommand).resolves({
+        StatusCode: 200,
+        Payload: Buffer.from(
+          JSON.stringify({ action: 'rotate', outcome: 'rotated', reconciled: false, rotatedAt: '2026-11-30T10:00:00.000Z' }),
+        ) as never,
+      });
       let out = '';
       const code = await run(['rotate', '--force', '--json', '--data-dir', dataDir], { out: (t) => (out += t), err: () => undefined });
       expect(code).toBe(EXIT.ok);

@@ -132,7 +132,9 @@ async function deliver(
   } catch (error) {
     throw new Error(`the handler threw ${(error as Error).name} instead of answering`);
   }
-  (statuses[property] ??= {})[result.statusCode] = ((statuses[property] ??= {})[result.statusCode] ?? 0) + 1;
+  statuses[property] ??= {};
+  const byStatus = statuses[property];
+  byStatus[result.statusCode] = (byStatus[result.statusCode] ?? 0) + 1;
   watch.addText(result.body);
   ledger.record({ label: property, body, forged }, { status: result.statusCode, body: result.body });
   return result;

@@ -36,12 +36,20 @@ function deps(overrides: Partial<RotatorDependencies> = {}): RotatorDependencies
   let amaniToken = 'stored-token-0001';
   return {
     config: CONFIG,
-    store: { read: async () => secret, write: async (next) => void (secret = next) },
+    store: {
+      read: async () => secret,
+      write: async (next) => {
+        secret = next;
+      },
+    },
     connectAmani: async () => ({
       accountKey: 'account-key',
       api: {
         getWebhookToken: async () => amaniToken,
-        rotateWebhookToken: async () => ({ outcome: 'rotated', token: (amaniToken = 'rotated-token-0002') }),
+        rotateWebhookToken: async () => {
+          amaniToken = 'rotated-token-0002';
+          return { outcome: 'rotated', token: amaniToken };
+        },
       },
     }),
     logger: new Logger({ serviceName: 'rotate-token-test' }),

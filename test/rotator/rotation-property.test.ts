@@ -121,7 +121,13 @@ describe('rotation invariant (property)', () => {
           store.versions.push({ key: 'seed', value: JSON.stringify({ token: amani.token, rotatedAt: new Date(0).toISOString() }) });
         let nowMs = Date.UTC(2026, 0, 1);
         let keys = 0;
-        const retry: RetryEnvironment = { now: () => nowMs, sleep: async (ms) => void (nowMs += ms), random: () => 0.5 };
+        const retry: RetryEnvironment = {
+          now: () => nowMs,
+          sleep: async (ms) => {
+            nowMs += ms;
+          },
+          random: () => 0.5,
+        };
         const env = { now: () => new Date(nowMs), newIdempotencyKey: () => `key-${++keys}`, retry };
         const run = async (request: { action: 'rotate' | 'sync'; force: boolean; revokePrevious: boolean }) => {
           amani.patchesThisRun = 0;
