@@ -59,21 +59,18 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
       }),
     );
     const messages = batch.Messages ?? [];
+    // Makes a message visible again at once, for the next redrive (best effort: it reappears anyway).
+    const releaseNow = (receiptHandle: string) =>
+      sqs
+        .send(new ChangeMessageVisibilityCommand({ QueueUrl: options.queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: 0 }))
+        .catch(() => undefined);
     if (messages.length === 0) break;
     const done: Array<{ Id: string; ReceiptHandle: string }> = [];
     let busRefused = false;
     for (const message of messages) {
       if (busRefused) {
         // Not attempted: make it visible again at once for the next redrive.
-        await sqs
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: options.queueUrl,
-              ReceiptHandle: message.ReceiptHandle as string,
-              VisibilityTimeout: 0,
-            }),
-          )
-          .catch(() => undefined);
+        await releaseNow(message.ReceiptHandle as string);
         continue;
       }
       report.received++;
@@ -97,15 +94,7 @@ export async function redrive(sqs: SQSClient, bus: EventPublisher, options: Redr
         report.failed++;
         report.failures.push({ deliveryId: parked.deliveryId, reason: published.reason });
         busRefused = true;
-        await sqs
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: options.queueUrl,
-              ReceiptHandle: message.ReceiptHandle as string,
-              VisibilityTimeout: 0,
-            }),
-          )
-          .catch(() => undefined);
+        await releaseNow(message.ReceiptHandle as string);
       }
     }
     if (done.length > 0) {
