@@ -8,6 +8,7 @@
  * Values arrive as JSON types from cdk.json and as strings from `-c key=value`, so numbers,
  * booleans and lists accept both spellings.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AMANI_EVENTS, type AmaniEventName } from '../lambda/core/amani-events';
 import {
@@ -16,6 +17,7 @@ import {
   authMode,
   booleanFlag,
   DEFAULT_AMANI_BASE_URL,
+  list,
   DEFAULT_METRICS_NAMESPACE,
   eventSource,
   fieldPaths,
@@ -47,6 +49,92 @@ export const NO_TRAFFIC_ALARM_MAX_HOURS = 168;
 export const ROTATION_OVERDUE_SLACK_HOURS = 48;
 
 const PARTITION = 'arn:aws[a-z-]*';
+
+/** The API types the receiver can sit behind (`api` context key). */
+export const API_TYPES = ['rest', 'http'] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
+/** Receiver reserved concurrency when `receiverReservedConcurrency` is unset (0 turns the reservation off). */
+export const DEFAULT_RECEIVER_RESERVED_CONCURRENCY = 100;
+
+/** Most entries `allowedSourceCidrs` takes (the REST API resource policy is limited in size). */
+export const MAX_ALLOWED_SOURCE_CIDRS = 50;
+
+/** WAF's smallest rate-based limit. */
+export const WAF_MIN_RATE_LIMIT = 10;
+
+/**
+ * The default per-IP limit of the WAF rate-based rule, requests per source IP per minute: half
+ * of what the stage throttle lets through in a minute. One address sending more than half the
+ * stage's capacity is a flood (Amani's own egress would have to carry more than half of all
+ * deliveries from one address for a minute), and blocking it at WAF keeps the stage throttle
+ * free for everyone else.
+ */
+export function defaultWafRequestsPerIpPerMinute(throttlingRateLimit: number): number {
+  return Math.max(WAF_MIN_RATE_LIMIT, Math.floor((throttlingRateLimit * 60) / 2));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Source address ranges
+// ---------------------------------------------------------------------------------------------
+
+/** The address bits of an IPv4 or IPv6 address (callers check `isIP` first). */
+function addressBits(address: string, family: 4 | 6): bigint {
+  if (family === 4) return address.split('.').reduce((bits, octet) => (bits << 8n) | BigInt(Number(octet)), 0n);
+  let text = address;
+  // An IPv4-mapped tail (::ffff:192.0.2.1) counts as two groups.
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4) {
+    const bits = addressBits(v4[1] as string, 4);
+    text = `${text.slice(0, v4.index)}${(bits >> 16n).toString(16)}:${(bits & 0xffffn).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const missing = 8 - groups(head).length - groups(tail).length;
+  const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(missing).fill('0'), ...groups(tail)];
+  return all.reduce((bits, group) => (bits << 16n) | BigInt(Number.parseInt(group, 16)), 0n);
+}
+
+/**
+ * Reads one `allowedSourceCidrs` entry: an IPv4 or IPv6 network in CIDR notation, or a single
+ * address (meaning /32 or /128). Returns the entry as API Gateway gets it, or the problem.
+ */
+export function parseSourceCidr(entry: string): { cidr: string } | { problem: string } {
+  const [address = '', prefix, extra] = entry.trim().split('/');
+  const family = isIP(address);
+  if (extra !== undefined || (family !== 4 && family !== 6)) {
+    return { problem: `"${entry}" is not an IPv4 or IPv6 address or CIDR range (e.g. 203.0.113.0/24 or 2001:db8::/32)` };
+  }
+  const width = family === 4 ? 32 : 128;
+  if (prefix === undefined) return { cidr: `${address}/${width}` };
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > width) return { problem: `"${entry}": the prefix length must be 0 to ${width}` };
+  const length = Number(prefix);
+  if (length === 0) return { problem: `"${entry}" allows every address: leave allowedSourceCidrs unset instead` };
+  const hostBits = addressBits(address, family) & ((1n << BigInt(width - length)) - 1n);
+  if (hostBits !== 0n) return { problem: `"${entry}" has bits set after the /${length} prefix: write the network address of the range` };
+  return { cidr: `${address}/${length}` };
+}
+
+const sourceCidrs = () =>
+  list(z.string({ error: 'each entry must be a string' }), 'IPv4/IPv6 CIDR ranges such as 203.0.113.0/24')
+    .transform((entries, ctx) => {
+      const cidrs: string[] = [];
+      for (const [index, entry] of entries.entries()) {
+        const parsed = parseSourceCidr(entry);
+        if ('problem' in parsed) ctx.addIssue({ code: 'custom', path: [index], message: parsed.problem });
+        else cidrs.push(parsed.cidr);
+      }
+      return [...new Set(cidrs)];
+    })
+    .pipe(
+      z
+        .array(z.string())
+        .min(1, 'must list at least one range; leave it unset to accept every source address')
+        .max(MAX_ALLOWED_SOURCE_CIDRS, `takes at most ${MAX_ALLOWED_SOURCE_CIDRS} ranges`),
+    );
+
+/** A DNS name API Gateway can serve: lower-case labels, at least two, no wildcard. */
+const DOMAIN_NAME = /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 // ---------------------------------------------------------------------------------------------
 // Schedules
@@ -170,6 +258,31 @@ const contextKeys = z.object({
   deliveryIdPaths: optional(fieldPaths({ atLeastOne: false })),
   webAclArn: optional(arn('the ARN of a regional WAFv2 web ACL', 'wafv2:[a-z0-9-]+:\\d{12}:regional/webacl/.+')),
   apiGatewayCloudWatchRole: withDefault(booleanFlag(), true),
+  // --- edge (docs/deployment.md, "The edge") ---
+  api: withDefault(z.enum(API_TYPES, { error: `must be ${API_TYPES.map((type) => `'${type}'`).join(' or ')}` }), 'rest'),
+  // Unset: true exactly for production stages with a REST API and no webAclArn (derived below).
+  waf: optional(booleanFlag()),
+  wafRequestsPerIpPerMinute: optional(
+    wholeNumber(WAF_MIN_RATE_LIMIT, 2_000_000_000, `from ${WAF_MIN_RATE_LIMIT} to 2000000000 (requests per source IP per minute)`),
+  ),
+  allowedSourceCidrs: optional(sourceCidrs()),
+  domainName: optional(
+    z.preprocess(
+      (value) => (typeof value === 'string' ? value.trim().replace(/\.$/, '').toLowerCase() : value),
+      matching('a DNS name such as webhooks.example.com (no scheme, path or wildcard)', DOMAIN_NAME),
+    ),
+  ),
+  certificateArn: optional(
+    arn(
+      "the ARN of an ACM certificate in the stack's region (arn:aws:acm:<region>:<account>:certificate/<id>)",
+      'acm:[a-z0-9-]+:\\d{12}:certificate/[A-Za-z0-9-]+',
+    ),
+  ),
+  hostedZoneId: optional(matching('a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ', /^Z[A-Z0-9]{4,32}$/)),
+  receiverReservedConcurrency: withDefault(
+    wholeNumber(0, 100_000, 'from 0 (no reservation) to 100000 (concurrent receiver invocations)'),
+    DEFAULT_RECEIVER_RESERVED_CONCURRENCY,
+  ),
 });
 
 /** The context keys this app reads (cdk.json and `-c`). */
@@ -216,6 +329,58 @@ export const contextSchema = contextKeys
           'is required for a production stage (stage=prod or production=true): production alarms must page someone. Pass -c alarmTopicArn=arn:aws:sns:<region>:<account>:<topic>',
       });
     }
+    const production = config.production ?? config.stage === PRODUCTION_STAGE;
+    if (config.waf === true && config.api === 'http') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf'],
+        message:
+          'cannot protect an HTTP API: API Gateway HTTP APIs cannot take a WAF web ACL. Use api=rest for WAF, or waf=false to deploy the HTTP API without one',
+      });
+    }
+    if (config.waf === true && config.webAclArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf'],
+        message:
+          "true and webAclArn both attach a web ACL to the stage, which takes one: use waf=true for the stack's own web ACL, or webAclArn alone to attach yours (then add a per-IP rate-based rule to it yourself)",
+      });
+    }
+    if (config.webAclArn && config.api === 'http') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webAclArn'],
+        message: 'cannot be attached to an HTTP API (HTTP APIs take no web ACL); use api=rest',
+      });
+    }
+    const waf = config.waf ?? (production && config.api === 'rest' && !config.webAclArn);
+    if (config.wafRequestsPerIpPerMinute !== undefined && !waf) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wafRequestsPerIpPerMinute'],
+        message: "is only meaningful with the stack's web ACL (waf=true, the default for production REST stages)",
+      });
+    }
+    if (config.allowedSourceCidrs && config.api === 'http') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedSourceCidrs'],
+        message: 'needs a REST API: it is enforced by the API resource policy, and HTTP APIs have none. Use api=rest, or leave it unset',
+      });
+    }
+    if (config.domainName && !config.certificateArn) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['certificateArn'],
+        message: `is required with domainName: an ACM certificate for ${config.domainName} in the stack's region`,
+      });
+    }
+    if (config.certificateArn && !config.domainName) {
+      ctx.addIssue({ code: 'custom', path: ['certificateArn'], message: 'is only meaningful together with domainName' });
+    }
+    if (config.hostedZoneId && !config.domainName) {
+      ctx.addIssue({ code: 'custom', path: ['hostedZoneId'], message: 'is only meaningful together with domainName' });
+    }
     if (config.credentialsSecretKmsKeyArn && !config.credentialsSecret) {
       ctx.addIssue({
         code: 'custom',
@@ -226,11 +391,18 @@ export const contextSchema = contextKeys
   })
   .transform((config) => {
     const schedule = parseRotationSchedule(config.rotationSchedule) as ParsedSchedule;
+    const production = config.production ?? config.stage === PRODUCTION_STAGE;
+    const waf = config.waf ?? (production && config.api === 'rest' && !config.webAclArn);
     return {
       ...config,
       events: config.events as AmaniEventName[],
       /** Retains the stack's data on delete, termination protection on, alarms must notify a topic. */
-      production: config.production ?? config.stage === PRODUCTION_STAGE,
+      production,
+      /** The stack's own web ACL on the REST stage (per-IP rate limit, declared body size). */
+      waf,
+      wafRequestsPerIpPerMinute: waf
+        ? (config.wafRequestsPerIpPerMinute ?? defaultWafRequestsPerIpPerMinute(config.throttlingRateLimit))
+        : undefined,
       metricsNamespace: config.metricsNamespace ?? `${DEFAULT_METRICS_NAMESPACE}/${config.stage}`,
       /** Longest expected gap between rotations (exact for rate(), an upper bound for cron()). */
       rotationIntervalHours: schedule.intervalHours,

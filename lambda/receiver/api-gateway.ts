@@ -1,9 +1,12 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 
 /**
- * API Gateway (REST, proxy integration) on one side, the receiver's own request/response on the
- * other. The body stays bytes: nothing here parses or rewrites it.
+ * API Gateway on one side, the receiver's own request/response on the other. Both integrations
+ * the stack can deploy arrive here: a REST API's Lambda proxy event (payload format 1.0) and an
+ * HTTP API's payload format 2.0. The body stays bytes: nothing here parses or rewrites it.
  */
+export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
+
 export interface WebhookRequest {
   /** Every value sent for a header, matched case-insensitively (HTTP header names are). */
   readonly headerValues: (name: string) => readonly string[];
@@ -42,7 +45,41 @@ export function readRawBody(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64
   return bytes.length > maxBytes ? { kind: 'too-large', declaredBytes: bytes.length } : { kind: 'bytes', bytes };
 }
 
-export function toWebhookRequest(event: APIGatewayProxyEvent, maxBodyBytes: number): WebhookRequest {
+/** Whether the event is an HTTP API's payload format 2.0 (which says so in `version`). */
+export function isPayloadFormatV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
+  return (event as { version?: unknown }).version === '2.0';
+}
+
+export function toWebhookRequest(event: ApiGatewayEvent, maxBodyBytes: number): WebhookRequest {
+  return isPayloadFormatV2(event) ? fromPayloadFormatV2(event, maxBodyBytes) : fromPayloadFormatV1(event, maxBodyBytes);
+}
+
+/**
+ * Payload format 2.0: header names arrive lower-cased, and a header sent several times arrives as
+ * one value joined with commas, which the receiver sees as one (wrong) credential: a duplicated
+ * signature or token header is refused with 401 all the same. Cookies move from the `cookie`
+ * header to `cookies`; they are put back so the request reads as it was sent. The path
+ * (`rawPath`) is not needed: API Gateway routes only `POST /webhook` to the receiver.
+ */
+function fromPayloadFormatV2(event: APIGatewayProxyEventV2, maxBodyBytes: number): WebhookRequest {
+  const headers = event.headers ?? {};
+  const cookies = Array.isArray(event.cookies) ? event.cookies.filter(isString) : [];
+  return {
+    headerValues: (name) => {
+      const wanted = name.toLowerCase();
+      if (wanted === 'cookie' && cookies.length > 0) return [cookies.join('; ')];
+      const values: string[] = [];
+      for (const [key, value] of Object.entries(headers)) {
+        if (key.toLowerCase() === wanted && isString(value)) values.push(value);
+      }
+      return values;
+    },
+    body: readRawBody({ body: event.body ?? null, isBase64Encoded: event.isBase64Encoded }, maxBodyBytes),
+    requestId: event.requestContext?.requestId,
+  };
+}
+
+function fromPayloadFormatV1(event: APIGatewayProxyEvent, maxBodyBytes: number): WebhookRequest {
   const single = event.headers ?? {};
   const multi = event.multiValueHeaders ?? {};
   return {

@@ -3,18 +3,19 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { safeMessage } from '../core/errors';
-import { toProxyResult, toWebhookRequest } from './api-gateway';
+import { type ApiGatewayEvent, toProxyResult, toWebhookRequest } from './api-gateway';
 import { receiveDelivery, type ReceiverDependencies } from './receive-delivery';
 
 /**
- * Wires the use case into a Lambda handler. The middlewares only add context to logs and flush
+ * Wires the use case into a Lambda handler, behind a REST API (payload format 1.0) or an HTTP API
+ * (2.0); the answer's shape suits both. The middlewares only add context to logs and flush
  * metrics; none of them reads or parses the body, which must reach verification untouched.
  */
 export function createReceiverHandler(deps: Omit<ReceiverDependencies, 'remainingTimeMs'>) {
   const { logger, metrics } = deps;
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+  return middy<ApiGatewayEvent, APIGatewayProxyResult, Error, Context>()
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .handler(async (event, context) => {

@@ -1,9 +1,10 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { TokenSecret } from '../../lambda/core/token-secret';
+import type { ApiGatewayEvent } from '../../lambda/receiver/api-gateway';
 import type { ReceiverConfig } from '../../lambda/receiver/env';
 import { buildReceiver, createReceiverClients, type ReceiverOverrides } from '../../lambda/receiver/build-receiver';
 import { captureOutput } from './capture-output';
@@ -56,7 +57,7 @@ export function receiverHarness(
     setSecret: (next: TokenSecret) => {
       secret = next;
     },
-    invoke: (event: APIGatewayProxyEvent, remainingMs = 10_000) =>
+    invoke: (event: ApiGatewayEvent, remainingMs = 10_000) =>
       handler(event, fakeLambdaContext(remainingMs)) as Promise<APIGatewayProxyResult>,
     publishedEntries: (): PutEventsRequestEntry[] =>
       eventBridge.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { readRawBody, toWebhookRequest } from '../../lambda/receiver/api-gateway';
-import { webhookEvent } from '../../local/api-gateway-events';
+import { isPayloadFormatV2, readRawBody, toWebhookRequest } from '../../lambda/receiver/api-gateway';
+import { httpApiWebhookEvent, webhookEvent } from '../../local/api-gateway-events';
 
 describe('readRawBody', () => {
   it('returns the exact bytes of base64 bodies, including invalid UTF-8', () => {
@@ -45,5 +45,45 @@ describe('toWebhookRequest', () => {
     const single = toWebhookRequest(webhookEvent({ body: '{}', headers: { 'X-Token': 't' }, multiValueHeaders: {} }), 100);
     expect(single.headerValues('x-token')).toEqual(['t']);
     expect(single.headerValues('missing')).toEqual([]);
+  });
+});
+
+describe('toWebhookRequest, HTTP API payload format 2.0', () => {
+  it('tells the formats apart by their version field', () => {
+    expect(isPayloadFormatV2(httpApiWebhookEvent({ body: '{}' }))).toBe(true);
+    expect(isPayloadFormatV2(webhookEvent({ body: '{}' }))).toBe(false);
+  });
+
+  it('looks lower-cased header names up in any case; a repeated header is one comma-joined value', () => {
+    const request = toWebhookRequest(
+      httpApiWebhookEvent({ body: '{}', headers: { 'Webhook-Signature': ['a', 'b'], 'X-Token': 't' } }),
+      100,
+    );
+    expect(request.headerValues('WEBHOOK-SIGNATURE')).toEqual(['a,b']);
+    expect(request.headerValues('x-token')).toEqual(['t']);
+    expect(request.headerValues('missing')).toEqual([]);
+  });
+
+  it('puts the cookies API Gateway moved out of the headers back into one cookie header', () => {
+    const request = toWebhookRequest(httpApiWebhookEvent({ body: '{}', cookies: ['a=1', 'b=2'] }), 100);
+    expect(request.headerValues('Cookie')).toEqual(['a=1; b=2']);
+    expect(toWebhookRequest(httpApiWebhookEvent({ body: '{}' }), 100).headerValues('cookie')).toEqual([]);
+  });
+
+  it('reads text and base64 bodies to the same bytes, an absent body as empty, and keeps the request id', () => {
+    const bytes = Buffer.from('{"a":"ç"}');
+    const text = toWebhookRequest(httpApiWebhookEvent({ body: bytes.toString('utf8') }), 100);
+    const base64 = toWebhookRequest(httpApiWebhookEvent({ body: bytes, base64: true }), 100);
+    expect(text.body).toEqual({ kind: 'bytes', bytes });
+    expect(base64.body).toEqual({ kind: 'bytes', bytes });
+    expect(base64.requestId).toBe('req-v2-0001');
+    expect(toWebhookRequest(httpApiWebhookEvent({ body: null }), 100).body).toEqual({ kind: 'bytes', bytes: Buffer.alloc(0) });
+    expect(toWebhookRequest(httpApiWebhookEvent({ body: 'x'.repeat(101) }), 100).body.kind).toBe('too-large');
+  });
+
+  it('ignores header values that are not strings', () => {
+    const event = httpApiWebhookEvent({ body: '{}' });
+    (event.headers as Record<string, unknown>)['webhook-signature'] = null;
+    expect(toWebhookRequest(event, 100).headerValues('webhook-signature')).toEqual([]);
   });
 });
