@@ -6,11 +6,15 @@ import { AmaniRegistration } from './constructs/amani-registration';
 import { EncryptionKey } from './constructs/encryption-key';
 import { WebhookEventBus } from './constructs/event-bus';
 import { FallbackQueue } from './constructs/fallback-queue';
+import { HttpWebhookApi } from './constructs/http-webhook-api';
 import { AppFunction, retentionDays } from './constructs/lambda-function';
 import { Monitoring } from './constructs/monitoring';
+import { OperatorRole } from './constructs/operator-role';
 import { TokenRotation } from './constructs/token-rotation';
 import { TokenSecrets } from './constructs/token-secrets';
-import { WebhookApi } from './constructs/webhook-api';
+import { WebFirewall } from './constructs/web-firewall';
+import { WebhookApi, type WebhookEndpoint } from './constructs/webhook-api';
+import { WebhookDomain } from './constructs/webhook-domain';
 
 /** The receiver's time budgets (its environment's defaults), from which its timeout is derived. */
 export const RECEIVER_PUBLISH_BUDGET_MS = RECEIVER_DEFAULTS.publishBudgetMs;
@@ -34,6 +38,9 @@ if (RECEIVER_TIMEOUT.toMilliseconds() >= API_GATEWAY_INTEGRATION_TIMEOUT.toMilli
  * negligible cost for webhook volumes.
  */
 export const RECEIVER_MEMORY_MB = 512;
+
+/** The largest delivery the receiver takes (its MAX_BODY_BYTES); the web ACL refuses larger declared bodies. */
+export const RECEIVER_MAX_BODY_BYTES = RECEIVER_DEFAULTS.maxBodyBytes;
 
 export interface AmaniWebhooksStackProps extends StackProps {
   readonly config: AppConfig;
@@ -67,6 +74,7 @@ export class AmaniWebhooksStack extends Stack {
       stage: config.stage,
       eventSource: config.eventSource,
       archiveRetentionDays: config.archiveRetentionDays,
+      key,
       removalPolicy: dataRemoval,
     });
     const fallback = new FallbackQueue(this, 'Fallback', { key, removalPolicy: dataRemoval });
@@ -78,6 +86,9 @@ export class AmaniWebhooksStack extends Stack {
       timeout: RECEIVER_TIMEOUT,
       logRetentionDays: logRetention,
       tracing: config.tracing,
+      // Caps what slow dependencies or a flood can take of the account's Lambda concurrency
+      // (docs/deployment.md, "Receiver concurrency"); 0 leaves the receiver unreserved.
+      reservedConcurrentExecutions: config.receiverReservedConcurrency > 0 ? config.receiverReservedConcurrency : undefined,
       environment: toReceiverEnvironment({
         tokenSecretId: secrets.tokenSecret.secretArn,
         eventBusName: events.bus.eventBusName,
@@ -88,6 +99,7 @@ export class AmaniWebhooksStack extends Stack {
         eventSource: config.eventSource,
         eventNamePaths: config.eventNamePaths,
         deliveryIdPaths: config.deliveryIdPaths,
+        maxBodyBytes: RECEIVER_MAX_BODY_BYTES,
         secretCacheTtlMs: config.secretCacheTtlSeconds * 1000,
         publishBudgetMs: RECEIVER_PUBLISH_BUDGET_MS,
         fallbackBudgetMs: RECEIVER_FALLBACK_BUDGET_MS,
@@ -98,16 +110,49 @@ export class AmaniWebhooksStack extends Stack {
     events.grantPutEvents(receiver.role);
     fallback.grantSendMessages(receiver.role);
 
-    const api = new WebhookApi(this, 'WebhookApi', {
-      stage: config.stage,
-      receiver: receiver.function,
-      throttlingRateLimit: config.throttlingRateLimit,
-      throttlingBurstLimit: config.throttlingBurstLimit,
-      tracing: config.tracing,
-      logRetentionDays: logRetention,
-      webAclArn: config.webAclArn,
-      cloudWatchRole: config.apiGatewayCloudWatchRole,
-    });
+    const firewall = config.waf
+      ? new WebFirewall(this, 'Firewall', {
+          stage: config.stage,
+          requestsPerIpPerMinute: config.wafRequestsPerIpPerMinute as number,
+          maxBodyBytes: RECEIVER_MAX_BODY_BYTES,
+        })
+      : undefined;
+    const api: WebhookEndpoint =
+      config.api === 'http'
+        ? new HttpWebhookApi(this, 'WebhookHttpApi', {
+            stage: config.stage,
+            receiver: receiver.function,
+            throttlingRateLimit: config.throttlingRateLimit,
+            throttlingBurstLimit: config.throttlingBurstLimit,
+            logRetentionDays: logRetention,
+          })
+        : new WebhookApi(this, 'WebhookApi', {
+            stage: config.stage,
+            receiver: receiver.function,
+            throttlingRateLimit: config.throttlingRateLimit,
+            throttlingBurstLimit: config.throttlingBurstLimit,
+            tracing: config.tracing,
+            logRetentionDays: logRetention,
+            webAclArn: firewall?.webAcl.attrArn ?? config.webAclArn,
+            allowedSourceCidrs: config.allowedSourceCidrs,
+            cloudWatchRole: config.apiGatewayCloudWatchRole,
+          });
+    // The URL registered with Amani: the custom domain's when there is one, so it survives
+    // replacing the API.
+    const domain =
+      config.domainName && config.certificateArn
+        ? new WebhookDomain(this, 'WebhookDomain', {
+            domainName: config.domainName,
+            certificateArn: config.certificateArn,
+            hostedZoneId: config.hostedZoneId,
+            endpoint: api,
+          })
+        : undefined;
+    const webhookUrl = domain?.webhookUrl ?? api.webhookUrl;
+
+    // Only the receiver and the operator role may put the product's events on the bus.
+    const operator = new OperatorRole(this, 'Operator', { stage: config.stage, events, fallback });
+    events.restrictSourceTo([receiver.role, operator.role]);
 
     const rotation = new TokenRotation(this, 'Rotation', {
       secrets,
@@ -121,10 +166,13 @@ export class AmaniWebhooksStack extends Stack {
       tracing: config.tracing,
     });
 
+    // Only the rotator writes the token; the registration asks the rotator to.
+    secrets.restrictTokenWritesTo([rotation.rotator.role]);
+
     const registration = new AmaniRegistration(this, 'AmaniRegistration', {
       secrets,
       rotator: rotation.rotator.function,
-      webhookUrl: api.webhookUrl,
+      webhookUrl,
       amaniBaseUrl: config.amaniBaseUrl,
       signatureEnabled: config.authMode === 'signature',
       events: config.events,
@@ -133,18 +181,20 @@ export class AmaniWebhooksStack extends Stack {
       logLevel: config.logLevel,
       logRetentionDays: logRetention,
       tracing: config.tracing,
-      // Amani may deliver as soon as it knows the URL: the receiver's permissions and the
-      // rotator (which the registration invokes) must be in place first.
-      dependsOn: [rotation.rotator, receiver],
+      // Amani may deliver as soon as it knows the URL: the receiver's permissions, the rotator
+      // (which the registration invokes) and the custom domain with its DNS record must be in
+      // place first.
+      dependsOn: [rotation.rotator, receiver, ...(domain ? [domain] : [])],
     });
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       stage: config.stage,
       metricsNamespace: config.metricsNamespace,
-      api: api.api,
+      api: api.metrics,
       receiver: receiver.function,
       rotator: rotation.rotator.function,
       fallbackQueue: fallback.queue,
+      eventBusDeadLetterQueue: events.deadLetterQueue,
       rotationFailureQueue: rotation.failureQueue,
       authFailureAlarmThreshold: config.authFailureAlarmThreshold,
       rotationOverdueAfterHours: config.rotationOverdueAfterHours,
@@ -154,7 +204,17 @@ export class AmaniWebhooksStack extends Stack {
 
     // Output keys are an interface: the CLI discovers the deployment by these exact names.
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
-    output('WebhookUrl', api.webhookUrl, 'URL registered with Amani (POST)');
+    output('WebhookUrl', webhookUrl, 'URL registered with Amani (POST)');
+    output('ApiType', api.type, 'API Gateway type in front of the receiver: rest or http');
+    if (domain) {
+      output(
+        'CustomDomainTarget',
+        domain.regionalDomainName,
+        `Point ${config.domainName} here (CNAME or alias) unless hostedZoneId was given`,
+      );
+    }
+    if (firewall) output('WebAclArn', firewall.webAcl.attrArn, "The stack's WAF web ACL on the API stage");
+    output('OperatorRoleArn', operator.role.roleArn, 'Assume it to redrive the fallback queue and replay the archive');
     output('EventBusName', events.bus.eventBusName, 'EventBridge bus with one event per accepted delivery');
     output('EventBusArn', events.bus.eventBusArn, 'ARN of that bus');
     output('ArchiveName', events.archive.archiveName, 'Archive of the bus, for aws events start-replay');

@@ -76,4 +76,33 @@ export class FallbackQueue extends Construct {
       }),
     );
   }
+
+  /**
+   * What a redrive needs (cli/redrive.ts): receive, delete and release messages of this queue,
+   * read its depth, and decrypt through SQS for this queue only.
+   */
+  grantRedrive(grantee: iam.IGrantable): void {
+    const stack = Stack.of(this);
+    const principal = grantee.grantPrincipal;
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RedriveFallbackQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: [this.queue.queueArn],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RedriveFallbackQueueKms',
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `sqs.${stack.region}.${stack.urlSuffix}`,
+            'kms:EncryptionContext:aws:sqs:arn': this.queue.queueArn,
+          },
+        },
+      }),
+    );
+  }
 }

@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +8,7 @@ import { Construct } from 'constructs';
 import { RECEIVER_DEFAULTS } from '../../lambda/receiver/env';
 import { ROTATOR_DEFAULTS } from '../../lambda/rotator/env';
 import { FALLBACK_RETENTION } from './fallback-queue';
+import type { ApiMetrics } from './webhook-api';
 
 /** Powertools `service` dimension of each function (its environment's POWERTOOLS_SERVICE_NAME). */
 export const RECEIVER_SERVICE = RECEIVER_DEFAULTS.serviceName;
@@ -17,10 +17,13 @@ export const ROTATOR_SERVICE = ROTATOR_DEFAULTS.serviceName;
 export interface MonitoringProps {
   readonly stage: string;
   readonly metricsNamespace: string;
-  readonly api: apigateway.RestApi;
+  /** The REST or HTTP API in front of the receiver. */
+  readonly api: ApiMetrics;
   readonly receiver: lambda.IFunction;
   readonly rotator: lambda.IFunction;
   readonly fallbackQueue: sqs.IQueue;
+  /** Events the bus accepted but could not encrypt or decrypt (the key disabled or its policy broken). */
+  readonly eventBusDeadLetterQueue: sqs.IQueue;
   readonly rotationFailureQueue: sqs.IQueue;
   readonly authFailureAlarmThreshold: number;
   /** TokenAgeHours above this (rotation interval + slack) means the rotation is overdue. */
@@ -153,6 +156,12 @@ export class Monitoring extends Construct {
       `The fallback queue held a delivery in every hour for ${FALLBACK_NOT_DRAINED_AFTER.toDays()} days (deliveries keep being parked, or one the bus refuses stays behind; SQS deletes a delivery ${FALLBACK_RETENTION.toDays()} days after it was parked)`,
       props.fallbackQueue.metricApproximateNumberOfMessagesVisible({ period: ONE_HOUR, statistic: 'Maximum' }),
       { threshold: 1, evaluationPeriods: notDrainedHours, datapointsToAlarm: notDrainedHours },
+    );
+    alarm(
+      'EventBusDeadLetters',
+      "EventBridge could not encrypt or decrypt events of the bus with the stack's KMS key (key disabled, scheduled for deletion, or its policy changed): they sit in the bus dead-letter queue instead of reaching consumers",
+      props.eventBusDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+      { threshold: 1 },
     );
     if (props.noTrafficAlarmHours !== undefined) {
       alarm(

@@ -107,6 +107,34 @@ export class TokenSecrets extends Construct {
     );
   }
 
+  /**
+   * The token secret's resource policy: only `writers` (the rotator) may change its value. Every
+   * other principal is denied the actions that write a value or move one into AWSCURRENT, even
+   * with IAM permissions that allow them (administrators, the account root, CloudFormation's
+   * execution role): a token written by anyone else is a token Amani does not sign with (every
+   * delivery refused) or one an attacker knows (forged deliveries accepted).
+   *
+   * Reading is left to IAM (the receiver and the rotator, and operators whose CLI signs test
+   * deliveries), and so are DescribeSecret and the policy actions themselves: deleting or
+   * replacing this policy (secretsmanager:DeleteResourcePolicy / PutResourcePolicy, logged by
+   * CloudTrail) is the break-glass path in docs/deployment.md. The secret's own properties are
+   * fixed after creation: a deployment that changed them would need UpdateSecret, which this
+   * policy denies to CloudFormation too; change the policy first.
+   */
+  restrictTokenWritesTo(writers: readonly iam.IRole[]): void {
+    this.tokenSecret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheRotatorWritesTheToken',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: TOKEN_WRITE_ACTIONS,
+        // In a secret's resource policy, "*" is the secret itself.
+        resources: ['*'],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': writers.map((role) => role.roleArn) } },
+      }),
+    );
+  }
+
   /** The rotator and the registration: read the Amani credentials. */
   grantReadCredentials(grantee: iam.IGrantable): void {
     addStatements(grantee, 'Credentials', this.credentials, ['secretsmanager:GetSecretValue'], ['kms:Decrypt']);
@@ -117,6 +145,14 @@ export class TokenSecrets extends Construct {
     return { secretId: arn, secretArn: arn, arnPattern: arn, exactArn: true, key: this.key };
   }
 }
+
+/** Every Secrets Manager action that writes a value into the secret or changes which version is current. */
+export const TOKEN_WRITE_ACTIONS = [
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecret',
+  'secretsmanager:UpdateSecretVersionStage',
+  'secretsmanager:RotateSecret',
+];
 
 /** A generated value with a single key nobody reads: the secret exists, parsed it holds nothing. */
 function placeholder(): secretsmanager.SecretStringGenerator {

@@ -1,13 +1,35 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 
 /** The route Amani posts to: `<api url>/webhook`. */
 export const WEBHOOK_PATH = 'webhook';
 export const API_STAGE_NAME = 'v1';
+
+/** The API Gateway metrics the alarms and the dashboard read (REST and HTTP APIs both have them). */
+export interface ApiMetrics {
+  metricCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricClientError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricServerError(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+  metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** What the rest of the stack needs of the API in front of the receiver, whichever type it is. */
+export interface WebhookEndpoint {
+  readonly type: 'rest' | 'http';
+  /** `https://<api id>.execute-api.<region>.<suffix>/v1/webhook`. */
+  readonly webhookUrl: string;
+  readonly apiId: string;
+  readonly stageName: string;
+  /** The stage resource: a custom domain's API mapping needs it in place first. */
+  readonly stage: IDependable;
+  readonly metrics: ApiMetrics;
+}
 
 const F = apigateway.AccessLogField;
 
@@ -43,7 +65,10 @@ export interface WebhookApiProps {
   readonly throttlingBurstLimit: number;
   readonly tracing: boolean;
   readonly logRetentionDays: logs.RetentionDays;
+  /** A regional WAFv2 web ACL for the stage: the stack's own (WebhookFirewall) or an existing one. */
   readonly webAclArn?: string;
+  /** Only these source ranges may call the API (resource policy); absent: any address. */
+  readonly allowedSourceCidrs?: readonly string[];
   /** Create the account-level role API Gateway logs to CloudWatch with (needed once per account and region). */
   readonly cloudWatchRole: boolean;
 }
@@ -56,10 +81,15 @@ export interface WebhookApiProps {
  * otherwise re-encode text bodies. Stage throttling caps what an unauthenticated flood can cost
  * (every request reaches the receiver, which rejects forgeries with 401).
  */
-export class WebhookApi extends Construct {
+export class WebhookApi extends Construct implements WebhookEndpoint {
+  readonly type = 'rest';
   readonly api: apigateway.RestApi;
   readonly accessLogGroup: logs.LogGroup;
   readonly webhookUrl: string;
+  readonly apiId: string;
+  readonly stageName = API_STAGE_NAME;
+  readonly stage: IDependable;
+  readonly metrics: ApiMetrics;
 
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
@@ -74,6 +104,7 @@ export class WebhookApi extends Construct {
       description: `Receives Amani KYC webhooks (${props.stage})`,
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       binaryMediaTypes: ['*/*'],
+      policy: props.allowedSourceCidrs ? sourceAllowlist(props.allowedSourceCidrs) : undefined,
       cloudWatchRole: props.cloudWatchRole,
       // The account-level setting outlives this stack: other APIs of the account may rely on it.
       cloudWatchRoleRemovalPolicy: props.cloudWatchRole ? RemovalPolicy.RETAIN : undefined,
@@ -97,6 +128,13 @@ export class WebhookApi extends Construct {
       apiKeyRequired: false,
     });
     this.webhookUrl = this.api.urlForPath(`/${WEBHOOK_PATH}`);
+    this.apiId = this.api.restApiId;
+    this.stage = this.api.deploymentStage;
+    this.metrics = this.api;
+    // A REST API's resource policy takes effect with its next deployment, and CDK derives the
+    // deployment's identity from the methods only: without this a changed allowlist would be
+    // stored but not enforced.
+    if (props.allowedSourceCidrs) this.api.latestDeployment?.addToLogicalId({ allowedSourceCidrs: props.allowedSourceCidrs });
 
     Validations.of(method).acknowledge(
       {
@@ -125,7 +163,7 @@ export class WebhookApi extends Construct {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason:
-          'Optional by context (webAclArn). Amani publishes no source IP ranges to allow-list, and generic managed rule groups (8 KB body size limit, SQLi/XSS patterns) would block legitimate KYC payloads; forged requests are rejected by signature verification and volume is capped by stage throttling.',
+          "Off by context (waf=false, the default outside production; or api=http). Generic managed rule groups would block legitimate KYC payloads (8 KB body size limit, SQLi/XSS patterns matching personal data), so the stack's own web ACL holds only a per-IP rate limit and a declared-size check; without it forged requests are still refused by signature verification and volume is capped by stage throttling and the receiver's reserved concurrency.",
       });
     }
 
@@ -140,4 +178,30 @@ export class WebhookApi extends Construct {
       }
     }
   }
+}
+
+/**
+ * The REST API resource policy of `allowedSourceCidrs`: anyone may POST to the webhook (the
+ * receiver authenticates the delivery), and every request from outside the ranges is denied by
+ * API Gateway with 403 before it reaches the receiver or counts as a Lambda invocation.
+ */
+function sourceAllowlist(cidrs: readonly string[]): iam.PolicyDocument {
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'AnyoneMayPostTheWebhook',
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [`execute-api:/*/POST/${WEBHOOK_PATH}`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'OnlyFromAllowedSourceRanges',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: ['execute-api:/*'],
+        conditions: { NotIpAddress: { 'aws:SourceIp': [...cidrs] } },
+      }),
+    ],
+  });
 }

@@ -71,7 +71,8 @@ describe('least privilege (default configuration: credentials secret created by 
       logs(id.receiver),
       allow(['secretsmanager:GetSecretValue'], ref(id.tokenSecret)),
       secretKms(['kms:Decrypt'], id.tokenSecret),
-      allow(['events:PutEvents'], getAtt(id.bus)),
+      // Events of the product's source only (the bus policy refuses that source to anyone else).
+      allow(['events:PutEvents'], getAtt(id.bus), { 'ForAllValues:StringEquals': { 'events:source': ['amani'] } }),
       allow(['sqs:SendMessage'], getAtt(id.fallback)),
       allow(['kms:GenerateDataKey', 'kms:Decrypt'], getAtt(id.key), {
         StringEquals: { 'kms:ViaService': viaService('sqs'), 'kms:EncryptionContext:aws:sqs:arn': getAtt(id.fallback) },
@@ -130,13 +131,58 @@ describe('least privilege (default configuration: credentials secret created by 
     ]);
   });
 
+  test("the operator role may only find the stack, redrive the fallback queue, put the product's events on the bus and replay its archive", () => {
+    const role = logicalId(template, 'AWS::IAM::Role', 'OperatorRole');
+    const grants = roleGrants(template, role);
+    expect(grants.managedPolicies).toEqual([]);
+    const archive = logicalId(template, 'AWS::Events::Archive', 'EventsArchive');
+    const replays = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':events:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':replay/amani-webhooks-dev-*',
+        ],
+      ],
+    };
+    expectExactly(grants.statements, [
+      allow(['cloudformation:DescribeStacks'], { Ref: 'AWS::StackId' }),
+      allow(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], getAtt(id.fallback)),
+      allow(['kms:Decrypt'], getAtt(id.key), {
+        StringEquals: { 'kms:ViaService': viaService('sqs'), 'kms:EncryptionContext:aws:sqs:arn': getAtt(id.fallback) },
+      }),
+      allow(['events:PutEvents'], getAtt(id.bus), { 'ForAllValues:StringEquals': { 'events:source': ['amani'] } }),
+      { actions: ['events:StartReplay'], resources: [getAtt(archive), replays], effect: 'Allow' },
+      allow(['events:CancelReplay', 'events:DescribeReplay'], replays),
+    ]);
+    // Assumable by principals of this account that IAM allows to, for one hour at a time.
+    const properties = resources(template)[role]!.Properties!;
+    expect(properties.MaxSessionDuration).toBe(3600);
+    expect(properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } },
+        },
+      ],
+    });
+  });
+
   test('KMS: every grant names the one key, through one service, for one secret or queue', () => {
     const kmsStatements = Object.entries(resources(template))
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy')
       .flatMap(([, resource]) => (resource.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
       .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('kms:')));
-    // receiver: token secret + fallback queue; rotator: token secret + credentials; registration: credentials
-    expect(kmsStatements.length).toBe(5);
+    // receiver: token secret + fallback queue; rotator: token secret + credentials; registration:
+    // credentials; operator: fallback queue
+    expect(kmsStatements.length).toBe(6);
     for (const statement of kmsStatements) {
       expect(statement.Resource).toEqual(getAtt(id.key));
       const equals = (statement.Condition as { StringEquals: Record<string, unknown> }).StringEquals;
@@ -146,10 +192,53 @@ describe('least privilege (default configuration: credentials secret created by 
     }
   });
 
-  test('the key policy grants nobody directly: it delegates to IAM of this account only', () => {
-    const policy = resources(template)[id.key]!.Properties!.KeyPolicy as { Statement: { Principal: { AWS: unknown } }[] };
+  test('the key policy delegates to IAM of this account, and lets EventBridge use the key for this bus only', () => {
+    const policy = resources(template)[id.key]!.Properties!.KeyPolicy as { Statement: Record<string, unknown>[] };
     const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
-    for (const statement of policy.Statement) expect(statement.Principal).toEqual({ AWS: accountRoot });
+    const busArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':events:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':event-bus/amani-webhooks-dev',
+        ],
+      ],
+    };
+    const accounts = policy.Statement.filter((statement) => JSON.stringify(statement.Principal) === JSON.stringify({ AWS: accountRoot }));
+    const eventBridge = policy.Statement.filter(
+      (statement) => JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }),
+    );
+    expect(accounts.length + eventBridge.length).toBe(policy.Statement.length);
+    // The bus (encrypting events, matching rules) and the archive, each bound to this bus by the
+    // encryption context EventBridge uses; DescribeKey reveals only the key's metadata.
+    expect(eventBridge.map(({ Sid: _sid, ...statement }) => statement)).toEqual([
+      {
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+            'aws:SourceArn': busArn,
+            'kms:EncryptionContext:aws:events:event-bus:arn': busArn,
+          },
+        },
+      },
+      {
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncrypt*'],
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': busArn } },
+      },
+      { Action: 'kms:DescribeKey', Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Resource: '*' },
+    ]);
   });
 
   test('no statement anywhere uses a service-wide action or a "*" resource', () => {

@@ -113,6 +113,7 @@ describe('the default stack', () => {
       'ApiServerErrors',
       'AuthenticationFailures',
       'DeliveryFailed',
+      'EventBusDeadLetters',
       'FallbackQueueAging',
       'FallbackQueueNotDrained',
       'FallbackQueueNotEmpty',
@@ -387,7 +388,7 @@ describe('NoDeliveries (noTrafficAlarmHours)', () => {
 describe('alarm actions', () => {
   test('every alarm, NoDeliveries included, notifies the SNS topic on ALARM and on OK', () => {
     const alarms = alarmsOf(synthesize({ alarmTopicArn: TOPIC, noTrafficAlarmHours: 24 }).template);
-    expect(Object.keys(alarms)).toHaveLength(12);
+    expect(Object.keys(alarms)).toHaveLength(13);
     expect(alarms.NoDeliveries).toBeDefined();
     for (const alarm of Object.values(alarms)) {
       expect(alarm.AlarmActions).toEqual([TOPIC]);
