@@ -166,6 +166,61 @@ describe('invalid context fails with a message naming the key and what is allowe
     [{ noTrafficAlarmHours: '169' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168 (hours'],
     [{ noTrafficAlarmHours: '2.5' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
     [{ noTrafficAlarmHours: 'true' }, '"noTrafficAlarmHours": must be a whole number from 1 to 168'],
+    // --- the edge ---
+    [{ api: 'graphql' }, `"api": must be 'rest' or 'http' (got "graphql")`],
+    [
+      { api: 'http', waf: 'true' },
+      '"waf": cannot protect an HTTP API: API Gateway HTTP APIs cannot take a WAF web ACL. Use api=rest for WAF, or waf=false to deploy the HTTP API without one (got "true")',
+    ],
+    [
+      { waf: true, webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/corporate/0123' },
+      '"waf": true and webAclArn both attach a web ACL to the stage, which takes one',
+    ],
+    [
+      { api: 'http', webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/corporate/0123' },
+      '"webAclArn": cannot be attached to an HTTP API',
+    ],
+    [{ waf: 'on' }, '"waf": must be true or false'],
+    [{ wafRequestsPerIpPerMinute: 100 }, '"wafRequestsPerIpPerMinute": is only meaningful with the stack\'s web ACL'],
+    [{ waf: true, wafRequestsPerIpPerMinute: 9 }, '"wafRequestsPerIpPerMinute": must be a whole number from 10 to 2000000000'],
+    [
+      { allowedSourceCidrs: '203.0.113.0/24', api: 'http' },
+      '"allowedSourceCidrs": needs a REST API: it is enforced by the API resource policy, and HTTP APIs have none',
+    ],
+    [
+      { allowedSourceCidrs: '203.0.113.7/24' },
+      '"allowedSourceCidrs": "203.0.113.7/24" has bits set after the /24 prefix: write the network address of the range (entry 1)',
+    ],
+    [
+      { allowedSourceCidrs: ['10.0.0.0/8', '0.0.0.0/0'] },
+      '"0.0.0.0/0" allows every address: leave allowedSourceCidrs unset instead (entry 2)',
+    ],
+    [{ allowedSourceCidrs: 'example.com' }, '"example.com" is not an IPv4 or IPv6 address or CIDR range'],
+    [{ allowedSourceCidrs: '10.0.0.0/33' }, '"10.0.0.0/33": the prefix length must be 0 to 32'],
+    [{ allowedSourceCidrs: '[]' }, '"allowedSourceCidrs": must list at least one range; leave it unset to accept every source address'],
+    [
+      { domainName: 'https://webhooks.example.com/' },
+      '"domainName": a DNS name such as webhooks.example.com (no scheme, path or wildcard)',
+    ],
+    [{ domainName: '*.example.com' }, '"domainName": a DNS name'],
+    [
+      { domainName: 'webhooks.example.com' },
+      '"certificateArn": is required with domainName: an ACM certificate for webhooks.example.com in the stack\'s region',
+    ],
+    [
+      { certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' },
+      '"certificateArn": is only meaningful together with domainName',
+    ],
+    [
+      { domainName: 'a.example.com', certificateArn: 'arn:aws:iam::123456789012:server-certificate/x' },
+      '"certificateArn": the ARN of an ACM certificate',
+    ],
+    [{ hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, '"hostedZoneId": is only meaningful together with domainName'],
+    [
+      { domainName: 'a.example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', hostedZoneId: 'example.com' },
+      '"hostedZoneId": a Route 53 hosted zone id',
+    ],
+    [{ receiverReservedConcurrency: -1 }, '"receiverReservedConcurrency": must be a whole number from 0 (no reservation) to 100000'],
   ])('%j', (raw, expected) => {
     expect(problems(raw)).toContain(expected);
   });
@@ -279,6 +334,55 @@ describe('invalid context fails with a message naming the key and what is allowe
     expect(result.stderr).toContain('Invalid CDK context');
     expect(result.stderr).toContain("\"authMode\": must be 'signature' or 'token'");
     expect(result.stderr).toContain('"amaniBaseUrl": must be an https:// base URL');
+    expect(result.stderr).not.toContain('    at ');
+  });
+});
+
+describe('the edge', () => {
+  const topic = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+
+  test('defaults: REST API, the receiver reserves 100, the web ACL on exactly for production REST stages without webAclArn', () => {
+    expect(parseContext({})).toMatchObject({ api: 'rest', waf: false, receiverReservedConcurrency: 100 });
+    expect(parseContext({}).wafRequestsPerIpPerMinute).toBeUndefined();
+    expect(parseContext({ stage: 'prod', alarmTopicArn: topic })).toMatchObject({ waf: true, wafRequestsPerIpPerMinute: 1500 });
+    expect(parseContext({ stage: 'live', production: 'true', alarmTopicArn: topic, throttlingRateLimit: 10 })).toMatchObject({
+      waf: true,
+      wafRequestsPerIpPerMinute: 300,
+    });
+    expect(parseContext({ stage: 'prod', alarmTopicArn: topic, api: 'http' }).waf).toBe(false);
+    const existing = 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/corporate/0123';
+    expect(parseContext({ stage: 'prod', alarmTopicArn: topic, webAclArn: existing }).waf).toBe(false);
+    expect(parseContext({ stage: 'prod', alarmTopicArn: topic, waf: 'false' }).waf).toBe(false);
+    expect(parseContext({ waf: 'true', throttlingRateLimit: 1 }).wafRequestsPerIpPerMinute).toBe(30);
+  });
+
+  test('allowedSourceCidrs: IPv4 and IPv6 ranges, single addresses as /32 and /128, duplicates once', () => {
+    expect(
+      parseContext({ allowedSourceCidrs: '203.0.113.0/24, 198.51.100.7,2001:db8::/32,2001:db8::1, 203.0.113.0/24' }).allowedSourceCidrs,
+    ).toEqual(['203.0.113.0/24', '198.51.100.7/32', '2001:db8::/32', '2001:db8::1/128']);
+    expect(parseContext({ allowedSourceCidrs: ['::ffff:192.0.2.0/120'] }).allowedSourceCidrs).toEqual(['::ffff:192.0.2.0/120']);
+  });
+
+  test('a custom domain: the name as API Gateway wants it, with its certificate and optional zone', () => {
+    const config = parseContext({
+      domainName: 'Webhooks.Example.COM.',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      api: 'http',
+    });
+    expect(config).toMatchObject({ domainName: 'webhooks.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', api: 'http' });
+  });
+
+  test('cdk synth of waf=true with api=http stops with the reason', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'amani-cdk-waf-http-'));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), api: 'http', waf: 'true' }), CDK_OUTDIR: outdir },
+    });
+    rmSync(outdir, { recursive: true, force: true });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('"waf": cannot protect an HTTP API: API Gateway HTTP APIs cannot take a WAF web ACL');
     expect(result.stderr).not.toContain('    at ');
   });
 });

@@ -65,6 +65,26 @@ describe.each([
       authMode: 'token',
     },
   ],
+  [
+    'production REST stage: its web ACL, a source allowlist, a custom domain with its DNS record',
+    {
+      stage: 'prod',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
+      allowedSourceCidrs: '203.0.113.0/24',
+      domainName: 'webhooks.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
+      hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    },
+  ],
+  [
+    'HTTP API with a custom domain',
+    {
+      api: 'http',
+      domainName: 'webhooks.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/1234abcd-12ab-34cd-56ef-1234567890ab',
+      receiverReservedConcurrency: 0,
+    },
+  ],
 ])('cdk-nag AwsSolutionsChecks, %s', (_name, context) => {
   test('a fresh synthesis runs the checks and passes', () => {
     const { app } = buildTestApp(context);
