@@ -47,9 +47,11 @@ export interface AmaniWebhooksStackProps extends StackProps {
 }
 
 /**
- * One deployment of the pipeline: API Gateway -> receiver -> EventBridge bus (+ archive), the
- * fallback queue, both secrets under one KMS key, the scheduled rotator, Amani registration at
- * deploy time, alarms and a dashboard. Environment-agnostic (no lookups): synthesises offline.
+ * One deployment of the pipeline: API Gateway (REST, optionally behind a WAF web ACL, or HTTP;
+ * optionally on a custom domain) -> receiver -> EventBridge bus (+ archive), the fallback queue,
+ * both secrets, the bus and the archive under one KMS key, the scheduled rotator, the operator
+ * role, Amani registration at deploy time, alarms and a dashboard. Environment-agnostic (no
+ * lookups): synthesises offline.
  */
 export class AmaniWebhooksStack extends Stack {
   constructor(scope: Construct, id: string, props: AmaniWebhooksStackProps) {

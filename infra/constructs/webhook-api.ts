@@ -74,12 +74,15 @@ export interface WebhookApiProps {
 }
 
 /**
- * The regional REST API Amani calls: `POST /webhook`, Lambda proxy integration to the receiver.
+ * The regional REST API Amani calls (`api=rest`, the default): `POST /webhook`, Lambda proxy
+ * integration to the receiver.
  *
  * `binaryMediaTypes: ['*\/*']` makes API Gateway hand every body over base64-encoded, i.e.
  * byte-exact: signature verification needs the bytes Amani signed, and API Gateway would
- * otherwise re-encode text bodies. Stage throttling caps what an unauthenticated flood can cost
- * (every request reaches the receiver, which rejects forgeries with 401).
+ * otherwise re-encode text bodies. Stage throttling caps what an unauthenticated flood can cost;
+ * a web ACL (WebFirewall or `webAclArn`) keeps a single-address flood from using it all up, and
+ * `allowedSourceCidrs` refuses every other source with 403. What gets through reaches the
+ * receiver, which rejects forgeries with 401.
  */
 export class WebhookApi extends Construct implements WebhookEndpoint {
   readonly type = 'rest';
