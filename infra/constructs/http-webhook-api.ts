@@ -1,11 +1,11 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IDependable } from 'constructs';
-import { API_STAGE_NAME, type ApiMetrics, WEBHOOK_PATH, type WebhookEndpoint } from './webhook-api';
+import { API_STAGE_NAME, type ApiMetrics, accessLogGroup, WEBHOOK_PATH, type WebhookEndpoint } from './webhook-api';
 
 /**
  * Access-log fields of the HTTP API (its own `$context` variables): request metadata only, as on
@@ -65,10 +65,7 @@ export class HttpWebhookApi extends Construct implements WebhookEndpoint {
   constructor(scope: Construct, id: string, props: HttpWebhookApiProps) {
     super(scope, id);
 
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.accessLogGroup = accessLogGroup(this, props.logRetentionDays);
 
     this.api = new apigwv2.HttpApi(this, 'Api', {
       apiName: `amani-webhooks-${props.stage}`,

@@ -97,10 +97,7 @@ export class WebhookApi extends Construct implements WebhookEndpoint {
   constructor(scope: Construct, id: string, props: WebhookApiProps) {
     super(scope, id);
 
-    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
-      retention: props.logRetentionDays,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.accessLogGroup = accessLogGroup(this, props.logRetentionDays);
 
     this.api = new apigateway.RestApi(this, 'Api', {
       restApiName: `amani-webhooks-${props.stage}`,
@@ -207,4 +204,9 @@ function sourceAllowlist(cidrs: readonly string[]): iam.PolicyDocument {
       }),
     ],
   });
+}
+
+/** The API's access-log group: retained with the stack, like every log group (audit). */
+export function accessLogGroup(scope: Construct, retention: logs.RetentionDays): logs.LogGroup {
+  return new logs.LogGroup(scope, 'AccessLogs', { retention, removalPolicy: RemovalPolicy.RETAIN });
 }

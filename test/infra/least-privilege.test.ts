@@ -8,6 +8,7 @@ import {
   getAtt,
   logicalId,
   ref,
+  regionalArn,
   resources,
   roleGrants,
   synthesize,
@@ -38,12 +39,7 @@ function expectExactly(actual: NormalisedStatement[], expected: NormalisedStatem
 }
 
 /** An SSM parameter ARN of this stack's account and region (`name` without the leading slash). */
-const parameterArn = (name: string) => ({
-  'Fn::Join': [
-    '',
-    ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:parameter/${name}`],
-  ],
-});
+const parameterArn = (name: string) => regionalArn('ssm', `parameter/${name}`);
 
 const allow = (actions: string[], resource: unknown, condition?: unknown): NormalisedStatement => ({
   actions: [...actions].sort(),
@@ -136,20 +132,7 @@ describe('least privilege (default configuration: credentials secret created by 
     const grants = roleGrants(template, role);
     expect(grants.managedPolicies).toEqual([]);
     const archive = logicalId(template, 'AWS::Events::Archive', 'EventsArchive');
-    const replays = {
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':events:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          ':replay/amani-webhooks-dev-*',
-        ],
-      ],
-    };
+    const replays = regionalArn('events', 'replay/amani-webhooks-dev-*');
     expectExactly(grants.statements, [
       allow(['cloudformation:DescribeStacks'], { Ref: 'AWS::StackId' }),
       allow(['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], getAtt(id.fallback)),
@@ -195,20 +178,7 @@ describe('least privilege (default configuration: credentials secret created by 
   test('the key policy delegates to IAM of this account, and lets EventBridge use the key for this bus only', () => {
     const policy = resources(template)[id.key]!.Properties!.KeyPolicy as { Statement: Record<string, unknown>[] };
     const accountRoot = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] };
-    const busArn = {
-      'Fn::Join': [
-        '',
-        [
-          'arn:',
-          { Ref: 'AWS::Partition' },
-          ':events:',
-          { Ref: 'AWS::Region' },
-          ':',
-          { Ref: 'AWS::AccountId' },
-          ':event-bus/amani-webhooks-dev',
-        ],
-      ],
-    };
+    const busArn = regionalArn('events', 'event-bus/amani-webhooks-dev');
     const accounts = policy.Statement.filter((statement) => JSON.stringify(statement.Principal) === JSON.stringify({ AWS: accountRoot }));
     const eventBridge = policy.Statement.filter(
       (statement) => JSON.stringify(statement.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }),

@@ -129,6 +129,14 @@ export function functionRole(template: Template, functionLogicalId: string): str
 }
 
 export const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+
+/** An ARN of this stack's account and region as CDK writes it (`Stack.formatArn`), e.g. `regionalArn('events', 'event-bus/x')`. */
+export const regionalArn = (service: string, resource: string) => ({
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`],
+  ],
+});
 export const ref = (id: string) => ({ Ref: id });
 
 /** Sample values of CloudFormation's pseudo parameters, as a deployment would resolve them. */

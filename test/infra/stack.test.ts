@@ -4,25 +4,12 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-api';
 import { SYNC_INTERVAL_MINUTES, SYNC_SCHEDULE } from '../../infra/constructs/token-rotation';
 import { SCHEDULED_SYNC_MINUTES } from '../../cli/rotation-outcome';
-import { getAtt, logicalId, ref, resources, synthesize, stackResourceIds } from './stack-harness';
+import { getAtt, logicalId, ref, regionalArn, resources, synthesize, stackResourceIds } from './stack-harness';
 
 const RUNTIME = 'nodejs24.x';
 
 /** The bus ARN as the stack builds it from the bus name. */
-const BUS_ARN = {
-  'Fn::Join': [
-    '',
-    [
-      'arn:',
-      { Ref: 'AWS::Partition' },
-      ':events:',
-      { Ref: 'AWS::Region' },
-      ':',
-      { Ref: 'AWS::AccountId' },
-      ':event-bus/amani-webhooks-dev',
-    ],
-  ],
-};
+const BUS_ARN = regionalArn('events', 'event-bus/amani-webhooks-dev');
 
 describe('the default stack', () => {
   const { stack, template } = synthesize();
