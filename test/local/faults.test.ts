@@ -28,7 +28,9 @@ beforeAll(async () => {
   stack = await startLocalStack({
     dataDir,
     fresh: true,
-    faults: [{ fault: 'bus-down', seconds: 2 }],
+    // Long enough for the send and the first redrive to happen inside it on a loaded machine
+    // (under a full parallel test run, 2 s was not).
+    faults: [{ fault: 'bus-down', seconds: 6 }],
     onFaultCleared: (fault) => cleared.push(fault),
     receiver: { publishBudgetMs: 200 },
   });
@@ -47,7 +49,7 @@ describe('local fault injection', () => {
     expect(refused.code).toBe(EXIT.partial);
     expect(refused.json()).toMatchObject({ moved: 0, failed: 1, remaining: 1 });
 
-    await waitFor(() => cleared.includes('bus-down'), 5000);
+    await waitFor(() => cleared.includes('bus-down'), 10_000);
     expect(stack.faults.active()).toEqual([]);
     const moved = await cli('redrive', '--json');
     expect(moved.code).toBe(EXIT.ok);
