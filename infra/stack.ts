@@ -112,13 +112,15 @@ export class AmaniWebhooksStack extends Stack {
     events.grantPutEvents(receiver.role);
     fallback.grantSendMessages(receiver.role);
 
-    const firewall = config.waf
-      ? new WebFirewall(this, 'Firewall', {
-          stage: config.stage,
-          requestsPerIpPerMinute: config.wafRequestsPerIpPerMinute as number,
-          maxBodyBytes: RECEIVER_MAX_BODY_BYTES,
-        })
-      : undefined;
+    // The config sets the per-IP limit exactly when the stack's web ACL is on.
+    const firewall =
+      config.waf && config.wafRequestsPerIpPerMinute !== undefined
+        ? new WebFirewall(this, 'Firewall', {
+            stage: config.stage,
+            requestsPerIpPerMinute: config.wafRequestsPerIpPerMinute,
+            maxBodyBytes: RECEIVER_MAX_BODY_BYTES,
+          })
+        : undefined;
     const api: WebhookEndpoint =
       config.api === 'http'
         ? new HttpWebhookApi(this, 'WebhookHttpApi', {
