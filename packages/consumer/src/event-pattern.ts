@@ -38,7 +38,10 @@ export function eventPatternProblems(pattern: unknown): string[] {
       const at = path ? `${path}.${key}` : key;
       if (key === '$or') {
         if (!Array.isArray(value) || value.length < 2) problems.push(`${at} must list at least two patterns`);
-        else value.forEach((alternative, i) => visit(alternative, `${at}[${i}]`));
+        else
+          value.forEach((alternative, i) => {
+            visit(alternative, `${at}[${i}]`);
+          });
       } else if (Array.isArray(value)) {
         if (value.length === 0) problems.push(`${at} must not be an empty array`);
         value.forEach((alternative, i) => {
