@@ -11,7 +11,7 @@ import { AMANI_EVENTS } from '../../lambda/core/amani-events';
 import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-sender';
 import type { BusEvent } from '../../local/aws-emulator';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
-import { matchesPattern, type EventPattern } from '../helpers/event-pattern';
+import { matchesEventPattern as matchesPattern, type EventPattern } from '../../packages/consumer/src/event-pattern';
 import { FAILURE_METRIC, OUTCOME_METRICS } from '../../lambda/registration/handler';
 
 const REPO = resolve(__dirname, '../..');
