@@ -15,5 +15,7 @@ module.exports = {
   // @middy/* ships ESM only: let swc turn it into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // Every event a test makes the product publish must validate against the published schema.
+  setupFilesAfterEnv: ['<rootDir>/test/contract/published-events.ts'],
   testTimeout: 30000,
 };

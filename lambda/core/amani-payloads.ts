@@ -110,7 +110,9 @@ export const amaniVideoCallSchema = z
   .register(CONTRACT_REGISTRY, { id: 'AmaniVideoCall', description: 'The video call the event is about.' });
 
 const commonFields = {
-  event: text("The Amani event name (the event's detail-type comes from the first configured field naming one)"),
+  // Any JSON value: the receiver names the event from the first configured field holding a plain
+  // name, so `event` may hold something else when another field named it.
+  event: described(z.unknown(), 'The event name as Amani wrote it, usually a string; detail-type is the reliable name.').optional(),
   created_at: text('When Amani created the event (ISO-8601)'),
   profile: amaniProfileSchema.optional(),
 };
