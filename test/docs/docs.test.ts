@@ -13,6 +13,7 @@ import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-
 import type { BusEvent } from '../../local/aws-emulator';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
 import { normalizeProfileStatus } from '../../lambda/core/amani-payloads';
+import { METADATA_FIELDS } from '../../lambda/core/event-contract';
 import { eventPatternProblems, matchesEventPattern as matchesPattern, type EventPattern } from '../../packages/consumer/src/event-pattern';
 import { amaniEventPattern } from '../../packages/consumer/src/patterns';
 import { FAILURE_METRIC, OUTCOME_METRICS } from '../../lambda/registration/handler';
@@ -142,6 +143,21 @@ describe('docs', () => {
     };
     expect(corpus.some((event) => matchesPattern(statusAtTop, event))).toBe(false);
     expect(corpus.some((event) => matchesPattern({ source: ['elsewhere'] }, event))).toBe(false);
+  });
+
+  it('the metadata table of event-contract.md lists exactly the declared fields, "yes" for those always present', () => {
+    const section = text('docs/event-contract.md').split('## `detail.metadata`')[1]!.split('\n## ')[0]!;
+    const rows = [...section.matchAll(/^\| `([A-Za-z0-9]+)` +\| ([^|]+?) +\|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+    expect(rows.map(([field]) => field).sort()).toEqual(Object.keys(METADATA_FIELDS).sort());
+    const always = Object.entries(METADATA_FIELDS)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([field]) => field);
+    expect(
+      rows
+        .filter(([, presence]) => presence === 'yes')
+        .map(([field]) => field)
+        .sort(),
+    ).toEqual(always.sort());
   });
 
   it('the metric lists name exactly the metrics the functions emit', () => {
