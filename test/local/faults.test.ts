@@ -28,7 +28,8 @@ beforeAll(async () => {
   stack = await startLocalStack({
     dataDir,
     fresh: true,
-    faults: [{ fault: 'bus-down', seconds: 2 }],
+    // Long enough for a send and a redrive on a loaded machine (two cores shared), short enough to wait for.
+    faults: [{ fault: 'bus-down', seconds: 6 }],
     onFaultCleared: (fault) => cleared.push(fault),
     receiver: { publishBudgetMs: 200 },
   });
@@ -47,7 +48,7 @@ describe('local fault injection', () => {
     expect(refused.code).toBe(EXIT.partial);
     expect(refused.json()).toMatchObject({ moved: 0, failed: 1, remaining: 1 });
 
-    await waitFor(() => cleared.includes('bus-down'), 5000);
+    await waitFor(() => cleared.includes('bus-down'), 10_000);
     expect(stack.faults.active()).toEqual([]);
     const moved = await cli('redrive', '--json');
     expect(moved.code).toBe(EXIT.ok);
