@@ -18,6 +18,7 @@ import { run } from '../../cli/main';
 import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-sender';
 import { startAwsEmulator, type AwsEmulator } from '../../local/aws-emulator';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
+import { productEvent } from '../helpers/bus-events';
 import { publishedSchemaProblems } from '../helpers/published-schema';
 
 const REPO = resolve(__dirname, '../..');
@@ -245,33 +246,9 @@ describe('tail on a deployed stage (emulated EventBridge and SQS, the stack foun
 
 /** A product event's detail, valid against the published schema. */
 function detailOf(detailType: string) {
-  const detail = {
-    metadata: {
-      version: '1',
-      deliveryId: `dlv-${detailType}`,
-      receivedAt: '2026-11-30T10:00:00.000Z',
-      authMode: 'signature',
-      signatureForm: 'raw',
-      tokenGeneration: 'current',
-      bodySha256: 'c'.repeat(64),
-    },
-    data: { event: detailType, profile: { id: 'p-1', status: 'APPROVED' } },
-  };
-  expect(publishedSchemaProblems({ ...envelope(detailType), detail })).toEqual([]);
-  return detail;
-}
-
-function envelope(detailType: string) {
-  return {
-    version: '0',
-    id: 'e',
-    'detail-type': detailType,
-    source: 'amani',
-    account: '0',
-    time: '2026-11-30T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-  };
+  const event = productEvent(detailType, { event: detailType, profile: { id: 'p-1', status: 'APPROVED' } });
+  expect(publishedSchemaProblems(event)).toEqual([]);
+  return event.detail;
 }
 
 /** CloudFormation's DescribeStacks (query protocol) on 127.0.0.1, answering the stack with `outputs`. */

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { productEvent } from '../../helpers/bus-events';
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, '../../..');
@@ -17,28 +18,7 @@ const PACKAGE = join(REPO, 'packages/consumer');
 let app: string;
 let packedFiles: string[];
 
-const SAMPLE = {
-  version: '0',
-  id: 'e-1',
-  'detail-type': 'profile_status_change',
-  source: 'amani',
-  account: '123456789012',
-  time: '2026-11-30T10:00:00Z',
-  region: 'eu-west-1',
-  resources: [],
-  detail: {
-    metadata: {
-      version: '1',
-      deliveryId: 'dlv-1',
-      receivedAt: '2026-11-30T10:00:00.123Z',
-      authMode: 'signature',
-      signatureForm: 'raw',
-      tokenGeneration: 'current',
-      bodySha256: 'ab'.repeat(32),
-    },
-    data: { event: 'profile_status_change', profile: { id: 'p-1', status: 'Approved' } },
-  },
-};
+const SAMPLE = productEvent('profile_status_change', { event: 'profile_status_change', profile: { id: 'p-1', status: 'Approved' } });
 
 beforeAll(async () => {
   const work = mkdtempSync(join(tmpdir(), 'amani-events-package-'));

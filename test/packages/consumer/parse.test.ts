@@ -8,6 +8,7 @@ import { parse } from '@aws-lambda-powertools/parser';
 import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { AMANI_EVENTS } from '../../../lambda/core/amani-events';
 import { samplePayload } from '../../../local/amani-sender';
+import { productEvent } from '../../helpers/bus-events';
 import {
   AMANI_DETAIL_SCHEMAS,
   AmaniEventParseError,
@@ -16,33 +17,8 @@ import {
   safeParseAmaniEvent,
 } from '../../../packages/consumer/src/parse';
 
-const HASH = 'ab'.repeat(32);
-
-function busEvent(detailType: string, data: Record<string, unknown>, metadata: Record<string, unknown> = {}) {
-  return {
-    version: '0',
-    id: '6f1c3a9e-0000-4000-8000-000000000001',
-    'detail-type': detailType,
-    source: 'amani',
-    account: '123456789012',
-    time: '2026-11-30T10:00:00Z',
-    region: 'eu-west-1',
-    resources: [],
-    detail: {
-      metadata: {
-        version: '1',
-        deliveryId: 'dlv-1',
-        receivedAt: '2026-11-30T10:00:00.123Z',
-        authMode: 'signature',
-        signatureForm: 'raw',
-        tokenGeneration: 'current',
-        bodySha256: HASH,
-        ...metadata,
-      },
-      data,
-    },
-  };
-}
+const busEvent = (detailType: string, data: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+  productEvent(detailType, data, { deliveryId: 'dlv-1', ...metadata });
 
 describe('parseAmaniEvent', () => {
   it.each(AMANI_EVENTS.map((e) => [e]))("parses a %s event as the simulator's payload makes it", (name) => {
