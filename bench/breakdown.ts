@@ -13,6 +13,7 @@ import {
   busEntrySizeAtMost,
   parseDeliveryBody,
   sha256Hex,
+  deliveryMetadata,
   type DeliveryMetadata,
 } from '../lambda/core/delivery-event';
 import { pythonJsonDumpsBytes } from '../lambda/core/python-json';
@@ -78,7 +79,7 @@ export async function runBreakdown(
       const text = body.toString('utf8');
       const parsed = parseDeliveryBody(text);
       if (!parsed.ok) throw new Error('breakdown: body does not parse');
-      const metadata: DeliveryMetadata = {
+      const metadata: DeliveryMetadata = deliveryMetadata({
         deliveryId: sha256Hex(body),
         receivedAt: new Date().toISOString(),
         authMode: 'signature',
@@ -86,7 +87,7 @@ export async function runBreakdown(
         tokenGeneration: 'current',
         bodySha256: sha256Hex(body),
         requestId: 'req-0001',
-      };
+      });
       const base64 = event.body ?? '';
       const decoded = Buffer.from(base64, 'base64');
       if (decoded.toString('base64') !== base64) throw new Error('breakdown: the event body is not canonical base64');

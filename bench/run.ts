@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBusEntry, busEntrySize, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
+import { buildBusEntry, busEntrySize, deliveryMetadata, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
 import { runAdversarial } from './adversarial';
 import { runBreakdown } from './breakdown';
 import { bundleFunction, readStackBundling, type BundleResult } from './bundle';
@@ -75,7 +75,7 @@ function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
       source: 'amani',
       eventBusName: 'amani-webhooks-bench',
       detailType: 'profile_update',
-      metadata: {
+      metadata: deliveryMetadata({
         deliveryId: digest,
         receivedAt: new Date().toISOString(),
         authMode: 'signature',
@@ -83,7 +83,7 @@ function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
         tokenGeneration: 'current',
         bodySha256: digest,
         requestId: '2f8b1d0e-5c1a-4e0b-9a57-0d6b1d7a9e21',
-      },
+      }),
       bodyJson: parsed.json,
     }),
   );

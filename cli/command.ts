@@ -31,6 +31,8 @@ export interface CommandContext {
   readonly args: readonly string[];
   /** The result: `human` as text, or `data` as one JSON document with --json. */
   print(human: string, data: Record<string, unknown>): void;
+  /** One item of a stream (`tail`): `human` as a line, or `data` as one line of JSON with --json (JSON Lines). */
+  stream(human: string, data: Record<string, unknown>): void;
   /** Progress and notes, on stderr (never mixed into --json output). */
   progress(text: string): void;
   /** A warning: on stderr, and collected into the JSON result's `warnings`. */

@@ -13,13 +13,14 @@ import { rotate } from './commands/rotate';
 import { send } from './commands/send';
 import { status } from './commands/status';
 import { sync } from './commands/sync';
+import { tail } from './commands/tail';
 import { describeFailure } from '../local/describe-failure';
 import { resolveTarget, TargetNotFoundError } from './target';
 
 export { EXIT } from './command';
 
 const PROGRAM = 'amani-webhooks';
-export const COMMANDS: readonly Command[] = [events, register, status, rotate, sync, send, redrive];
+export const COMMANDS: readonly Command[] = [events, register, status, rotate, sync, send, redrive, tail];
 
 export const HELP = `Usage: npx ${PROGRAM} <command> [options]
 
@@ -72,6 +73,7 @@ export async function run(argv: readonly string[], io: Io = defaultIo): Promise<
       args,
       print: (human, data) =>
         io.out(json ? `${JSON.stringify(warnings.length > 0 ? { ...data, warnings } : data, null, 2)}\n` : `${human}\n`),
+      stream: (human, data) => io.out(json ? `${JSON.stringify(data)}\n` : `${human}\n`),
       progress: (text) => io.err(`${text}\n`),
       warn: (text) => {
         warnings.push(text);

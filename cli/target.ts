@@ -4,6 +4,7 @@
  * Each kind is loaded only when it is the one asked for, so a command on a deployed stage never
  * loads the local mode's code.
  */
+import type { FollowOptions } from './tail/follow';
 
 export interface Target {
   readonly kind: 'local' | 'aws';
@@ -19,12 +20,16 @@ export interface Target {
   readonly tokenSecretId: string;
   readonly credentialsSecretId: string;
   readonly eventBusName: string;
+  /** The `source` of the events the receiver publishes (the `eventSource` setting). */
+  readonly eventSource: string;
   readonly fallbackQueueUrl: string;
   /** How long a warm receiver trusts its cached secret: the bound on revocation. */
   readonly secretCacheTtlSeconds: number;
   readonly region: string;
   /** Runs the rotator with `payload` and returns its summary; a failed run throws. */
   invokeRotator(payload: Record<string, unknown>): Promise<unknown>;
+  /** Shows the bus's events as they arrive until `options.signal` aborts; resolves once what it created is deleted. */
+  followEvents(options: FollowOptions): Promise<void>;
 }
 
 /** A target that cannot be found: exit code 3, with a message saying how to get one. */

@@ -5,6 +5,7 @@ import type { AppConfig } from './config';
 import { AmaniRegistration } from './constructs/amani-registration';
 import { EncryptionKey } from './constructs/encryption-key';
 import { WebhookEventBus } from './constructs/event-bus';
+import { EventSchemas } from './constructs/event-schemas';
 import { FallbackQueue } from './constructs/fallback-queue';
 import { HttpWebhookApi } from './constructs/http-webhook-api';
 import { AppFunction, retentionDays } from './constructs/lambda-function';
@@ -79,6 +80,7 @@ export class AmaniWebhooksStack extends Stack {
       key,
       removalPolicy: dataRemoval,
     });
+    const schemas = new EventSchemas(this, 'EventSchemas', { stage: config.stage, eventSource: config.eventSource });
     const fallback = new FallbackQueue(this, 'Fallback', { key, removalPolicy: dataRemoval });
 
     const receiver = new AppFunction(this, 'Receiver', {
@@ -222,6 +224,8 @@ export class AmaniWebhooksStack extends Stack {
     output('EventBusName', events.bus.eventBusName, 'EventBridge bus with one event per accepted delivery');
     output('EventBusArn', events.bus.eventBusArn, 'ARN of that bus');
     output('ArchiveName', events.archive.archiveName, 'Archive of the bus, for aws events start-replay');
+    output('EventSource', config.eventSource, 'EventBridge source of every event the receiver publishes');
+    output('SchemaRegistryName', schemas.registry.attrRegistryName, 'EventBridge Schema Registry with one schema per detail-type');
     output('TokenSecretArn', secrets.tokenSecret.secretArn, 'Webhook token secret (written by the rotator)');
     output(
       'CredentialsSecretArn',

@@ -12,6 +12,8 @@
  *   DeleteParameter, GetParametersByPath (one level, pages of at most 10)
  * - Lambda: Invoke (REST, `RequestResponse` and `Event`) of functions registered in process
  *   with `registerFunction`; a thrown error answers like Lambda (`X-Amz-Function-Error`)
+ * - EventBridge rules with SQS targets, and the SQS queue administration they need
+ *   (aws-emulator-rules.ts)
  *
  * It backs `npm start` (state in files under `.local/`) and the reliability tests (in memory),
  * with fault injection per operation: throttling, 500s, slow answers, connection resets,
@@ -26,6 +28,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { listen, readBody, ScheduledFaults, type FaultSchedule } from './loopback-server';
+import { eventRules, type EventRules } from './aws-emulator-rules';
 
 /** A request's JSON body: each operation reads the fields its AWS API defines. */
 // biome-ignore lint/suspicious/noExplicitAny: AWS JSON protocol inputs are untyped until an operation reads them
@@ -51,7 +54,16 @@ export type Operation =
   | 'GetParameter'
   | 'DeleteParameter'
   | 'GetParametersByPath'
-  | 'Invoke';
+  | 'Invoke'
+  | 'PutRule'
+  | 'PutTargets'
+  | 'RemoveTargets'
+  | 'DeleteRule'
+  | 'ListRules'
+  | 'CreateQueue'
+  | 'GetQueueUrl'
+  | 'SetQueueAttributes'
+  | 'DeleteQueue';
 
 export type Fault =
   | { readonly kind: 'throttle' }
@@ -154,6 +166,8 @@ export interface AwsEmulator {
   setCallObserver(observer: CallObserver | undefined): void;
   /** Calls received per operation (including failed ones). */
   readonly calls: Record<string, number>;
+  /** EventBridge rules and their SQS targets (aws-emulator-rules.ts). */
+  readonly rules: Pick<EventRules, 'rules' | 'failedInvocations'>;
   close(): Promise<void>;
 }
 
@@ -193,12 +207,28 @@ class RawAnswer {
  */
 export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promise<AwsEmulator> {
   const state = new EmulatorState(options.dataDir ? persistence(options.dataDir) : undefined);
+  const rules = eventRules({
+    account: EMULATOR_ACCOUNT,
+    region: EMULATOR_REGION,
+    queues: state.queues,
+    saveQueues: () => state.saveQueues(),
+    queueUrl: (name) => state.queueUrl(name),
+    enqueue: (name, body) => {
+      state.queues.get(name)?.push({ MessageId: randomUUID(), Body: body, sentAt: Date.now(), invisibleUntil: 0, receiveCount: 0 });
+      state.saveQueues();
+    },
+    error: (status, type, message, queryCode) => new AwsError(status, type, message, queryCode),
+  });
   const operations: Operations = {
     ...secretsManagerOperations(state),
-    ...eventBridgeOperations(state, options.onEvent),
+    ...eventBridgeOperations(state, (event) => {
+      rules.route(event);
+      options.onEvent?.(event);
+    }),
     ...sqsOperations(state),
     ...ssmOperations(state),
     ...lambdaOperations(state),
+    ...rules.operations,
   };
   const calls = new CallLog();
   const server = createServer((request, response) => void serve(request, response, operations, calls));
@@ -206,12 +236,13 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
   server.keepAliveTimeout = 1000;
   const { port } = await listen(server, options.port ?? 0, '127.0.0.1');
   state.endpoint = `http://127.0.0.1:${port}`;
-  return controls(state, calls, server);
+  return controls(state, calls, server, rules);
 }
 
 /** What tests and the local mode see of a running emulator. */
-function controls(state: EmulatorState, calls: CallLog, server: Server): AwsEmulator {
+function controls(state: EmulatorState, calls: CallLog, server: Server, rules: EventRules): AwsEmulator {
   return {
+    rules,
     endpoint: state.endpoint,
     queueUrl: (name) => state.queueUrl(name),
     createQueue: (name) => {
@@ -644,6 +675,7 @@ function sqsOperations(state: EmulatorState): Operations {
       const now = Date.now();
       return {
         Attributes: {
+          QueueArn: `arn:aws:sqs:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:${String(input.QueueUrl).split('/').pop()}`,
           ApproximateNumberOfMessages: String(messages.filter((m) => m.invisibleUntil <= now).length),
           ApproximateNumberOfMessagesNotVisible: String(messages.filter((m) => m.invisibleUntil > now).length),
         },

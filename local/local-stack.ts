@@ -149,6 +149,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tokenSecretId: LOCAL_NAMES.tokenSecret,
       credentialsSecretId: LOCAL_NAMES.credentialsSecret,
       eventBusName: LOCAL_NAMES.eventBus,
+      eventSource: receiverConfig.eventSource,
       fallbackQueueUrl,
       authMode,
       signatureHeader: receiverConfig.signatureHeader,
@@ -211,6 +212,7 @@ async function startEndpointOnStack(
     SIGNATURE_HEADER: outputs.SignatureHeader,
     TOKEN_HEADER: outputs.TokenHeader,
     SECRET_CACHE_TTL_SECONDS: outputs.SecretCacheTtlSeconds,
+    ...(outputs.EventSource ? { EVENT_SOURCE: outputs.EventSource } : {}),
   });
   const receiver = buildReceiver(config, createReceiverClients()) as unknown as (
     event: APIGatewayProxyEvent,
@@ -227,6 +229,7 @@ async function startEndpointOnStack(
     tokenSecretId: outputs.TokenSecretArn,
     credentialsSecretId: outputs.CredentialsSecretArn,
     eventBusName: outputs.EventBusName,
+    eventSource: config.eventSource,
     fallbackQueueUrl: outputs.FallbackQueueUrl,
     authMode,
     signatureHeader: config.signatureHeader,

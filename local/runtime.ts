@@ -16,6 +16,8 @@ export interface LocalRuntime {
   readonly tokenSecretId: string;
   readonly credentialsSecretId: string;
   readonly eventBusName: string;
+  /** The receiver's event source (absent in files written before it was recorded: the default). */
+  readonly eventSource?: string;
   readonly fallbackQueueUrl: string;
   readonly authMode: 'signature' | 'token';
   readonly signatureHeader: string;

@@ -3,6 +3,7 @@
  * default AWS credential chain. The rotator runs in AWS (Lambda Invoke), never on this machine.
  */
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/event-contract';
 import { DEFAULT_SECRET_CACHE_TTL_SECONDS } from '../../lambda/receiver/env';
 import { describeDeployedStack, StackNotFoundError } from '../../local/deployed-stack';
 import { TargetNotFoundError, type Target } from '../target';
@@ -29,10 +30,18 @@ export async function deployedTarget(stage: string, region: string | undefined, 
     tokenSecretId: outputs.TokenSecretArn,
     credentialsSecretId: outputs.CredentialsSecretArn,
     eventBusName: outputs.EventBusName,
+    // Stacks deployed before the output existed publish with the default source.
+    eventSource: outputs.EventSource || DEFAULT_EVENT_SOURCE,
     fallbackQueueUrl: outputs.FallbackQueueUrl,
     // Stacks deployed before the output existed ran the receiver's default.
     secretCacheTtlSeconds: Number(outputs.SecretCacheTtlSeconds) || DEFAULT_SECRET_CACHE_TTL_SECONDS,
     region: stack.region,
     invokeRotator: (payload) => invokeDeployedRotator(outputs.RotatorFunctionName, stack.region, payload),
+    followEvents: async (options) =>
+      (await import('../tail/rule-queue')).followThroughRuleAndQueue({
+        ...options,
+        eventBusName: outputs.EventBusName,
+        region: stack.region,
+      }),
   };
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isProcessAlive, localAwsEnvironment, runtimeFile, type LocalRuntime } from '../../local/runtime';
+import { DEFAULT_EVENT_SOURCE } from '../../lambda/core/event-contract';
 import { TargetNotFoundError, type Target } from '../target';
 
 export function localTarget(dataDir: string): Target {
@@ -39,6 +40,7 @@ export function localTarget(dataDir: string): Target {
     tokenSecretId: runtime.tokenSecretId,
     credentialsSecretId: runtime.credentialsSecretId,
     eventBusName: runtime.eventBusName,
+    eventSource: runtime.eventSource ?? DEFAULT_EVENT_SOURCE,
     fallbackQueueUrl: runtime.fallbackQueueUrl,
     secretCacheTtlSeconds: runtime.secretCacheTtlSeconds,
     region: runtime.region,
@@ -53,6 +55,16 @@ export function localTarget(dataDir: string): Target {
         previousTokenGraceMinutes: runtime.previousTokenGraceMinutes,
       });
       return invokeLocally(rotator, payload, 'amani-webhooks-rotator-local');
+    },
+    followEvents: async (options) => {
+      // A local endpoint on a deployed stack publishes to that stack's real bus.
+      if (runtime.stack)
+        return (await import('../tail/rule-queue')).followThroughRuleAndQueue({
+          ...options,
+          eventBusName: runtime.eventBusName,
+          region: runtime.region,
+        });
+      return (await import('../tail/event-log')).followEventLog(runtime.eventsFile, options);
     },
   };
 }

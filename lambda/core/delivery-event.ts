@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { AuthMode, SignatureForm } from './webhook-auth';
-import type { TokenGeneration } from './token-secret';
+import { DEFAULT_DETAIL_TYPE, EVENT_CONTRACT_VERSION, SAFE_NAME, type DeliveryMetadata } from './event-contract';
 
 /**
  * Turning an authenticated delivery into the one EventBridge entry consumers match on
  * (docs/contract.md, "Events on the bus"). Pure: no AWS types, no I/O.
  */
 
-/** DetailType when the body names no event. */
-export const DEFAULT_DETAIL_TYPE = 'webhook';
-
-/** Event names and ids become DetailType, log fields and dedup keys: keep them short and inert. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+export { DEFAULT_DETAIL_TYPE, type DeliveryMetadata };
 
 const deliveryBodySchema = z.looseObject({});
 export type DeliveryBody = z.infer<typeof deliveryBodySchema>;
@@ -74,18 +69,12 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** `metadata` of every event; consumers may rely on these fields (documented in docs/event-contract.md). */
-export interface DeliveryMetadata {
-  readonly deliveryId: string;
-  readonly receivedAt: string;
-  readonly authMode: AuthMode;
-  /** Signature mode only: whether the raw body or its Python `json.dumps` form was signed. */
-  readonly signatureForm?: SignatureForm;
-  /** `previous` when the delivery was signed with the token from before the last rotation. */
-  readonly tokenGeneration: TokenGeneration;
-  readonly bodySha256: string;
-  /** API Gateway's request id, to correlate with access logs. */
-  readonly requestId?: string;
+/**
+ * `metadata` of an event, as declared in event-contract.ts (the one declaration consumers,
+ * the JSON Schemas and the docs share), stamped with the contract version.
+ */
+export function deliveryMetadata(fields: Omit<DeliveryMetadata, 'version'>): DeliveryMetadata {
+  return { version: EVENT_CONTRACT_VERSION, ...fields };
 }
 
 /** Field names match EventBridge's PutEventsRequestEntry so adapters pass it through as is. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SafeError } from './errors';
+import type { TOKEN_GENERATIONS } from './event-contract';
 
 /**
  * The webhook token secret as stored in Secrets Manager (public contract, docs/contract.md).
@@ -43,7 +44,8 @@ export function parseTokenSecret(secretString: string | undefined): TokenSecret 
   return parsed.data;
 }
 
-export type TokenGeneration = 'current' | 'previous';
+/** Which stored token matched (the event contract's `tokenGeneration`). */
+export type TokenGeneration = (typeof TOKEN_GENERATIONS)[number];
 
 export interface CandidateToken {
   readonly generation: TokenGeneration;

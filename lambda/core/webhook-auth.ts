@@ -1,5 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { SIGNATURE_FORMS } from './event-contract';
 import type { CandidateToken, TokenGeneration } from './token-secret';
+import type { AUTH_MODES } from './validators';
 
 /**
  * Authentication of an Amani delivery: signature mode (HMAC-SHA256 of the message, base64)
@@ -8,10 +10,10 @@ import type { CandidateToken, TokenGeneration } from './token-secret';
  * Every comparison of secret-derived bytes is constant-time over fixed-length digests, so the
  * time a rejection takes does not depend on how much of a signature or token matched.
  */
-export type AuthMode = 'signature' | 'token';
+export type AuthMode = (typeof AUTH_MODES)[number];
 
-/** Which message a signature matched: the raw body, or CPython's `json.dumps` of it. */
-export type SignatureForm = 'raw' | 'python-json';
+/** Which message a signature matched: the raw body, or CPython's `json.dumps` of it (the event contract's `signatureForm`). */
+export type SignatureForm = (typeof SIGNATURE_FORMS)[number];
 
 /**
  * Why a delivery was refused. Operators see the reason in metrics and logs; the caller only

@@ -5,6 +5,7 @@ import {
   busEntrySize,
   busEntrySizeAtMost,
   deliveryIdOf,
+  deliveryMetadata,
   eventNameOf,
   parseDeliveryBody,
   sha256Hex,
@@ -193,7 +194,7 @@ function identify(
   const signedSha256 = signedCanonical !== undefined ? sha256Hex(Buffer.from(signedCanonical, 'latin1')) : bodySha256;
   const deliveryId = deliveryIdOf(parsed.value, config.deliveryIdPaths, signedSha256);
   const eventName = eventNameOf(parsed.value, config.eventNamePaths);
-  const metadata: DeliveryMetadata = {
+  const metadata: DeliveryMetadata = deliveryMetadata({
     deliveryId,
     receivedAt: now().toISOString(),
     authMode: config.authMode,
@@ -201,7 +202,7 @@ function identify(
     tokenGeneration: auth.generation,
     bodySha256,
     ...(request.requestId ? { requestId: request.requestId } : {}),
-  };
+  });
   const entry = buildBusEntry({
     source: config.eventSource,
     eventBusName: config.eventBusName,

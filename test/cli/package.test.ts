@@ -16,9 +16,21 @@ import { startLocalStack, type LocalStack } from '../../local/local-stack';
 const run = promisify(execFile);
 const REPO = resolve(__dirname, '../..');
 /** Modules only the local target may load; the deployed path must not reach them. */
-const LOCAL_ONLY = ['cli/targets/local.ts', 'local/runtime.ts', 'local/local-rotator.ts', 'lambda/rotator/build-rotator.ts'];
+const LOCAL_ONLY = [
+  'cli/targets/local.ts',
+  'cli/tail/event-log.ts',
+  'local/runtime.ts',
+  'local/local-rotator.ts',
+  'lambda/rotator/build-rotator.ts',
+];
 /** The stand-ins themselves: never part of the CLI. */
-const NEVER = ['local/aws-emulator.ts', 'local/amani-simulator.ts', 'local/local-stack.ts', 'local/api-gateway-bridge.ts'];
+const NEVER = [
+  'local/aws-emulator.ts',
+  'local/aws-emulator-rules.ts',
+  'local/amani-simulator.ts',
+  'local/local-stack.ts',
+  'local/api-gateway-bridge.ts',
+];
 
 let work: string;
 let installed: string;

@@ -5,6 +5,7 @@ import {
   busEntrySize,
   busEntrySizeAtMost,
   deliveryIdOf,
+  deliveryMetadata,
   eventNameOf,
   parseDeliveryBody,
   valueAtPath,
@@ -64,16 +65,16 @@ describe('buildBusEntry', () => {
       eventBusName: 'bus',
       detailType: 'profile_update',
       bodyJson,
-      metadata: {
+      metadata: deliveryMetadata({
         deliveryId: 'd',
         receivedAt: '2026-01-01T00:00:00.000Z',
         authMode: 'token',
         tokenGeneration: 'current',
         bodySha256: HASH,
-      },
+      }),
     });
     expect(entry.Detail).toBe(
-      `{"metadata":{"deliveryId":"d","receivedAt":"2026-01-01T00:00:00.000Z","authMode":"token","tokenGeneration":"current","bodySha256":"${HASH}"},"data":${bodyJson}}`,
+      `{"metadata":{"version":"1","deliveryId":"d","receivedAt":"2026-01-01T00:00:00.000Z","authMode":"token","tokenGeneration":"current","bodySha256":"${HASH}"},"data":${bodyJson}}`,
     );
     expect(JSON.parse(entry.Detail).data.name).toBe('Zoë');
     expect(busEntrySize(entry)).toBe(Buffer.byteLength(entry.Detail) + 'amani'.length + 'profile_update'.length);
@@ -91,13 +92,13 @@ describe('busEntrySizeAtMost', () => {
           eventBusName: 'bus',
           detailType,
           bodyJson,
-          metadata: {
+          metadata: deliveryMetadata({
             deliveryId: 'd',
             receivedAt: '2026-01-01T00:00:00.000Z',
             authMode: 'signature',
             tokenGeneration: 'current',
             bodySha256: HASH,
-          },
+          }),
         });
         const exact = busEntrySize(entry);
         const bound = busEntrySizeAtMost(entry, bodyJson, bodyBytes);

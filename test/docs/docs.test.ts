@@ -1,7 +1,8 @@
 /**
  * The docs say what the code does: every JSON example parses, every EventBridge rule pattern in
- * them matches an event the local mode really puts on its bus (and the matcher tells a wrong
- * pattern from a right one), and the metric lists name exactly the metrics the functions emit.
+ * them is valid and matches exactly the events it is meant to among those the local mode really
+ * puts on its bus (and the same for the consumer package's helper), and the metric lists name
+ * exactly the metrics the functions emit.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +12,10 @@ import { AMANI_EVENTS } from '../../lambda/core/amani-events';
 import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-sender';
 import type { BusEvent } from '../../local/aws-emulator';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
-import { matchesPattern, type EventPattern } from '../helpers/event-pattern';
+import { normalizeProfileStatus } from '../../lambda/core/amani-payloads';
+import { METADATA_FIELDS } from '../../lambda/core/event-contract';
+import { eventPatternProblems, matchesEventPattern as matchesPattern, type EventPattern } from '../../packages/consumer/src/event-pattern';
+import { amaniEventPattern } from '../../packages/consumer/src/patterns';
 import { FAILURE_METRIC, OUTCOME_METRICS } from '../../lambda/registration/handler';
 
 const REPO = resolve(__dirname, '../..');
@@ -50,25 +54,30 @@ function isRulePattern(value: unknown): value is EventPattern {
 }
 
 let stack: LocalStack;
-let events: readonly BusEvent[];
+/** What the local mode published, and a copy of each from another source (which no documented rule may match). */
+let corpus: readonly BusEvent[];
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   stack = await startLocalStack({ dataDir: mkdtempSync(join(tmpdir(), 'amani-docs-')), fresh: true });
   const token = stack.amani.currentToken()!;
-  // Every Amani event, with both spellings of an approved profile (seed 1 gives APPROVED), and a
-  // body that names no event.
+  // Every Amani event with an approved profile (seed 1 gives APPROVED), each status change in both
+  // spellings, and a body that names no event.
   const payloads: Record<string, unknown>[] = AMANI_EVENTS.map((event) => samplePayload(event, 1));
-  const titleCase = samplePayload('profile_status_change', 1);
-  payloads.push({ ...titleCase, profile: { ...(titleCase.profile as object), status: 'Approved' } });
+  for (const status of ['Approved', 'PENDING_REVIEW', 'Pending Review', 'REJECTED', 'Rejected']) {
+    const change = samplePayload('profile_status_change', 1);
+    payloads.push({ ...change, profile: { ...(change.profile as object), status } });
+  }
   const { event: _unnamed, ...nameless } = samplePayload('profile_update', 2);
   payloads.push(nameless);
   for (const payload of payloads) {
     const answer = await sendDelivery(stack.runtime.receiverUrl, prepareDelivery({ payload, token, authMode: 'signature' }));
     expect(answer.status).toBe(200);
   }
-  events = stack.emulator.events();
+  const published = stack.emulator.events();
+  expect(published).toHaveLength(payloads.length);
+  corpus = [...published, ...published.map((event) => ({ ...event, source: 'not-amani' }))];
 });
 afterAll(() => stack.close());
 
@@ -85,13 +94,46 @@ describe('docs', () => {
   });
 
   it.each(examples.filter((e) => isRulePatternText(e.source)).map((e) => [`${e.file}:${e.line}`, e] as const))(
-    '%s: the rule pattern matches an event the local mode publishes',
+    '%s: the rule pattern is valid and matches exactly the events it should among those the local mode publishes',
     (_where, example) => {
       const pattern = JSON.parse(example.source) as unknown;
       expect(isRulePattern(pattern)).toBe(true);
-      expect(events.filter((event) => matchesPattern(pattern as EventPattern, event)).length).toBeGreaterThan(0);
+      expect(eventPatternProblems(pattern)).toEqual([]);
+      const should = shouldMatch(pattern as EventPattern);
+      const matched = corpus.filter((event) => matchesPattern(pattern as EventPattern, event));
+      expect(matched.length).toBeGreaterThan(0);
+      expect(matched.map(label)).toEqual(corpus.filter(should).map(label));
     },
   );
+
+  it("the documented status rule is the consumer package's helper output", () => {
+    const documented = examples
+      .filter((e) => e.file === 'docs/event-contract.md' && isRulePatternText(e.source))
+      .map((e) => JSON.parse(e.source) as unknown);
+    expect(documented).toContainEqual(amaniEventPattern({ events: ['profile_status_change'], statuses: ['APPROVED'] }));
+  });
+
+  it("the helper's patterns match exactly the events they should, for every event and status", () => {
+    for (const detailType of [...AMANI_EVENTS, 'webhook']) {
+      for (const statuses of [undefined, ['APPROVED'], ['Pending Review', 'REJECTED']] as const) {
+        const pattern = amaniEventPattern({ events: [detailType], ...(statuses ? { statuses } : {}) });
+        const wanted = statuses?.map((s) => normalizeProfileStatus(s));
+        const should = (event: BusEvent) =>
+          event.source === 'amani' &&
+          event['detail-type'] === detailType &&
+          (wanted === undefined || wanted.includes(normalizeProfileStatus(String(profileOf(event)?.status ?? ''))));
+        expect({
+          detailType,
+          statuses,
+          matched: corpus.filter((e) => matchesPattern(pattern as unknown as EventPattern, e)).map(label),
+        }).toEqual({
+          detailType,
+          statuses,
+          matched: corpus.filter(should).map(label),
+        });
+      }
+    }
+  });
 
   it('the matcher tells a wrong pattern from a right one', () => {
     const statusAtTop = {
@@ -99,17 +141,23 @@ describe('docs', () => {
       'detail-type': ['profile_status_change'],
       detail: { data: { status: ['APPROVED', 'Approved'] } },
     };
-    const statusInProfile = {
-      source: ['amani'],
-      'detail-type': ['profile_status_change'],
-      detail: { data: { profile: { status: ['APPROVED', 'Approved'] } } },
-    };
-    expect(events.some((event) => matchesPattern(statusAtTop, event))).toBe(false);
-    expect(events.filter((event) => matchesPattern(statusInProfile, event))).toHaveLength(2);
-    expect(events.filter((event) => matchesPattern({ source: ['amani'], 'detail-type': [{ prefix: 'document_' }] }, event))).toHaveLength(
-      4,
-    );
-    expect(events.some((event) => matchesPattern({ source: ['not-amani'] }, event))).toBe(false);
+    expect(corpus.some((event) => matchesPattern(statusAtTop, event))).toBe(false);
+    expect(corpus.some((event) => matchesPattern({ source: ['elsewhere'] }, event))).toBe(false);
+  });
+
+  it('the metadata table of event-contract.md lists exactly the declared fields, "yes" for those always present', () => {
+    const section = text('docs/event-contract.md').split('## `detail.metadata`')[1]!.split('\n## ')[0]!;
+    const rows = [...section.matchAll(/^\| `([A-Za-z0-9]+)` +\| ([^|]+?) +\|/gm)].map((m) => [m[1]!, m[2]!.trim()] as const);
+    expect(rows.map(([field]) => field).sort()).toEqual(Object.keys(METADATA_FIELDS).sort());
+    const always = Object.entries(METADATA_FIELDS)
+      .filter(([, schema]) => !schema.safeParse(undefined).success)
+      .map(([field]) => field);
+    expect(
+      rows
+        .filter(([, presence]) => presence === 'yes')
+        .map(([field]) => field)
+        .sort(),
+    ).toEqual(always.sort());
   });
 
   it('the metric lists name exactly the metrics the functions emit', () => {
@@ -147,6 +195,49 @@ describe('docs', () => {
 
 /** Alarm names the metric sections mention next to the metrics that feed them. */
 const ALARM_NAMES = new Set(['NoDeliveries']);
+
+const label = (event: BusEvent) =>
+  `${event.source}/${event['detail-type']}/${String(profileOf(event)?.status ?? '-')}/${(event.detail as { metadata: { deliveryId: string } }).metadata.deliveryId.slice(0, 8)}`;
+
+function profileOf(event: BusEvent): { status?: unknown } | undefined {
+  return (event.detail as { data?: { profile?: { status?: unknown } } }).data?.profile;
+}
+
+/**
+ * The events a documented rule pattern is meant to select, written independently of the
+ * matcher: a rule naming sources and detail-types selects exactly those; any other documented
+ * pattern needs its meaning spelled out here.
+ */
+function shouldMatch(pattern: EventPattern): (event: BusEvent) => boolean {
+  const json = JSON.stringify(pattern);
+  const literal = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === 'string');
+  const keys = Object.keys(pattern).sort().join(',');
+  if (
+    (keys === 'detail-type,source' || keys === 'source') &&
+    literal(pattern.source) &&
+    (!pattern['detail-type'] || literal(pattern['detail-type']))
+  )
+    return (event) =>
+      (pattern.source as string[]).includes(event.source) &&
+      (pattern['detail-type'] === undefined || (pattern['detail-type'] as string[]).includes(event['detail-type']));
+  const meanings: Record<string, (event: BusEvent) => boolean> = {
+    // Profile status changes to APPROVED, in either spelling.
+    [JSON.stringify({
+      source: ['amani'],
+      'detail-type': ['profile_status_change'],
+      detail: { data: { profile: { status: ['APPROVED', 'Approved'] } } },
+    })]: (event) =>
+      event.source === 'amani' &&
+      event['detail-type'] === 'profile_status_change' &&
+      normalizeProfileStatus(String(profileOf(event)?.status)) === 'APPROVED',
+    // Every document event.
+    [JSON.stringify({ source: ['amani'], 'detail-type': [{ prefix: 'document_' }] })]: (event) =>
+      event.source === 'amani' && event['detail-type'].startsWith('document_'),
+  };
+  const meaning = meanings[json];
+  if (!meaning) throw new Error(`the docs show a rule pattern whose meaning the test does not know yet: add it to shouldMatch: ${json}`);
+  return meaning;
+}
 
 function isRulePatternText(source: string): boolean {
   try {

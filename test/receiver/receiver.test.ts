@@ -51,6 +51,7 @@ describe('signature mode', () => {
     const detail = JSON.parse(entry!.Detail!);
     expect(detail.data).toEqual(JSON.parse(body));
     expect(detail.metadata).toEqual({
+      version: '1',
       deliveryId: 'dlv-001',
       receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       authMode: 'signature',
