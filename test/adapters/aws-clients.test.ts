@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { runInNewContext } from 'node:vm';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -20,6 +20,10 @@ const clients = () => {
   };
   return { secrets: new SecretsManagerClient(options), sqs: new SQSClient(options), ssm: new SSMClient(options) };
 };
+
+// A fault a test did not use up (an abort that fired before its request arrived) must not leak
+// into the next test.
+afterEach(() => aws.clearFaults());
 
 beforeAll(async () => {
   aws = await startAwsEmulator();
