@@ -86,7 +86,12 @@ export interface DeliveryMetadata {
   readonly bodySha256: string;
   /** API Gateway's request id, to correlate with access logs. */
   readonly requestId?: string;
+  /** `unchecked`: published while the deduplication store was unavailable (a copy may be on the bus already). */
+  readonly dedup?: 'unchecked';
 }
+
+/** What `dedup: "unchecked"` adds to an entry: the size check reserves it for every delivery. */
+export const DEDUP_UNCHECKED_MARK_BYTES = Buffer.byteLength(',"dedup":"unchecked"');
 
 /** Field names match EventBridge's PutEventsRequestEntry so adapters pass it through as is. */
 export interface BusEntry {

@@ -186,6 +186,8 @@ export interface ClaimOptions {
 export async function claimDelivery(ledger: DeliveryLedger, options: ClaimOptions): Promise<ClaimDecision> {
   const started = options.now();
   const deadline = started + options.waitBudgetMs;
+  // Bounded by count as well as by the clock, so a clock that stands still cannot spin forever.
+  let pollsLeft = Math.ceil(options.waitBudgetMs / Math.max(1, options.pollIntervalMs));
   for (;;) {
     const nowMs = options.now();
     const record = claimRecord(options.facts, {
@@ -204,7 +206,8 @@ export async function claimDelivery(ledger: DeliveryLedger, options: ClaimOption
     // The existing record as the claim found it; `undefined`: it went away before it could be read.
     let existing = claimed.existing;
     while (existing !== undefined && judgeExisting(existing, options.now()) === 'in-progress') {
-      if (options.now() + options.pollIntervalMs > deadline) return { kind: 'in-progress', waitedMs: options.now() - started };
+      if (pollsLeft-- <= 0 || options.now() + options.pollIntervalMs > deadline)
+        return { kind: 'in-progress', waitedMs: options.now() - started };
       await options.sleep(options.pollIntervalMs);
       try {
         existing = await ledger.read(options.facts.deliveryId, options.callBudgetMs);
@@ -214,6 +217,6 @@ export async function claimDelivery(ledger: DeliveryLedger, options: ClaimOption
     }
     if (existing !== undefined && judgeExisting(existing, options.now()) === 'duplicate') return { kind: 'duplicate', record: existing };
     // Released, expired or its lease ended: claim it (the store decides atomically against other copies).
-    if (options.now() >= deadline) return { kind: 'in-progress', waitedMs: options.now() - started };
+    if (pollsLeft-- <= 0 || options.now() >= deadline) return { kind: 'in-progress', waitedMs: options.now() - started };
   }
 }
