@@ -112,6 +112,7 @@ describe('the default stack', () => {
     expect(Object.keys(alarms).sort()).toEqual([
       'ApiServerErrors',
       'AuthenticationFailures',
+      'DedupUnchecked',
       'DeliveryFailed',
       'FallbackQueueAging',
       'FallbackQueueNotDrained',
@@ -137,6 +138,7 @@ describe('the default stack', () => {
     for (const [name, metric, threshold] of [
       ['DeliveryFailed', 'DeliveryFailed', 1],
       ['PublishFailed', 'PublishFailed', 1],
+      ['DedupUnchecked', 'DedupUnchecked', 1],
       ['AuthenticationFailures', 'AuthenticationFailed', 10],
     ] as const) {
       expect(alarms[name]).toMatchObject({
@@ -387,7 +389,7 @@ describe('NoDeliveries (noTrafficAlarmHours)', () => {
 describe('alarm actions', () => {
   test('every alarm, NoDeliveries included, notifies the SNS topic on ALARM and on OK', () => {
     const alarms = alarmsOf(synthesize({ alarmTopicArn: TOPIC, noTrafficAlarmHours: 24 }).template);
-    expect(Object.keys(alarms)).toHaveLength(12);
+    expect(Object.keys(alarms)).toHaveLength(13);
     expect(alarms.NoDeliveries).toBeDefined();
     for (const alarm of Object.values(alarms)) {
       expect(alarm.AlarmActions).toEqual([TOPIC]);
