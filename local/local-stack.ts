@@ -90,7 +90,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const fallbackQueueUrl = emulator.createQueue(LOCAL_NAMES.fallbackQueue);
     const dynamodb = await startLocalDynamoDb({ port: options.dynamodbPort ?? 0, dataDir: join(dataDir, 'dynamodb') });
     started.push(dynamodb);
-    await createLedgerTable(dynamodb.endpoint, LOCAL_NAMES.ledgerTable, EMULATOR_REGION);
     const archiveArn = emulator.createArchive({
       name: LOCAL_NAMES.archive,
       busName: LOCAL_NAMES.eventBus,
@@ -113,6 +112,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // From here on the product's own code runs, with its SDK clients pointed at the stand-ins.
     Object.assign(process.env, localAwsEnvironment(emulator.endpoint, EMULATOR_REGION, dynamodb.endpoint));
+    await createLedgerTable(dynamodb.endpoint, LOCAL_NAMES.ledgerTable, EMULATOR_REGION);
     const receiverConfig = loadReceiverConfig(
       toReceiverEnvironment({
         tokenSecretId: LOCAL_NAMES.tokenSecret,
