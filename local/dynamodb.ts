@@ -15,7 +15,15 @@ import dynalite from 'dynalite';
 import { LEDGER_SCHEMA } from '../lambda/core/delivery-ledger';
 import { listen, ScheduledFaults, type FaultSchedule } from './loopback-server';
 
-export type DynamoDbOperation = 'PutItem' | 'GetItem' | 'UpdateItem' | 'DeleteItem' | 'Query' | 'CreateTable' | 'DescribeTable';
+export type DynamoDbOperation =
+  | 'PutItem'
+  | 'GetItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'Query'
+  | 'BatchGetItem'
+  | 'CreateTable'
+  | 'DescribeTable';
 
 export type DynamoDbFault =
   | { readonly kind: 'throttle' }
@@ -148,7 +156,7 @@ export async function createLedgerTable(endpoint: string, tableName: string, reg
               { AttributeName: LEDGER_SCHEMA.timeIndexPartitionKey, KeyType: 'HASH' },
               { AttributeName: LEDGER_SCHEMA.timeIndexSortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['eventName'] },
           },
         ],
       }),

@@ -1,5 +1,7 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
@@ -179,8 +181,9 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
 
   /**
    * Deliveries received in [since, until], newest first, at most `limit`: one query per UTC day
-   * on the time index (never a scan); the event and outcome filters are applied to what each
-   * query reads.
+   * on the time index (never a scan), which holds the keys and the event name only (so that
+   * settling a delivery writes no index entry), then the records themselves, 100 per
+   * BatchGetItem. The event filter is applied by the query, the outcome filter to the records.
    */
   async list(query: LedgerQuery, budgetMs: number): Promise<LedgerRecord[]> {
     const until = query.until ?? new Date();
@@ -211,9 +214,11 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
           }),
           budgetMs,
         );
-        for (const item of answer.Items ?? []) {
-          const record = fromItem(item);
-          if (query.filter && !matchesFilter(record, query.filter)) continue;
+        const ids = (answer.Items ?? []).map((item) => item[LEDGER_SCHEMA.partitionKey]?.S ?? '');
+        const records = await this.readMany(ids, budgetMs);
+        for (const id of ids) {
+          const record = records.get(id);
+          if (!record || (query.filter && !matchesFilter(record, query.filter))) continue;
           found.push(record);
           if (found.length >= query.limit) return found;
         }
@@ -221,6 +226,28 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
       } while (startKey);
     }
     return found;
+  }
+
+  /** The records of `ids` (those that still exist), by id; BatchGetItem in chunks of 100, unprocessed keys asked again. */
+  private async readMany(ids: readonly string[], budgetMs: number): Promise<Map<string, LedgerRecord>> {
+    const records = new Map<string, LedgerRecord>();
+    for (let start = 0; start < ids.length; start += 100) {
+      let keys: Item[] | undefined = ids.slice(start, start + 100).map(key);
+      for (let round = 0; keys && keys.length > 0; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** round)));
+        const answer: BatchGetItemCommandOutput = await this.call<BatchGetItemCommandOutput>(
+          'BatchGetItem',
+          new BatchGetItemCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+          budgetMs,
+        );
+        for (const item of answer.Responses?.[this.tableName] ?? []) {
+          const record = fromItem(item);
+          records.set(record.deliveryId, record);
+        }
+        keys = answer.UnprocessedKeys?.[this.tableName]?.Keys;
+      }
+    }
+    return records;
   }
 
   private async call<Output = unknown>(operation: string, command: { readonly input: unknown }, budgetMs: number): Promise<Output> {

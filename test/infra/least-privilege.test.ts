@@ -90,7 +90,7 @@ describe('least privilege (default configuration: credentials secret created by 
     };
     expect(policy.Statement.map((s) => ({ actions: [s.Action].flat().sort(), resource: s.Resource, condition: s.Condition }))).toEqual([
       {
-        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         resource: [getAtt(id.ledger), { 'Fn::Join': ['', [getAtt(id.ledger), '/index/byDay']] }],
         condition: undefined,
       },

@@ -251,7 +251,7 @@ describe('the default stack', () => {
               { AttributeName: 'day', KeyType: 'HASH' },
               { AttributeName: 'receivedAt', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['eventName'] },
           },
         ],
       });
