@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { LEDGER_SCHEMA } from '../lambda/core/delivery-ledger';
+import type { Fault } from './aws-emulator';
 import { listen, ScheduledFaults, type FaultSchedule } from './loopback-server';
 
 export type DynamoDbOperation =
@@ -25,16 +26,8 @@ export type DynamoDbOperation =
   | 'CreateTable'
   | 'DescribeTable';
 
-export type DynamoDbFault =
-  | { readonly kind: 'throttle' }
-  | { readonly kind: 'server-error' }
-  | { readonly kind: 'access-denied' }
-  /** Answer normally, but only after `ms`. */
-  | { readonly kind: 'slow'; readonly ms: number }
-  /** Close the connection without answering (nothing was done). */
-  | { readonly kind: 'reset' }
-  /** Do the operation, then close the connection without answering. */
-  | { readonly kind: 'lost-answer' };
+/** The emulator's faults that apply to any AWS call (all but PutEvents' partial failure). */
+export type DynamoDbFault = Exclude<Fault, { readonly kind: 'partial' }>;
 
 export interface LocalDynamoDb {
   /** Where the product's SDK client is pointed (the fault layer). */

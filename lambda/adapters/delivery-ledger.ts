@@ -56,30 +56,21 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
   ) {}
 
   async claim(record: LedgerRecord, nowMs: number, budgetMs: number): Promise<ClaimResult> {
-    try {
-      await this.call(
-        'PutItem',
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: CLAIMABLE,
-          ExpressionAttributeNames: pick('#id', '#expiresAt', '#outcome', '#lease'),
-          ExpressionAttributeValues: {
-            ':nowSeconds': { N: String(Math.floor(nowMs / 1000)) },
-            ':nowMs': { N: String(nowMs) },
-            ':inProgress': { S: 'in-progress' },
-          },
-          // The existing item comes back with the refusal: no second read in the common case.
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-        budgetMs,
-      );
-      return { claimed: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const returned = (SafeError.is(error) ? error.unloggedCause() : error) as { Item?: Item };
-      return { claimed: false, existing: returned.Item ? fromItem(returned.Item) : await this.read(record.deliveryId, budgetMs) };
-    }
+    const written = await this.conditional(
+      'PutItem',
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(record),
+        ConditionExpression: CLAIMABLE,
+        ExpressionAttributeNames: pick('#id', '#expiresAt', '#outcome', '#lease'),
+        ExpressionAttributeValues: claimableValues(nowMs),
+        // The existing item comes back with the refusal: no second read in the common case.
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+      budgetMs,
+    );
+    if (written.ok) return { claimed: true };
+    return { claimed: false, existing: written.item ? fromItem(written.item) : await this.read(record.deliveryId, budgetMs) };
   }
 
   async read(deliveryId: string, budgetMs: number): Promise<LedgerRecord | undefined> {
@@ -92,91 +83,70 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
   }
 
   async settle(deliveryId: string, claimId: string, settlement: Settlement, budgetMs: number): Promise<void> {
-    try {
-      await this.call(
-        'UpdateItem',
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key(deliveryId),
-          UpdateExpression: `SET #outcome = :outcome, publishedAt = :publishedAt${settlement.eventId ? ', eventId = :eventId' : ''} REMOVE #claim, #lease`,
-          ConditionExpression: '#claim = :claimId',
-          ExpressionAttributeNames: pick('#outcome', '#claim', '#lease'),
-          ExpressionAttributeValues: {
-            ':outcome': { S: settlement.outcome },
-            ':publishedAt': { S: settlement.publishedAt },
-            ':claimId': { S: claimId },
-            ...(settlement.eventId ? { ':eventId': { S: settlement.eventId } } : {}),
-          },
-        }),
-        budgetMs,
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw new SafeError('DynamoDB UpdateItem: the claim no longer holds the delivery record', { failure: 'client' });
-    }
+    const written = await this.conditional(
+      'UpdateItem',
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: key(deliveryId),
+        UpdateExpression: `SET #outcome = :outcome, publishedAt = :publishedAt${settlement.eventId ? ', eventId = :eventId' : ''} REMOVE #claim, #lease`,
+        ConditionExpression: '#claim = :claimId',
+        ExpressionAttributeNames: pick('#outcome', '#claim', '#lease'),
+        ExpressionAttributeValues: {
+          ':outcome': { S: settlement.outcome },
+          ':publishedAt': { S: settlement.publishedAt },
+          ':claimId': { S: claimId },
+          ...(settlement.eventId ? { ':eventId': { S: settlement.eventId } } : {}),
+        },
+      }),
+      budgetMs,
+    );
+    if (!written.ok) throw new SafeError('DynamoDB UpdateItem: the claim no longer holds the delivery record', { failure: 'client' });
   }
 
   async release(deliveryId: string, claimId: string, budgetMs: number): Promise<void> {
-    try {
-      await this.call(
-        'DeleteItem',
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: key(deliveryId),
-          ConditionExpression: '#claim = :claimId',
-          ExpressionAttributeNames: pick('#claim'),
-          ExpressionAttributeValues: { ':claimId': { S: claimId } },
-        }),
-        budgetMs,
-      );
-    } catch (error) {
-      // Another claim holds it now: it is no longer ours to release.
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Refused: another claim holds it now, it is no longer ours to release.
+    await this.conditional(
+      'DeleteItem',
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: key(deliveryId),
+        ConditionExpression: '#claim = :claimId',
+        ExpressionAttributeNames: pick('#claim'),
+        ExpressionAttributeValues: { ':claimId': { S: claimId } },
+      }),
+      budgetMs,
+    );
   }
 
   async countCopy(deliveryId: string, at: string, budgetMs: number): Promise<void> {
-    try {
-      await this.call(
-        'UpdateItem',
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: key(deliveryId),
-          UpdateExpression: 'ADD copies :one SET lastCopyAt = :at',
-          ConditionExpression: 'attribute_exists(#id)',
-          ExpressionAttributeNames: pick('#id'),
-          ExpressionAttributeValues: { ':one': { N: '1' }, ':at': { S: at } },
-        }),
-        budgetMs,
-      );
-    } catch (error) {
-      // Gone meanwhile (past its window): nothing to count on.
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Refused: gone meanwhile (past its window), nothing to count on.
+    await this.conditional(
+      'UpdateItem',
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: key(deliveryId),
+        UpdateExpression: 'ADD copies :one SET lastCopyAt = :at',
+        ConditionExpression: 'attribute_exists(#id)',
+        ExpressionAttributeNames: pick('#id'),
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':at': { S: at } },
+      }),
+      budgetMs,
+    );
   }
 
   async recordUnchecked(record: LedgerRecord, nowMs: number, budgetMs: number): Promise<void> {
-    try {
-      await this.call(
-        'PutItem',
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: `${CLAIMABLE} OR #claim = :claimId`,
-          ExpressionAttributeNames: pick('#id', '#expiresAt', '#outcome', '#lease', '#claim'),
-          ExpressionAttributeValues: {
-            ':nowSeconds': { N: String(Math.floor(nowMs / 1000)) },
-            ':nowMs': { N: String(nowMs) },
-            ':inProgress': { S: 'in-progress' },
-            ':claimId': { S: record.claimId ?? '' },
-          },
-        }),
-        budgetMs,
-      );
-    } catch (error) {
-      // Another copy made a record meanwhile: it stands (this copy was a duplicate on the bus).
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Refused: another copy made a record meanwhile; it stands (this copy was a duplicate on the bus).
+    await this.conditional(
+      'PutItem',
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: toItem(record),
+        ConditionExpression: `${CLAIMABLE} OR #claim = :claimId`,
+        ExpressionAttributeNames: pick('#id', '#expiresAt', '#outcome', '#lease', '#claim'),
+        ExpressionAttributeValues: { ...claimableValues(nowMs), ':claimId': { S: record.claimId ?? '' } },
+      }),
+      budgetMs,
+    );
   }
 
   /**
@@ -250,6 +220,22 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
     return records;
   }
 
+  /** A conditional write: refused (its condition false) is an answer, with the existing item when DynamoDB returned it. */
+  private async conditional(
+    operation: string,
+    command: { readonly input: unknown },
+    budgetMs: number,
+  ): Promise<{ readonly ok: true } | { readonly ok: false; readonly item?: Item }> {
+    try {
+      await this.call(operation, command, budgetMs);
+      return { ok: true };
+    } catch (error) {
+      if (!SafeError.is(error) || !isAwsError(error.unloggedCause(), 'ConditionalCheckFailedException')) throw error;
+      const item = (error.unloggedCause() as { Item?: Item }).Item;
+      return item ? { ok: false, item } : { ok: false };
+    }
+  }
+
   private async call<Output = unknown>(operation: string, command: { readonly input: unknown }, budgetMs: number): Promise<Output> {
     if (budgetMs <= 0) throw new SafeError(`DynamoDB ${operation}: no time left`, { failure: 'transient' });
     try {
@@ -260,8 +246,9 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
   }
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return SafeError.is(error) && isAwsError(error.unloggedCause(), 'ConditionalCheckFailedException');
+/** The values of the CLAIMABLE condition at `nowMs`. */
+function claimableValues(nowMs: number): Record<string, AttributeValue> {
+  return { ':nowSeconds': { N: String(Math.floor(nowMs / 1000)) }, ':nowMs': { N: String(nowMs) }, ':inProgress': { S: 'in-progress' } };
 }
 
 function pick(...names: (keyof typeof NAMES)[]): Record<string, string> {
