@@ -35,7 +35,8 @@ Options:
   --dry-run             start nothing: count the deliveries of the window in the delivery ledger (EventBridge
                         has no API that counts an archive's events), optionally of one --event; the ledger
                         keeps deliveries for dedupWindowHours, the archive for archiveRetentionDays: an
-                        older window counts nothing here although the archive may still hold it
+                        older window counts nothing here although the archive may still hold it, and a
+                        delivery published while the ledger was down is counted only if it was recorded after
   --event <name>        with --dry-run: count only this event (a replay itself cannot select it: see above)
 
 --json: {"ok", "dryRun": true, "from", "to", "event", "count", "published", "parked", "ledgerCovers"} or
@@ -171,6 +172,7 @@ async function startAndFollow({ target, values, print, progress, warn }: Command
 function progressLine(described: DescribeReplayCommandOutput, from: Date, to: Date): string {
   const at = described.EventLastReplayedTime;
   if (!at) return `  ${described.State}`;
+  if (described.State === 'COMPLETED') return `  COMPLETED: the last replayed event is from ${at.toISOString()}`;
   const share = Math.min(100, Math.max(0, Math.round(((at.getTime() - from.getTime()) / (to.getTime() - from.getTime())) * 100)));
   return `  ${described.State}: replayed up to ${at.toISOString()} (${share}% of the window)`;
 }

@@ -98,7 +98,11 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
       ...explain(a.status, signing, target),
       ...((parseJson(a.body) as { duplicate?: unknown })?.duplicate === true
         ? ['  a copy of a delivery the receiver already handed on: answered like the first, nothing new on the bus']
-        : []),
+        : index > 0 && a.status >= 200 && a.status < 300
+          ? [
+              '  published again: the receiver did not recognise it as a copy (it keeps no delivery ledger, or the ledger was unavailable and the event is marked dedup "unchecked")',
+            ]
+          : []),
     ]);
     print(lines.join('\n'), {
       ok: asExpected,
