@@ -140,7 +140,7 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
       'PutItem',
       new PutItemCommand({
         TableName: this.tableName,
-        Item: toItem(record),
+        Item: toItem({ ...record, claimId: undefined, claimExpiresAt: undefined }),
         ConditionExpression: `${CLAIMABLE} OR #claim = :claimId`,
         ExpressionAttributeNames: pick('#id', '#expiresAt', '#outcome', '#lease', '#claim'),
         ExpressionAttributeValues: { ...claimableValues(nowMs), ':claimId': { S: record.claimId ?? '' } },

@@ -158,8 +158,11 @@ export type ClaimDecision =
   | { readonly kind: 'duplicate'; readonly record: LedgerRecord }
   /** Another copy is still publishing after the wait: 503, Amani retries. */
   | { readonly kind: 'in-progress'; readonly waitedMs: number }
-  /** The store could not answer the claim: publish without deduplication. */
-  | { readonly kind: 'unchecked'; readonly error: unknown };
+  /**
+   * The store could not answer the claim: publish without deduplication. `claimId` may have been
+   * written all the same (an answer lost after the write): the unchecked record may replace it.
+   */
+  | { readonly kind: 'unchecked'; readonly error: unknown; readonly claimId: string };
 
 export interface ClaimOptions {
   readonly facts: DeliveryFacts;
@@ -200,9 +203,10 @@ export async function claimDelivery(ledger: DeliveryLedger, options: ClaimOption
     try {
       claimed = await ledger.claim(record, nowMs, options.callBudgetMs);
     } catch (error) {
-      return { kind: 'unchecked', error };
+      return { kind: 'unchecked', error, claimId: options.claimId };
     }
-    if (claimed.claimed) return { kind: 'claimed', claimId: options.claimId };
+    // Our own claim: an attempt whose answer was lost had written it, and the retry found it.
+    if (claimed.claimed || claimed.existing?.claimId === options.claimId) return { kind: 'claimed', claimId: options.claimId };
     // The existing record as the claim found it; `undefined`: it went away before it could be read.
     let existing = claimed.existing;
     while (existing !== undefined && judgeExisting(existing, options.now()) === 'in-progress') {

@@ -111,7 +111,8 @@ export interface DeliveryLedger {
   countCopy(deliveryId: string, at: string, budgetMs: number): Promise<void>;
   /**
    * Records a delivery published without a claim (the store was unavailable), unless a live record
-   * exists that another claim made.
+   * exists that another claim made. `record.claimId` names the claim this copy attempted (it may
+   * have been written): a record of that claim is replaced. The stored record holds no claim.
    */
   recordUnchecked(record: LedgerRecord, nowMs: number, budgetMs: number): Promise<void>;
 }

@@ -352,17 +352,9 @@ async function record(
     if (dedup.kind === 'claimed') {
       await ledger.settle(delivery.deliveryId, dedup.claimId, settlement, config.dedupBudgetMs);
     } else {
-      const {
-        claimId: _claim,
-        claimExpiresAt: _lease,
-        ...unclaimed
-      } = claimRecord(delivery.facts, {
-        claimId: '',
-        nowMs: at.getTime(),
-        leaseMs: 0,
-        windowHours: config.dedupWindowHours,
-      });
-      const unchecked: LedgerRecord = { ...unclaimed, ...settlement, dedup: 'unchecked' };
+      // The claim this copy attempted may have been written (its answer lost): the record replaces it.
+      const claim = { claimId: dedup.claimId, nowMs: at.getTime(), leaseMs: 0, windowHours: config.dedupWindowHours };
+      const unchecked: LedgerRecord = { ...claimRecord(delivery.facts, claim), ...settlement, dedup: 'unchecked' };
       await ledger.recordUnchecked(unchecked, at.getTime(), config.dedupBudgetMs);
     }
     return { ledger: 'recorded' };

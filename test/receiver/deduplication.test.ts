@@ -265,6 +265,28 @@ describe('DynamoDB unavailable: deduplication never costs a delivery', () => {
     expect(metadataOf(always.events()[0]!).dedup).toBe('unchecked');
   });
 
+  test('a claim whose answer was lost is retried by the SDK and recognised as its own: published once, recorded', async () => {
+    const r = await receiver();
+    dynamo.injectFault('PutItem', { kind: 'lost-answer' }, { times: 1 });
+    const { event, deliveryId } = delivery();
+    expect(await r.invoke(event)).toEqual({ status: 200, body: { deliveryId } });
+    expect(r.events()).toHaveLength(1);
+    expect(metadataOf(r.events()[0]!).dedup).toBeUndefined();
+    expect(await r.record(deliveryId)).toMatchObject({ outcome: 'published', dedup: 'checked', copies: 1 });
+  });
+
+  test('a claim that landed but never answered: published unchecked, and the record replaces that claim', async () => {
+    const r = await receiver({ env: { DEDUP_BUDGET_MS: '600' } });
+    // Every attempt lands and loses its answer: the SDK gives up, the claim is in the table.
+    dynamo.injectFault('PutItem', { kind: 'lost-answer' }, { times: 3 });
+    const { event, deliveryId } = delivery();
+    expect((await r.invoke(event)).status).toBe(200);
+    expect(metadataOf(r.events()[0]!).dedup).toBe('unchecked');
+    const record = await r.record(deliveryId);
+    expect(record).toMatchObject({ outcome: 'published', dedup: 'unchecked' });
+    expect(record!.claimId).toBeUndefined();
+  });
+
   test('a store slower than the budget is given up: unchecked, the answer not held hostage', async () => {
     const r = await receiver({ env: { DEDUP_BUDGET_MS: '300' } });
     dynamo.injectFault('PutItem', { kind: 'slow', ms: 2000 });
