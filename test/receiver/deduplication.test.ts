@@ -249,7 +249,8 @@ describe('DynamoDB unavailable: deduplication never costs a delivery', () => {
   });
 
   test('throttled once: the SDK retries and the claim holds; throttled always: unchecked within the budget', async () => {
-    const once = await receiver();
+    // The SDK waits up to 1 s (its throttling backoff, jittered) before retrying: a budget that covers it.
+    const once = await receiver({ env: { DEDUP_BUDGET_MS: '3000' } });
     dynamo.injectFault('PutItem', { kind: 'throttle' }, { times: 1 });
     const a = delivery();
     await once.invoke(a.event);
