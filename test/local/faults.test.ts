@@ -28,7 +28,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     dataDir,
     fresh: true,
-    faults: [{ fault: 'bus-down', seconds: 2 }],
+    faults: [{ fault: 'bus-down', seconds: 4 }],
     onFaultCleared: (fault) => cleared.push(fault),
     receiver: { publishBudgetMs: 200 },
   });
@@ -47,7 +47,7 @@ describe('local fault injection', () => {
     expect(refused.code).toBe(EXIT.partial);
     expect(refused.json()).toMatchObject({ moved: 0, failed: 1, remaining: 1 });
 
-    await waitFor(() => cleared.includes('bus-down'), 5000);
+    await waitFor(() => cleared.includes('bus-down'), 8000);
     expect(stack.faults.active()).toEqual([]);
     const moved = await cli('redrive', '--json');
     expect(moved.code).toBe(EXIT.ok);
