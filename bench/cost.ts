@@ -13,6 +13,7 @@ export const PRICES = {
   lambdaArmPerGbSecond: 0.0000133334,
   eventBridgeCustomEventsPerMillion: 1.0,
   eventBridgeChunkBytes: 64 * 1024,
+  dynamoDbWritePerMillionUnits: 0.625,
   secretsManagerPer10kCalls: 0.05,
   secretsManagerPerSecretMonth: 0.4,
   cloudWatchLogsIngestPerGb: 0.5,
@@ -44,6 +45,12 @@ export const PRICE_SOURCES: readonly { readonly item: string; readonly price: st
       'https://aws.amazon.com/eventbridge/pricing/ (as quoted by cloudburn.io, "Amazon EventBridge Pricing", March 2026, and hykell.com); 1 MB maximum event size since 2026-01-29 (AWS Compute Blog, as reported by bitslovers.com)',
   },
   {
+    item: 'DynamoDB on-demand writes (Standard table class)',
+    price: '$0.625 per million write request units (one per started KB written, per table and per index written)',
+    source:
+      'https://aws.amazon.com/dynamodb/pricing/on-demand/ (after the November 2024 reduction of on-demand throughput prices, as quoted by airbyte.com, "Amazon DynamoDB Pricing", July 2025)',
+  },
+  {
     item: 'Secrets Manager',
     price: '$0.05 per 10,000 API calls; $0.40 per secret per month',
     source: 'https://aws.amazon.com/secrets-manager/pricing/ (as quoted by hivebook.wiki, "AWS Secrets Manager")',
@@ -73,6 +80,11 @@ export interface CostAssumptions {
   readonly warmContainers: number;
   readonly deliveriesPerMonth: number;
   readonly secretCacheTtlSeconds: number;
+  /** Delivery ledger: DynamoDB calls per delivery (claim, settle) and their in-region round trip. */
+  readonly ledgerCallsPerDelivery: number;
+  readonly ledgerRoundTripMs: number;
+  /** Write request units per delivery: the claim (item + index entry) and the settle (item). */
+  readonly ledgerWriteUnitsPerDelivery: number;
 }
 
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
@@ -86,6 +98,9 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   warmContainers: 1,
   deliveriesPerMonth: 1_000_000,
   secretCacheTtlSeconds: 300,
+  ledgerCallsPerDelivery: 2,
+  ledgerRoundTripMs: 5,
+  ledgerWriteUnitsPerDelivery: 3,
 };
 
 export interface CostInput {
@@ -107,6 +122,7 @@ export interface CostRow {
   readonly lambdaDuration: number;
   readonly eventBridgeChunks: number;
   readonly eventBridge: number;
+  readonly dynamoDb: number;
   readonly secretsManager: number;
   readonly logs: number;
   readonly coldStarts: number;
@@ -118,7 +134,9 @@ export function costPerMillion(input: CostInput, assumptions: CostAssumptions, c
   const million = 1_000_000;
   const gb = assumptions.memoryMb / 1024;
   const vcpuShare = Math.min(1, assumptions.memoryMb / assumptions.fullVcpuMb);
-  const billedMs = Math.ceil(assumptions.putEventsRoundTripMs + input.cpuMs / vcpuShare);
+  const waitingMs = assumptions.putEventsRoundTripMs + assumptions.ledgerCallsPerDelivery * assumptions.ledgerRoundTripMs;
+  const billedMs = Math.ceil(waitingMs + input.cpuMs / vcpuShare);
+  const dynamoDb = assumptions.ledgerWriteUnitsPerDelivery * PRICES.dynamoDbWritePerMillionUnits;
   const lambdaDuration = million * gb * (billedMs / 1000) * PRICES.lambdaArmPerGbSecond;
   const eventBridgeChunks = Math.ceil((input.entryBytes + assumptions.eventEnvelopeBytes) / PRICES.eventBridgeChunkBytes);
   const eventBridge = eventBridgeChunks * PRICES.eventBridgeCustomEventsPerMillion;
@@ -139,9 +157,10 @@ export function costPerMillion(input: CostInput, assumptions: CostAssumptions, c
     lambdaDuration,
     eventBridgeChunks,
     eventBridge,
+    dynamoDb,
     secretsManager,
     logs,
     coldStarts,
-    total: apiGateway + lambdaRequests + lambdaDuration + eventBridge + secretsManager + logs + coldStarts,
+    total: apiGateway + lambdaRequests + lambdaDuration + eventBridge + dynamoDb + secretsManager + logs + coldStarts,
   };
 }

@@ -28,16 +28,22 @@ import {
   cannedAnswers,
   naiveEventBridgeClient,
   noNetworkHandler,
+  publishedCopyFailure,
   withoutNetwork,
   type NoNetworkHandler,
 } from './no-network';
 import { seededRandom, shuffled, summarise, type Summary } from './stats';
 
+/** As deployed: with the delivery ledger (its DynamoDB calls answered by the no-network handler). */
 export const BENCH_ENVIRONMENT = toReceiverEnvironment({
   tokenSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:amani-webhook-token-AbCdEf',
   eventBusName: 'amani-webhooks-bench',
   fallbackQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/amani-webhooks-fallback',
+  dedupTableName: 'amani-webhooks-bench-deliveries',
 });
+
+/** Deduplication's own variants are timed up to this body size: what they add does not grow with the body. */
+const DEDUP_VARIANTS_MAX_BYTES = 16 * 1024;
 
 /** The product's defaults, parsed by the product's own loader. */
 export function benchReceiverConfig(overrides: Partial<ReceiverConfig> = {}): ReceiverConfig {
@@ -62,7 +68,9 @@ export type VariantName =
   | 'floor-canonical'
   | 'naive-canonical'
   | 'full-canonical'
-  | 'full-raw-logged';
+  | 'full-raw-logged'
+  | 'full-raw-no-dedup'
+  | 'full-raw-duplicate';
 
 export const VARIANT_LABELS: Record<VariantName, string> = {
   'floor-raw': 'floor',
@@ -72,6 +80,8 @@ export const VARIANT_LABELS: Record<VariantName, string> = {
   'naive-canonical': 'naive receiver',
   'full-canonical': 'full handler',
   'full-raw-logged': 'full handler, INFO logs + EMF metrics on (null sink)',
+  'full-raw-no-dedup': 'full handler without the delivery ledger (no deduplication)',
+  'full-raw-duplicate': 'full handler, a copy of a published delivery (suppressed)',
 };
 
 export interface Prepared {
@@ -201,6 +211,13 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
     process.env.POWERTOOLS_LOG_LEVEL = saved.level;
     if (saved.disabled !== undefined) process.env.POWERTOOLS_METRICS_DISABLED = saved.disabled;
   }
+  // What deduplication adds: the same receiver without the ledger, and a copy the ledger suppresses.
+  const { dedupTableName: _ledger, ...withoutLedger } = config;
+  receiversBuilt++;
+  const noDedup = buildReceiver(withoutLedger, withoutNetwork(createReceiverClients(), network)) as unknown as Handler;
+  const copyNetwork = noNetworkHandler({ answers: cannedAnswers(), failures: publishedCopyFailure() });
+  receiversBuilt++;
+  const duplicate = buildReceiver(config, withoutNetwork(createReceiverClients(), copyNetwork)) as unknown as Handler;
   const naive = naiveReceiver(naiveEventBridgeClient(network), config.eventBusName);
   const loggedBytesPerDelivery: Record<string, number> = {};
   // A fresh context per invocation, as Lambda gives (its deadline drives middy's early timeout
@@ -226,6 +243,10 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
     if (logged) {
       const handler = logged;
       variants.push({ name: 'full-raw-logged', once: () => withNullStdout(() => handler(raw.event, context())) });
+    }
+    if (size.bytes <= DEDUP_VARIANTS_MAX_BYTES) {
+      variants.push({ name: 'full-raw-no-dedup', once: () => noDedup(raw.event, context()) });
+      variants.push({ name: 'full-raw-duplicate', once: () => duplicate(raw.event, context()) });
     }
 
     // Every variant must really succeed on its input before it is timed.

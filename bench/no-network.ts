@@ -2,11 +2,13 @@
  * A request handler for the real AWS SDK v3 clients that never opens a socket: every request
  * still goes through the client's whole middleware stack (endpoint resolution, JSON
  * serialisation, SigV4 signing of the payload hash, retries, response deserialisation), and
- * the "network" answers a canned AWS JSON-protocol response. Counts calls per operation, so
- * Secrets Manager calls are counted at the client.
+ * the "network" answers a canned AWS JSON-protocol response (Secrets Manager, EventBridge, SQS,
+ * DynamoDB). Counts calls per operation, so Secrets Manager calls are counted at the client.
  */
 import { HttpResponse } from '@smithy/core/transport';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { toItem } from '../lambda/adapters/delivery-ledger';
+import { claimRecord } from '../lambda/core/delivery-ledger';
 
 /** What a canned answer sees of the request. */
 interface CannedRequest {
@@ -26,6 +28,8 @@ export interface NoNetworkHandler {
 export interface NoNetworkOptions {
   /** Canned response body per operation name (the part of X-Amz-Target after the dot). */
   readonly answers: Record<string, string>;
+  /** Canned error answers per operation name, in place of `answers` (e.g. a refused conditional write). */
+  readonly failures?: Record<string, { readonly status: number; readonly body: string }>;
   /** Simulated round trip per operation name; absent answers on the next microtask. */
   readonly latencyMs?: Record<string, number>;
 }
@@ -43,6 +47,17 @@ export function noNetworkHandler(options: NoNetworkOptions): NoNetworkHandler {
       const body = answers.get(operation);
       const delay = latencyMs.get(operation) ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      const failure = options.failures?.[operation];
+      if (failure) {
+        const error = Buffer.from(failure.body, 'utf8');
+        return {
+          response: new HttpResponse({
+            statusCode: failure.status,
+            headers: { 'content-type': 'application/x-amz-json-1.0', 'content-length': String(error.length) },
+            body: error,
+          }),
+        };
+      }
       if (body === undefined) {
         const error = Buffer.from(JSON.stringify({ __type: 'UnknownOperationException', message: `no canned answer for ${target}` }));
         return { response: new HttpResponse({ statusCode: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: error }) };
@@ -84,6 +99,48 @@ export function cannedAnswers(secret: Record<string, unknown> = { token: BENCH_T
     }),
     PutEvents: JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: '11111111-2222-3333-4444-555555555555' }] }),
     SendMessage: JSON.stringify({ MessageId: 'bench-message', MD5OfMessageBody: '00000000000000000000000000000000' }),
+    // The delivery ledger (DynamoDB): a claim that holds, a settle, a read, a release.
+    PutItem: '{}',
+    UpdateItem: '{}',
+    GetItem: '{}',
+    DeleteItem: '{}',
+  };
+}
+
+/**
+ * The ledger's refusal of a claim because a copy was already published: DynamoDB's
+ * ConditionalCheckFailedException with the existing item (ReturnValuesOnConditionCheckFailure).
+ */
+export function publishedCopyFailure(): Record<string, { status: number; body: string }> {
+  const now = Date.now();
+  const item = toItem({
+    ...claimRecord(
+      {
+        deliveryId: 'bench-delivery',
+        eventName: 'profile_update',
+        receivedAt: new Date(now).toISOString(),
+        authMode: 'signature',
+        signatureForm: 'raw',
+        tokenGeneration: 'current',
+        bodySha256: '0'.repeat(64),
+      },
+      { claimId: 'first', nowMs: now, leaseMs: 15_000, windowHours: 168 },
+    ),
+    claimId: undefined,
+    claimExpiresAt: undefined,
+    outcome: 'published',
+    publishedAt: new Date(now).toISOString(),
+    eventId: '11111111-2222-3333-4444-555555555555',
+  });
+  return {
+    PutItem: {
+      status: 400,
+      body: JSON.stringify({
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+        Item: item,
+      }),
+    },
   };
 }
 

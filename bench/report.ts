@@ -110,6 +110,27 @@ export function evaluateBars(run: BenchRun): BarRow[] {
   return rows;
 }
 
+/** What the delivery ledger adds per delivery, and what a suppressed copy costs, from the dedup variants. */
+function dedupNotes(run: BenchRun): string[] {
+  const lines = run.hot.cases.flatMap((sizeCase) => {
+    const full = sizeCase.results['full-raw']?.median;
+    const without = sizeCase.results['full-raw-no-dedup']?.median;
+    const copy = sizeCase.results['full-raw-duplicate']?.median;
+    if (full === undefined || without === undefined || copy === undefined) return [];
+    return [
+      `- ${sizeCase.label}: deduplication adds ${formatMicros(full - without)} per delivery in process (${formatRatio(full / without)} the receiver without it); a suppressed copy takes ${formatMicros(copy)} (${formatRatio(copy / full)} a published delivery: no PutEvents, one refused claim and the copy count).`,
+    ];
+  });
+  if (lines.length === 0) return [];
+  return [
+    '### Deduplication (the delivery ledger)',
+    '',
+    ...lines,
+    '',
+    'In process only: each of the two DynamoDB calls also waits for its round trip inside the region (a few milliseconds, not measurable here), which the cost model counts as billed Lambda time ([cost.md](cost.md)).',
+  ];
+}
+
 function hotPathTable(sizeCase: SizeCase): string {
   const families: Array<{ family: string; bytes: number; floor: VariantName; naive: VariantName; variants: VariantName[] }> = [
     {
@@ -117,7 +138,7 @@ function hotPathTable(sizeCase: SizeCase): string {
       bytes: sizeCase.rawBodyBytes,
       floor: 'floor-raw',
       naive: 'naive-raw',
-      variants: ['floor-raw', 'naive-raw', 'full-raw', 'full-raw-logged'],
+      variants: ['floor-raw', 'naive-raw', 'full-raw', 'full-raw-logged', 'full-raw-no-dedup', 'full-raw-duplicate'],
     },
     {
       family: 'canonical form',
@@ -265,6 +286,7 @@ export function renderBenchmarks(run: BenchRun): string {
     '- **naive receiver**: base64-decode, HMAC of the raw body, `JSON.parse`, one `PutEvents` (Detail = the body text) through a stock `EventBridgeClient` with the same no-network handler. For the canonical rows it is given a signature over the raw compact bytes (a naive receiver would otherwise reject them: that is the bug the canonical form fixes).',
     "- **full handler**: `buildReceiver(config, clients)` with the product's defaults (`loadReceiverConfig`) and the product's own clients (`createReceiverClients()`), whose `requestHandler` is swapped for a handler that never opens a socket and answers canned AWS JSON responses (bench/no-network.ts): middy, API Gateway adaptation, secret cache, verification, canonical form when needed, validation, mapping, retry loop, and the SDK's serialisation, SigV4 signing and response parsing all run.",
     '- **INFO logs + EMF metrics on**: the full handler as deployed (POWERTOOLS_LOG_LEVEL=INFO, metrics enabled), stdout swapped for a null sink that counts bytes.',
+    "- **delivery ledger**: every full-handler row deduplicates as deployed (DEDUP_TABLE_NAME set): a conditional `PutItem` (the claim) and an `UpdateItem` (the outcome) through the product's own DynamoDB client, answered by the same no-network handler. **without the delivery ledger** is the same receiver without it (what deduplication adds is the difference); **a copy of a published delivery** is answered by a canned refusal of the claim that returns the published item (`ConditionalCheckFailedException` with `Item`), then the copy count `UpdateItem`: no `PutEvents`. Both at up to 16 KiB (what they add does not grow with the body).",
     '',
     `Logs and metrics are **silenced** in every other full-handler row: the bench sets POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true before the receivers are built. Variants run round-robin in small batches, in a freshly shuffled order every round, after an untimed warm-up; each delivery is timed on its own (performance.now). Samples per variant: ${run.hotSettings.map((s) => `${s.label} ${s.samples} (batches of ${s.batch})`).join(', ')}.`,
     '',
@@ -282,6 +304,8 @@ export function renderBenchmarks(run: BenchRun): string {
       )} of stdout per delivery. Secrets Manager was read ${run.hot.secretReads} time(s) for ${run.hot.receiversBuilt} receivers built during the hot path (one initial load each).`,
     '',
   );
+
+  out.push(...dedupNotes(run), '');
 
   // What dominates.
   const failed = bars.filter((bar) => !bar.ok);
@@ -659,6 +683,7 @@ export function renderCost(run: BenchRun): string {
         'Lambda requests',
         'Lambda duration',
         'EventBridge (64 KB chunks)',
+        'DynamoDB (ledger)',
         'Secrets Manager',
         'CloudWatch Logs',
         'cold starts (INIT)',
@@ -672,22 +697,24 @@ export function renderCost(run: BenchRun): string {
         dollars(row.lambdaRequests),
         dollars(row.lambdaDuration),
         `${dollars(row.eventBridge)} (${row.eventBridgeChunks})`,
+        dollars(row.dynamoDb),
         dollars(row.secretsManager),
         dollars(row.logs),
         dollars(row.coldStarts),
         `**${dollars(row.total)}**`,
       ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    "API Gateway and EventBridge are most of the bill; the receiver's own compute is a few percent of it, and the Secrets Manager cache makes its line negligible. Making the hot path faster (section 1 of benchmarks.md) changes the Lambda line by cents per million: it matters for latency and headroom, not for cost.",
+    "API Gateway and EventBridge are most of the bill, then the delivery ledger's writes; the receiver's own compute is a few percent of it, and the Secrets Manager cache makes its line negligible. Making the hot path faster (section 1 of benchmarks.md) changes the Lambda line by cents per million: it matters for latency and headroom, not for cost.",
     '',
     '## How each line is computed',
     '',
     `- **API Gateway**: one REST API request per delivery.`,
     `- **Lambda requests**: one invocation per delivery.`,
-    `- **Lambda duration**: ${a.memoryMb} MB arm64 (RECEIVER_MEMORY_MB in infra/stack.ts), billed per started millisecond: PutEvents round trip (assumed ${a.putEventsRoundTripMs} ms, not measurable here) + the measured in-process median as deployed (INFO logs and metrics on; the canonical rows add the logging overhead measured on the raw rows) divided by the vCPU share of ${a.memoryMb} MB (${a.memoryMb}/${a.fullVcpuMb} = ${(a.memoryMb / a.fullVcpuMb).toFixed(2)} vCPU), assuming one core of this machine does the work of one Graviton vCPU. Each extra 10 ms of waiting adds ${dollars(1_000_000 * (a.memoryMb / 1024) * 0.01 * PRICES.lambdaArmPerGbSecond)} per million.`,
+    `- **Lambda duration**: ${a.memoryMb} MB arm64 (RECEIVER_MEMORY_MB in infra/stack.ts), billed per started millisecond: PutEvents round trip (assumed ${a.putEventsRoundTripMs} ms, not measurable here) + ${a.ledgerCallsPerDelivery} DynamoDB round trips of the delivery ledger (assumed ${a.ledgerRoundTripMs} ms each) + the measured in-process median as deployed (INFO logs and metrics on; the canonical rows add the logging overhead measured on the raw rows) divided by the vCPU share of ${a.memoryMb} MB (${a.memoryMb}/${a.fullVcpuMb} = ${(a.memoryMb / a.fullVcpuMb).toFixed(2)} vCPU), assuming one core of this machine does the work of one Graviton vCPU. Each extra 10 ms of waiting adds ${dollars(1_000_000 * (a.memoryMb / 1024) * 0.01 * PRICES.lambdaArmPerGbSecond)} per million.`,
     `- **EventBridge**: one PutEvents entry per delivery, billed per started 64 KB of event (entry size as the product computes it + about ${a.eventEnvelopeBytes} bytes of envelope). A 256 KiB delivery is several billed events; since 2026-01-29 events up to 1 MB are accepted.`,
+    `- **DynamoDB (the delivery ledger)**: on demand, ${a.ledgerWriteUnitsPerDelivery} write request units per delivery: the claim (a conditional \`PutItem\` of an item under 1 KB, plus its entry in the time index, which holds the keys and the event name only) and the settle (an \`UpdateItem\` of attributes the index does not hold, so no index write), at $${PRICES.dynamoDbWritePerMillionUnits.toFixed(3)} per million write request units. A suppressed copy costs a refused claim and the copy count (2 write units) instead of PutEvents. Storage (a few hundred bytes per delivery, kept \`dedupWindowHours\`) and point-in-time recovery (production) are monthly, not per delivery, and not included.`,
     `- **Secrets Manager**: measured at most one GetSecretValue per TTL (${a.secretCacheTtlSeconds} s) per container plus the initial read of each new container; assumed ${a.warmContainers} warm container(s) all month, ${a.deliveriesPerMonth.toLocaleString('en')} deliveries per month and ${(a.coldStartRate * 100).toFixed(0)}% of deliveries on a new container. The fixed $${PRICES.secretsManagerPerSecretMonth.toFixed(2)} per secret per month (two secrets) is not per delivery and not included.`,
     `- **CloudWatch Logs**: the product's INFO line and EMF metrics (measured: ${Object.entries(run.hot.loggedBytesPerDelivery)
       .map(([label, bytes]) => `${bytes} B at ${label}`)
@@ -695,7 +722,7 @@ export function renderCost(run: BenchRun): string {
         ', ',
       )}) + Lambda's START/END/REPORT lines (assumed ${a.platformLogBytes} B) + one API Gateway access-log line (assumed ${a.accessLogBytes} B), at $${PRICES.cloudWatchLogsIngestPerGb.toFixed(2)}/GB ingested; storage (retention) not included.`,
     `- **Cold starts**: INIT is billed since 2025-08-01; measured start -> answered for the bundled receiver ${formatMicros(run.cost.coldStartMs)} here, scaled by the vCPU share like the hot path, at ${(a.coldStartRate * 100).toFixed(0)}% of deliveries.`,
-    '- Not included: data transfer (the answers are a few bytes), KMS requests for the secret (one per secret read), the rotator (a few invocations a month), alarms and the dashboard (fixed monthly).',
+    '- Not included: data transfer (the answers are a few bytes), KMS requests for the secret (one per secret read) and for the ledger (DynamoDB caches its table key: no KMS request per item), the rotator (a few invocations a month), alarms and the dashboard (fixed monthly).',
     '',
     '## Prices used',
     '',

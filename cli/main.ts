@@ -6,8 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import { EXIT, GLOBAL_HELP, GLOBAL_OPTIONS, UsageError, type Command, type Io, type OptionValues } from './command';
+import { deliveries } from './commands/deliveries';
+import { delivery } from './commands/delivery';
 import { events } from './commands/events';
 import { redrive } from './commands/redrive';
+import { replay } from './commands/replay';
 import { register } from './commands/register';
 import { rotate } from './commands/rotate';
 import { send } from './commands/send';
@@ -20,7 +23,7 @@ import { resolveTarget, TargetNotFoundError } from './target';
 export { EXIT } from './command';
 
 const PROGRAM = 'amani-webhooks';
-export const COMMANDS: readonly Command[] = [events, register, status, rotate, sync, send, redrive, tail];
+export const COMMANDS: readonly Command[] = [events, register, status, rotate, sync, send, redrive, tail, deliveries, delivery, replay];
 
 export const HELP = `Usage: npx ${PROGRAM} <command> [options]
 

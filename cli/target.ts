@@ -26,6 +26,13 @@ export interface Target {
   /** How long a warm receiver trusts its cached secret: the bound on revocation. */
   readonly secretCacheTtlSeconds: number;
   readonly region: string;
+  /** The delivery ledger (DynamoDB table); unset for a stack deployed before it existed. */
+  readonly ledgerTableName?: string;
+  /** Hours a delivery id is published at most once (and kept in the ledger). */
+  readonly dedupWindowHours?: number;
+  /** The bus's archive and the bus itself: a replay's source and destination. */
+  readonly archiveArn?: string;
+  readonly eventBusArn?: string;
   /** Runs the rotator with `payload` and returns its summary; a failed run throws. */
   invokeRotator(payload: Record<string, unknown>): Promise<unknown>;
   /** Shows the bus's events as they arrive until `options.signal` aborts; resolves once what it created is deleted. */

@@ -29,7 +29,8 @@ import {
   wholeNumber,
   withDefault,
 } from '../lambda/core/validators';
-import { RECEIVER_DEFAULTS } from '../lambda/receiver/env';
+import { DEFAULT_DEDUP_WINDOW_HOURS } from '../lambda/core/delivery-ledger';
+import { MAX_DEDUP_WINDOW_HOURS, RECEIVER_DEFAULTS } from '../lambda/receiver/env';
 import { MAX_PREVIOUS_TOKEN_GRACE_MINUTES, ROTATOR_DEFAULTS } from '../lambda/rotator/env';
 
 export { AMANI_EVENTS, type AmaniEventName };
@@ -257,6 +258,14 @@ const contextKeys = z.object({
   eventNamePaths: optional(fieldPaths({ atLeastOne: true })),
   deliveryIdPaths: optional(fieldPaths({ atLeastOne: false })),
   webAclArn: optional(arn('the ARN of a regional WAFv2 web ACL', 'wafv2:[a-z0-9-]+:\\d{12}:regional/webacl/.+')),
+  dedupWindowHours: withDefault(
+    wholeNumber(
+      1,
+      MAX_DEDUP_WINDOW_HOURS,
+      `from 1 to ${MAX_DEDUP_WINDOW_HOURS} (hours during which a delivery id is published at most once)`,
+    ),
+    DEFAULT_DEDUP_WINDOW_HOURS,
+  ),
   apiGatewayCloudWatchRole: withDefault(booleanFlag(), true),
   // --- edge (docs/deployment.md, "The edge") ---
   api: withDefault(z.enum(API_TYPES, { error: `must be ${API_TYPES.map((type) => `'${type}'`).join(' or ')}` }), 'rest'),

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { RECEIVER_DEFAULTS, toReceiverEnvironment } from '../lambda/receiver/env';
 import type { AppConfig } from './config';
 import { AmaniRegistration } from './constructs/amani-registration';
+import { DeliveryLedgerTable } from './constructs/delivery-ledger';
 import { EncryptionKey } from './constructs/encryption-key';
 import { WebhookEventBus } from './constructs/event-bus';
 import { EventSchemas } from './constructs/event-schemas';
@@ -20,12 +21,17 @@ import { WebhookDomain } from './constructs/webhook-domain';
 /** The receiver's time budgets (its environment's defaults), from which its timeout is derived. */
 export const RECEIVER_PUBLISH_BUDGET_MS = RECEIVER_DEFAULTS.publishBudgetMs;
 export const RECEIVER_FALLBACK_BUDGET_MS = RECEIVER_DEFAULTS.fallbackBudgetMs;
+export const RECEIVER_DEDUP_BUDGET_MS = RECEIVER_DEFAULTS.dedupBudgetMs;
 /**
- * Room for the token secret read (bounded by its client: 2 attempts of at most 2 s) and the
- * answer. 3 s + 2 s + 5 s = 10 s, well inside API Gateway's 29 s integration timeout, so Amani
- * always gets the receiver's own answer rather than API Gateway's 504.
+ * The publish budget, the fallback budget, one more publish budget for waiting on a concurrent
+ * copy of the delivery, two ledger calls (claim, settle), and 5 s for the token secret read
+ * (bounded by its client: 2 attempts of at most 2 s) and the answer: 3 + 2 + 3 + 2 + 5 = 15 s,
+ * well inside API Gateway's 29 s integration timeout, so Amani always gets the receiver's own
+ * answer rather than API Gateway's 504.
  */
-export const RECEIVER_TIMEOUT = Duration.millis(RECEIVER_PUBLISH_BUDGET_MS + RECEIVER_FALLBACK_BUDGET_MS + 5000);
+export const RECEIVER_TIMEOUT = Duration.millis(
+  2 * RECEIVER_PUBLISH_BUDGET_MS + RECEIVER_FALLBACK_BUDGET_MS + 2 * RECEIVER_DEDUP_BUDGET_MS + 5000,
+);
 const API_GATEWAY_INTEGRATION_TIMEOUT = Duration.seconds(29);
 if (RECEIVER_TIMEOUT.toMilliseconds() >= API_GATEWAY_INTEGRATION_TIMEOUT.toMilliseconds()) {
   throw new Error("The receiver timeout must stay below API Gateway's 29 s integration timeout");
@@ -61,8 +67,9 @@ export class AmaniWebhooksStack extends Stack {
     const logRetention = retentionDays(config.logRetentionDays);
     Tags.of(this).add('project', 'amani-webhooks');
     Tags.of(this).add('stage', config.stage);
-    // Production keeps what cannot be recreated: parked deliveries, the bus and its archive, both
-    // secrets and the key they are encrypted with. Everything else is cheap to tear down.
+    // Production keeps what cannot be recreated: parked deliveries, the bus and its archive, the
+    // delivery ledger, both secrets and the key they are encrypted with. Everything else is cheap
+    // to tear down.
     const dataRemoval = config.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     const key = new EncryptionKey(this, 'Encryption', { stage: config.stage, removalPolicy: dataRemoval }).key;
@@ -82,6 +89,12 @@ export class AmaniWebhooksStack extends Stack {
     });
     const schemas = new EventSchemas(this, 'EventSchemas', { stage: config.stage, eventSource: config.eventSource });
     const fallback = new FallbackQueue(this, 'Fallback', { key, removalPolicy: dataRemoval });
+    const ledger = new DeliveryLedgerTable(this, 'Deliveries', {
+      stage: config.stage,
+      key,
+      pointInTimeRecovery: config.production,
+      removalPolicy: dataRemoval,
+    });
 
     const receiver = new AppFunction(this, 'Receiver', {
       entry: 'lambda/receiver/index.ts',
@@ -107,12 +120,16 @@ export class AmaniWebhooksStack extends Stack {
         secretCacheTtlMs: config.secretCacheTtlSeconds * 1000,
         publishBudgetMs: RECEIVER_PUBLISH_BUDGET_MS,
         fallbackBudgetMs: RECEIVER_FALLBACK_BUDGET_MS,
+        dedupTableName: ledger.table.tableName,
+        dedupWindowHours: config.dedupWindowHours,
+        dedupBudgetMs: RECEIVER_DEDUP_BUDGET_MS,
         observability: { serviceName: RECEIVER_DEFAULTS.serviceName, metricsNamespace: config.metricsNamespace, logLevel: config.logLevel },
       }),
     });
     secrets.grantReadToken(receiver.role);
     events.grantPutEvents(receiver.role);
     fallback.grantSendMessages(receiver.role);
+    ledger.grantDeduplication(receiver.role);
 
     // The config sets the per-IP limit exactly when the stack's web ACL is on.
     const firewall =
@@ -223,7 +240,15 @@ export class AmaniWebhooksStack extends Stack {
     output('OperatorRoleArn', operator.role.roleArn, 'Assume it to redrive the fallback queue and replay the archive');
     output('EventBusName', events.bus.eventBusName, 'EventBridge bus with one event per accepted delivery');
     output('EventBusArn', events.bus.eventBusArn, 'ARN of that bus');
-    output('ArchiveName', events.archive.archiveName, 'Archive of the bus, for aws events start-replay');
+    output('ArchiveName', events.archive.archiveName, 'Archive of the bus, for npx amani-webhooks replay (aws events start-replay)');
+    output('ArchiveArn', events.archive.archiveArn, 'ARN of that archive (the replay source)');
+    output('DeliveryLedgerTableName', ledger.table.tableName, 'Delivery ledger and deduplication store (npx amani-webhooks deliveries)');
+    output(
+      'DeliveryLedgerReadPolicyArn',
+      ledger.readPolicy.managedPolicyArn,
+      "Managed policy to attach to an operator's role: read the delivery ledger",
+    );
+    output('DedupWindowHours', String(config.dedupWindowHours), 'A delivery id is published at most once within this many hours');
     output('EventSource', config.eventSource, 'EventBridge source of every event the receiver publishes');
     output('SchemaRegistryName', schemas.registry.attrRegistryName, 'EventBridge Schema Registry with one schema per detail-type');
     output('TokenSecretArn', secrets.tokenSecret.secretArn, 'Webhook token secret (written by the rotator)');

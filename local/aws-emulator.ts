@@ -5,7 +5,11 @@
  *
  * - Secrets Manager: GetSecretValue, PutSecretValue (versions, AWSCURRENT/AWSPREVIOUS,
  *   ClientRequestToken idempotency), CreateSecret
- * - EventBridge: PutEvents (per-entry results; the events are kept, and appended to a JSONL file)
+ * - EventBridge: PutEvents (per-entry results; the events are kept, and appended to a JSONL file);
+ *   archives of a bus (created with `createArchive`: every event of the bus whose source matches,
+ *   replays excluded), StartReplay and DescribeReplay (the window's archived events are put back
+ *   on the bus, oldest first, each with a `replay-name`; STARTING -> RUNNING -> COMPLETED, with
+ *   `EventLastReplayedTime` moving as it goes; no rules exist here, so `FilterArns` is refused)
  * - SQS: SendMessage, ReceiveMessage, DeleteMessage, DeleteMessageBatch, GetQueueAttributes,
  *   ChangeMessageVisibility (visibility timeouts, so a redrive that crashes loses nothing)
  * - SSM Parameter Store: PutParameter (`Overwrite: false` is create-if-absent), GetParameter,
@@ -44,6 +48,8 @@ export type Operation =
   | 'PutSecretValue'
   | 'CreateSecret'
   | 'PutEvents'
+  | 'StartReplay'
+  | 'DescribeReplay'
   | 'SendMessage'
   | 'ReceiveMessage'
   | 'DeleteMessage'
@@ -89,6 +95,16 @@ export interface BusEvent {
   readonly resources: readonly string[];
   readonly detail: unknown;
   readonly 'event-bus-name': string;
+  /** Set on an event put back on the bus by a replay: the replay's name. */
+  readonly 'replay-name'?: string;
+}
+
+/** An archive of a bus: which events it keeps. */
+export interface EmulatedArchive {
+  readonly name: string;
+  readonly busName: string;
+  /** Events of this source only (the stack's archive pattern). */
+  readonly source: string;
 }
 
 export interface QueueMessage {
@@ -140,8 +156,10 @@ export interface AwsEmulatorOptions {
   readonly port?: number;
   /** When set, secrets, events and queues live in files there (and survive restarts). */
   readonly dataDir?: string;
-  /** Called for every event accepted by PutEvents (the local mode prints them). */
+  /** Called for every event accepted by PutEvents or put back by a replay (the local mode prints them). */
   readonly onEvent?: (event: BusEvent) => void;
+  /** Milliseconds between two replayed events, so that DescribeReplay can watch a replay run (default 25). */
+  readonly replayIntervalMs?: number;
 }
 
 export interface AwsEmulator {
@@ -155,6 +173,10 @@ export interface AwsEmulator {
   putParameter(name: string, value: string): void;
   /** Makes `Invoke` of `name` (or an ARN ending in `:function:<name>`) call `handler`. */
   registerFunction(name: string, handler: EmulatedFunction): void;
+  /** An archive of `busName` keeping the events of `source`; returns its ARN. */
+  createArchive(archive: EmulatedArchive): string;
+  /** The bus's ARN (a replay's destination). */
+  busArn(busName: string): string;
   events(): readonly BusEvent[];
   queueMessages(name: string): readonly QueueMessage[];
   /** Every call of `operation` gets `fault` (by default from now on; see `FaultSchedule`). */
@@ -219,12 +241,15 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     error: (status, type, message, queryCode) => new AwsError(status, type, message, queryCode),
   });
+  // Every event that lands on the bus (put or replayed) reaches the rules and the observer.
+  const onBusEvent = (event: BusEvent): void => {
+    rules.route(event);
+    options.onEvent?.(event);
+  };
   const operations: Operations = {
     ...secretsManagerOperations(state),
-    ...eventBridgeOperations(state, (event) => {
-      rules.route(event);
-      options.onEvent?.(event);
-    }),
+    ...eventBridgeOperations(state, onBusEvent),
+    ...replayOperations(state, onBusEvent, options.replayIntervalMs ?? 25),
     ...sqsOperations(state),
     ...ssmOperations(state),
     ...lambdaOperations(state),
@@ -268,6 +293,11 @@ function controls(state: EmulatorState, calls: CallLog, server: Server, rules: E
     registerFunction: (name, handler) => {
       state.functions.set(name, handler);
     },
+    createArchive: (archive) => {
+      state.archives.set(archive.name, archive);
+      return archiveArn(archive.name);
+    },
+    busArn,
     events: () => state.events,
     queueMessages: (name) => state.queues.get(name) ?? [],
     injectFault: (operation, fault, schedule) => calls.faults.add(operation, fault, schedule),
@@ -451,6 +481,8 @@ class EmulatorState {
   readonly queues: Map<string, QueueMessage[]>;
   readonly parameters: Map<string, StoredParameter>;
   readonly functions = new Map<string, EmulatedFunction>();
+  readonly archives = new Map<string, EmulatedArchive>();
+  readonly replays = new Map<string, Replay>();
   endpoint = '';
 
   constructor(readonly files: Persistence | undefined) {
@@ -565,6 +597,114 @@ function eventBridgeOperations(state: EmulatorState, onEvent: ((event: BusEvent)
         return { EventId: event.id };
       });
       return { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results };
+    },
+  };
+}
+
+const busArn = (name: string) => `arn:aws:events:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:event-bus/${name}`;
+const archiveArn = (name: string) => `arn:aws:events:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:archive/${name}`;
+const replayArn = (name: string) => `arn:aws:events:${EMULATOR_REGION}:${EMULATOR_ACCOUNT}:replay/${name}`;
+
+interface Replay {
+  readonly name: string;
+  readonly archive: EmulatedArchive;
+  readonly destination: { readonly Arn: string };
+  /** Epoch seconds, as the API carries them. */
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly startedAt: number;
+  state: 'STARTING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+  lastReplayed?: number;
+  endedAt?: number;
+  stateReason?: string;
+}
+
+/**
+ * StartReplay and DescribeReplay over the archives: a replay puts each archived event of its
+ * window ([start, end), by the event's time) back on its bus, oldest first, as a new event with
+ * `replay-name`; one every `intervalMs`, so that its progress can be watched.
+ */
+function replayOperations(state: EmulatorState, onEvent: ((event: BusEvent) => void) | undefined, intervalMs: number): Operations {
+  const describe = (replay: Replay) => ({
+    ReplayName: replay.name,
+    ReplayArn: replayArn(replay.name),
+    State: replay.state,
+    ...(replay.stateReason ? { StateReason: replay.stateReason } : {}),
+    EventSourceArn: archiveArn(replay.archive.name),
+    Destination: replay.destination,
+    EventStartTime: replay.startTime,
+    EventEndTime: replay.endTime,
+    ReplayStartTime: replay.startedAt / 1000,
+    ...(replay.lastReplayed !== undefined ? { EventLastReplayedTime: replay.lastReplayed } : {}),
+    ...(replay.endedAt !== undefined ? { ReplayEndTime: replay.endedAt / 1000 } : {}),
+  });
+  const run = async (replay: Replay) => {
+    const archived = state.events
+      .filter((event) => {
+        const at = Date.parse(event.time) / 1000;
+        return (
+          event['event-bus-name'] === replay.archive.busName &&
+          event.source === replay.archive.source &&
+          event['replay-name'] === undefined &&
+          at >= replay.startTime &&
+          at < replay.endTime
+        );
+      })
+      .sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+    // STARTING is what StartReplay answers; RUNNING from the next moment on.
+    await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
+    replay.state = 'RUNNING';
+    for (const original of archived) {
+      await new Promise((resolve) => setTimeout(resolve, intervalMs).unref());
+      const event: BusEvent = { ...original, id: randomUUID(), 'replay-name': replay.name };
+      state.files?.appendEvent(event, JSON.stringify(original.detail));
+      state.events.push(event);
+      onEvent?.(event);
+      replay.lastReplayed = Date.parse(original.time) / 1000;
+    }
+    replay.state = 'COMPLETED';
+    replay.endedAt = Date.now();
+  };
+  return {
+    StartReplay: (input) => {
+      const name = String(input.ReplayName ?? '');
+      if (!/^[.\-_A-Za-z0-9]{1,64}$/.test(name))
+        throw new AwsError(400, 'ValidationException', 'ReplayName must be 1 to 64 of [.-_A-Za-z0-9].');
+      if (state.replays.has(name)) throw new AwsError(400, 'ResourceAlreadyExistsException', `Replay ${name} already exists.`);
+      const archiveName = String(input.EventSourceArn ?? '').split(':archive/')[1] ?? '';
+      const archive = state.archives.get(archiveName);
+      if (!archive) throw new AwsError(400, 'ResourceNotFoundException', `Archive ${archiveName} does not exist.`);
+      const start = Number(input.EventStartTime);
+      const end = Number(input.EventEndTime);
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start)
+        throw new AwsError(400, 'ValidationException', 'EventEndTime must be after EventStartTime.');
+      if (end * 1000 > Date.now()) throw new AwsError(400, 'ValidationException', 'EventEndTime must not be in the future.');
+      const destination = input.Destination ?? {};
+      if (destination.Arn !== busArn(archive.busName))
+        throw new AwsError(400, 'ValidationException', 'The destination must be the event bus the archive was created on.');
+      const rules: unknown[] = destination.FilterArns ?? [];
+      if (rules.length > 0)
+        throw new AwsError(400, 'ResourceNotFoundException', `Rule ${String(rules[0]).split('/').pop()} does not exist on this bus.`);
+      const replay: Replay = {
+        name,
+        archive,
+        destination: { Arn: String(destination.Arn) },
+        startTime: start,
+        endTime: end,
+        startedAt: Date.now(),
+        state: 'STARTING',
+      };
+      state.replays.set(name, replay);
+      void run(replay).catch((error: unknown) => {
+        replay.state = 'FAILED';
+        replay.stateReason = (error as Error).message;
+      });
+      return { ReplayArn: replayArn(name), State: replay.state, ReplayStartTime: replay.startedAt / 1000 };
+    },
+    DescribeReplay: (input) => {
+      const replay = state.replays.get(String(input.ReplayName ?? ''));
+      if (!replay) throw new AwsError(400, 'ResourceNotFoundException', `Replay ${String(input.ReplayName)} does not exist.`);
+      return describe(replay);
     },
   };
 }

@@ -14,7 +14,10 @@ export function banner(runtime: LocalRuntime, faults: readonly FaultSpec[], data
     'amani-webhooks local mode is running',
     `  receiver   POST ${runtime.receiverUrl}   (API Gateway stand-in -> the receiver Lambda handler)`,
     `  Amani      ${runtime.amaniBaseUrl}   (simulated management API; webhook registered, ${runtime.authMode} mode)`,
-    `  AWS        ${runtime.awsEndpoint}   (local Secrets Manager, EventBridge, SQS; state in ${stateDir})`,
+    `  AWS        ${runtime.awsEndpoint}   (local Secrets Manager, EventBridge + archive, SQS; state in ${stateDir})`,
+    ...(runtime.dynamodbEndpoint
+      ? [`  DynamoDB   ${runtime.dynamodbEndpoint}   (dynalite: the delivery ledger, ${runtime.ledgerTableName})`]
+      : []),
     `  events     ${relative(process.cwd(), runtime.eventsFile)}`,
     ...faults.map((f) => `  fault      ${f.fault}${f.seconds ? ` for ${f.seconds} s` : ' until stopped'}: ${LOCAL_FAULTS[f.fault]}`),
     '',
@@ -28,6 +31,9 @@ export function banner(runtime: LocalRuntime, faults: readonly FaultSpec[], data
     cli('rotate --force'),
     cli('send profile_update --previous-token'),
     cli('status'),
+    ...(runtime.ledgerTableName
+      ? [cli('send profile_status_change --repeat 2'), cli('deliveries'), cli('replay --from 1h --to now --dry-run')]
+      : []),
     ...(faults.some((f) => f.fault === 'bus-down') ? [cli('redrive')] : []),
     'Ctrl-C stops everything.',
     '',

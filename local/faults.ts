@@ -2,10 +2,11 @@
  * Outages the local mode can simulate (`npm start -- --fault bus-down[:seconds]`), to watch the
  * paths a healthy run never takes: a delivery parked in the fallback queue (202) and redriven,
  * a 503 that makes Amani retry, a rotation that fails and the sync that reports the token state.
- * It drives the stand-ins through their public hooks only (the emulator's call hook, the
- * simulator's injected faults); the product's code is unchanged.
+ * It drives the stand-ins through their public hooks only (the emulator's and the local
+ * DynamoDB's call hooks, the simulator's injected faults); the product's code is unchanged.
  */
 import type { AwsEmulator, Fault, Operation } from './aws-emulator';
+import type { LocalDynamoDb } from './dynamodb';
 import { SIMULATOR_ROUTES, type AmaniSimulator, type SimulatorRoute } from './amani-simulator';
 
 /** Each fault, what it breaks and what to watch. */
@@ -16,6 +17,8 @@ export const LOCAL_FAULTS = {
   'secrets-down':
     'Secrets Manager answers every call with a server error: a receiver with a cached token keeps serving, a rotation fails and its sync reports the token state',
   'amani-down': "Amani's API answers 503 to everything: rotate, sync, send and status report Amani's failure",
+  'dynamodb-down':
+    'DynamoDB (the delivery ledger) answers every call with a server error: deliveries are still published, marked dedup "unchecked", and a repeated one is published again',
 } as const;
 
 export type LocalFault = keyof typeof LOCAL_FAULTS;
@@ -57,7 +60,7 @@ export interface FaultSwitchboard {
  * itself off after it and calls `onCleared`.
  */
 export function installFaults(
-  stands: { readonly emulator: AwsEmulator; readonly amani: AmaniSimulator },
+  stands: { readonly emulator: AwsEmulator; readonly amani: AmaniSimulator; readonly dynamodb?: LocalDynamoDb },
   specs: readonly FaultSpec[],
   onCleared: (fault: LocalFault) => void = () => undefined,
 ): FaultSwitchboard {
@@ -68,6 +71,7 @@ export function installFaults(
     for (const fault of active) if (AWS_OPERATIONS[fault]?.includes(call.operation as Operation)) return serverError;
     return undefined;
   });
+  stands.dynamodb?.setCallHook(() => (active.has('dynamodb-down') ? { kind: 'server-error' } : undefined));
   const applyAmani = () => {
     stands.amani.clearFaults();
     if (!active.has('amani-down')) return;
@@ -86,6 +90,7 @@ export function installFaults(
       for (const timer of timers) clearTimeout(timer);
       active.clear();
       stands.emulator.setCallHook(undefined);
+      stands.dynamodb?.setCallHook(undefined);
       applyAmani();
     },
   };

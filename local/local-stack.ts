@@ -1,6 +1,6 @@
 /**
  * The whole product on this machine, with no AWS account: the AWS stand-ins (Secrets Manager,
- * EventBridge, SQS) with state under `.local/`, the Amani simulator, the real receiver handler
+ * EventBridge with an archive, SQS; DynamoDB is dynalite) with state under `.local/`, the Amani simulator, the real receiver handler
  * behind an API Gateway stand-in, and the real rotator. Used by `npm start` and the end-to-end
  * tests; the CLI finds a running one through `<dataDir>/runtime.json`. One local mode per state
  * folder (local/state-lock.ts).
@@ -11,9 +11,10 @@ import { join, resolve } from 'node:path';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createAmaniClient } from '../lambda/adapters/amani-client';
-import { loadReceiverConfig, toReceiverEnvironment, type ReceiverSettings } from '../lambda/receiver/env';
+import { loadReceiverConfig, RECEIVER_DEFAULTS, toReceiverEnvironment, type ReceiverSettings } from '../lambda/receiver/env';
 import { buildReceiver, createReceiverClients } from '../lambda/receiver/build-receiver';
 import { describeDeployedStack } from './deployed-stack';
+import { createLedgerTable, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import { installFaults, type FaultSpec, type FaultSwitchboard, type LocalFault } from './faults';
 import { buildLocalRotator, invokeLocally } from './local-rotator';
 import { localAwsEnvironment, runtimeFile, type LocalRuntime } from './runtime';
@@ -31,6 +32,8 @@ export const LOCAL_NAMES = {
   credentialsSecret: 'amani-webhooks-local-amani-credentials',
   eventBus: 'amani-webhooks-local',
   fallbackQueue: 'amani-webhooks-local-fallback',
+  ledgerTable: 'amani-webhooks-local-deliveries',
+  archive: 'amani-webhooks-local',
   operator: 'local-operator',
 } as const;
 
@@ -43,6 +46,7 @@ export interface LocalStackOptions {
   readonly receiverPort?: number;
   readonly amaniPort?: number;
   readonly awsPort?: number;
+  readonly dynamodbPort?: number;
   readonly authMode?: 'signature' | 'token';
   /** May be fractional locally (0.1 = 6 s), to watch a grace window end. */
   readonly previousTokenGraceMinutes?: number;
@@ -59,6 +63,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly runtime: LocalRuntime;
   readonly emulator: AwsEmulator;
+  readonly dynamodb: LocalDynamoDb;
   readonly amani: AmaniSimulator;
   readonly endpoint: ReceiverEndpoint;
   readonly faults: FaultSwitchboard;
@@ -83,6 +88,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const emulator = await startAwsEmulator({ port: options.awsPort ?? 0, dataDir, onEvent: options.onEvent });
     started.push(emulator);
     const fallbackQueueUrl = emulator.createQueue(LOCAL_NAMES.fallbackQueue);
+    const dynamodb = await startLocalDynamoDb({ port: options.dynamodbPort ?? 0, dataDir: join(dataDir, 'dynamodb') });
+    started.push(dynamodb);
+    const archiveArn = emulator.createArchive({
+      name: LOCAL_NAMES.archive,
+      busName: LOCAL_NAMES.eventBus,
+      source: options.receiver?.eventSource ?? RECEIVER_DEFAULTS.eventSource,
+    });
     if (emulator.secretString(LOCAL_NAMES.tokenSecret) === undefined) emulator.putSecret(LOCAL_NAMES.tokenSecret, '{}');
     let credentials = parseCredentials(emulator.secretString(LOCAL_NAMES.credentialsSecret));
     if (!credentials) {
@@ -99,12 +111,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(amani);
 
     // From here on the product's own code runs, with its SDK clients pointed at the stand-ins.
-    Object.assign(process.env, localAwsEnvironment(emulator.endpoint, EMULATOR_REGION));
+    Object.assign(process.env, localAwsEnvironment(emulator.endpoint, EMULATOR_REGION, dynamodb.endpoint));
+    await createLedgerTable(dynamodb.endpoint, LOCAL_NAMES.ledgerTable, EMULATOR_REGION);
     const receiverConfig = loadReceiverConfig(
       toReceiverEnvironment({
         tokenSecretId: LOCAL_NAMES.tokenSecret,
         eventBusName: LOCAL_NAMES.eventBus,
         fallbackQueueUrl,
+        dedupTableName: LOCAL_NAMES.ledgerTable,
         authMode,
         // A rotation should show up at once locally.
         secretCacheTtlMs: LOCAL_SECRET_CACHE_TTL_SECONDS * 1000,
@@ -136,7 +150,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await rotate({ action: 'sync' });
     // After the bootstrap, so a simulated outage never keeps the local mode from starting.
-    const faults = installFaults({ emulator, amani }, options.faults ?? [], options.onFaultCleared);
+    const faults = installFaults({ emulator, amani, dynamodb }, options.faults ?? [], options.onFaultCleared);
     started.push({ close: async () => faults.close() });
 
     const runtime: LocalRuntime = {
@@ -157,12 +171,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       previousTokenGraceMinutes: graceMinutes,
       secretCacheTtlSeconds: receiverConfig.secretCacheTtlMs / 1000,
       eventsFile: join(dataDir, 'events.jsonl'),
+      dynamodbEndpoint: dynamodb.endpoint,
+      ledgerTableName: LOCAL_NAMES.ledgerTable,
+      dedupWindowHours: receiverConfig.dedupWindowHours,
+      archiveArn,
+      eventBusArn: emulator.busArn(LOCAL_NAMES.eventBus),
     };
     const runtimePath = runtimeFile(dataDir);
     writeFileSync(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`);
     started.push({ close: async () => rmSync(runtimePath, { force: true }) });
 
-    return { runtime, emulator, amani, endpoint, faults, rotate, close: closeAll };
+    return { runtime, emulator, dynamodb, amani, endpoint, faults, rotate, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
@@ -208,7 +227,9 @@ async function startEndpointOnStack(
       eventBusName: outputs.EventBusName,
       fallbackQueueUrl: outputs.FallbackQueueUrl,
       authMode,
+      ...(outputs.DeliveryLedgerTableName ? { dedupTableName: outputs.DeliveryLedgerTableName } : {}),
     }),
+    DEDUP_WINDOW_HOURS: outputs.DedupWindowHours,
     SIGNATURE_HEADER: outputs.SignatureHeader,
     TOKEN_HEADER: outputs.TokenHeader,
     SECRET_CACHE_TTL_SECONDS: outputs.SecretCacheTtlSeconds,
@@ -237,6 +258,9 @@ async function startEndpointOnStack(
     previousTokenGraceMinutes: 60,
     secretCacheTtlSeconds: config.secretCacheTtlMs / 1000,
     eventsFile: '',
+    ...(config.dedupTableName ? { ledgerTableName: config.dedupTableName, dedupWindowHours: config.dedupWindowHours } : {}),
+    ...(outputs.ArchiveArn ? { archiveArn: outputs.ArchiveArn } : {}),
+    ...(outputs.EventBusArn ? { eventBusArn: outputs.EventBusArn } : {}),
     stack: { name: stack.name, rotatorFunctionName: outputs.RotatorFunctionName },
   };
   const runtimePath = runtimeFile(dataDir);

@@ -26,6 +26,14 @@ export interface LocalRuntime {
   /** The local receiver's secret cache lifetime: a revoked token is refused within it. */
   readonly secretCacheTtlSeconds: number;
   readonly eventsFile: string;
+  /** The local DynamoDB (dynalite); unset for an endpoint on a deployed stack (the real one). */
+  readonly dynamodbEndpoint?: string;
+  /** The delivery ledger table; unset when deliveries are not deduplicated. */
+  readonly ledgerTableName?: string;
+  readonly dedupWindowHours?: number;
+  /** The bus's archive and the bus (a replay's source and destination). */
+  readonly archiveArn?: string;
+  readonly eventBusArn?: string;
   /** Set when the endpoint uses a deployed stack's AWS services (`npm start -- --stage`). */
   readonly stack?: { readonly name: string; readonly rotatorFunctionName: string };
 }
@@ -35,10 +43,11 @@ export function runtimeFile(dataDir: string): string {
   return join(resolve(dataDir), 'runtime.json');
 }
 
-/** The SDK settings that point the product's AWS clients at the local stand-ins. */
-export function localAwsEnvironment(awsEndpoint: string, region: string): Record<string, string> {
+/** The SDK settings that point the product's AWS clients at the local stand-ins (DynamoDB: its own endpoint). */
+export function localAwsEnvironment(awsEndpoint: string, region: string, dynamodbEndpoint?: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: awsEndpoint,
+    ...(dynamodbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint } : {}),
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

@@ -15,12 +15,13 @@ import { describeFailure } from './describe-failure';
 const HELP = `Usage: npm start -- [options]
 
 Runs the receiver behind a local API Gateway stand-in, the rotator, an Amani simulator and
-local stand-ins for Secrets Manager, EventBridge and SQS (state in .local/). No AWS account needed.
+local stand-ins for Secrets Manager, EventBridge, SQS and DynamoDB (state in .local/). No AWS account needed.
 
 Options:
   --port <n>           receiver endpoint port (default 3000; 0 = any free port)
   --amani-port <n>     Amani simulator port (default 3100)
   --aws-port <n>       local AWS stand-in port (default 4566)
+  --dynamodb-port <n>  local DynamoDB (dynalite) port (default 4567)
   --auth-mode <mode>   signature (default) or token
   --grace <minutes>    previous token grace after a rotation (default 60; decimals allowed, 0.1 = 6 s)
   --data-dir <dir>     where local state lives (default .local)
@@ -47,6 +48,7 @@ function parseStartArgs() {
       port: { type: 'string', default: '3000' },
       'amani-port': { type: 'string', default: '3100' },
       'aws-port': { type: 'string', default: '4566' },
+      'dynamodb-port': { type: 'string', default: '4567' },
       'auth-mode': { type: 'string', default: 'signature' },
       grace: { type: 'string', default: '60' },
       'data-dir': { type: 'string', default: '.local' },
@@ -79,6 +81,7 @@ async function main(): Promise<number> {
     receiver: port(args.port, '--port'),
     amani: port(args['amani-port'], '--amani-port'),
     aws: port(args['aws-port'], '--aws-port'),
+    dynamodb: port(args['dynamodb-port'], '--dynamodb-port'),
   };
   const grace = Number(args.grace);
   if (args['auth-mode'] !== 'signature' && args['auth-mode'] !== 'token')
@@ -107,6 +110,7 @@ async function main(): Promise<number> {
     receiverPort: ports.receiver,
     amaniPort: ports.amani,
     awsPort: ports.aws,
+    dynamodbPort: ports.dynamodb,
     authMode: args['auth-mode'],
     previousTokenGraceMinutes: grace,
     onEvent: printEvent,
@@ -164,7 +168,8 @@ function printEvent(event: BusEvent): void {
   const meta = detail.metadata ?? {};
   process.stdout.write(
     `  event  ${event.time}  ${event.source} / ${event['detail-type']}  deliveryId=${String(meta.deliveryId ?? '?').slice(0, 16)}  ` +
-      `auth=${String(meta.authMode)}${meta.signatureForm ? `/${String(meta.signatureForm)}` : ''} token=${String(meta.tokenGeneration)}\n`,
+      `auth=${String(meta.authMode)}${meta.signatureForm ? `/${String(meta.signatureForm)}` : ''} token=${String(meta.tokenGeneration)}` +
+      `${meta.dedup ? ` dedup=${String(meta.dedup)}` : ''}${event['replay-name'] ? `  replay=${event['replay-name']}` : ''}\n`,
   );
 }
 
@@ -185,7 +190,7 @@ main().then(
     else if (err instanceof StackNotFoundError || err instanceof StateFolderBusyError) process.stderr.write(`${err.message}\n`);
     else if (err?.code === 'EADDRINUSE') {
       process.stderr.write(
-        `Port ${err.port ?? ''} is already in use. Stop what uses it, or pick another with --port/--amani-port/--aws-port (0 = any free port).\n`,
+        `Port ${err.port ?? ''} is already in use. Stop what uses it, or pick another with --port/--amani-port/--aws-port/--dynamodb-port (0 = any free port).\n`,
       );
     } else {
       const failure = describeFailure(error);

@@ -11,7 +11,7 @@ import type { Target } from '../target';
 export const send: Command = {
   name: 'send',
   summary: 'send a sample delivery as Amani would (--tamper: watch a 401)',
-  usage: 'send <event> [--url U] [--tamper] [--previous-token] [--wire python|compact]',
+  usage: 'send <event> [--url U] [--tamper] [--previous-token] [--wire python|compact] [--repeat N]',
   help: `Sends a sample delivery for <event> (see \`events\`) as Amani would: in signature mode signed
 with HMAC-SHA256 over Python's json.dumps of the payload; in token mode with the token itself in
 the token header (token mode authenticates the sender only: nothing covers the body).
@@ -37,6 +37,7 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
     tamper: { type: 'boolean' },
     'previous-token': { type: 'boolean' },
     wire: { type: 'string' },
+    repeat: { type: 'string' },
   },
   validate(values, args) {
     const [event, ...extra] = args;
@@ -46,6 +47,11 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
     if (extra.length > 0) throw new UsageError(`send takes one event, got also: ${extra.join(' ')}`);
     if (values.wire !== undefined && values.wire !== 'python' && values.wire !== 'compact')
       throw new UsageError('--wire must be python or compact');
+    if (
+      values.repeat !== undefined &&
+      !(Number.isInteger(Number(values.repeat)) && Number(values.repeat) >= 1 && Number(values.repeat) <= 100)
+    )
+      throw new UsageError('--repeat must be a whole number from 1 to 100');
   },
   async run({ target, values, args, print, progress }) {
     const event = args[0] as string;
@@ -73,16 +79,38 @@ Exit: 0 answered as expected (2xx; 401 with --tamper, or with --previous-token a
         ? `signed with ${signing.which}, ${wire} wire`
         : `token mode: ${signing.which} in ${target.tokenHeader}, body not signed`;
     progress(`POST ${url} (${event}, ${delivery.body.length} bytes, ${how}${tamper ? ', body changed after signing' : ''})`);
-    const answer = await sendDelivery(url, delivery);
+    const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+    const answers = [];
+    for (let copy = 1; copy <= repeat; copy++) {
+      if (copy > 1) progress(`POST ${url} again: copy ${copy} of ${repeat}, the same bytes and signature`);
+      answers.push(await sendDelivery(url, delivery));
+    }
+    const answer = answers[0] as (typeof answers)[number];
     const expected = tamper || signing.refused === 'surely' ? '401' : signing.refused === 'maybe' ? '2xx or 401' : '2xx';
-    const accepted = answer.status >= 200 && answer.status < 300;
-    const asExpected = expected === '2xx' ? accepted : expected === '401' ? answer.status === 401 : accepted || answer.status === 401;
-    print([`${answer.status} ${answer.body}`, ...explain(answer.status, signing, target)].join('\n'), {
+    const isExpected = (status: number) => {
+      const accepted = status >= 200 && status < 300;
+      return expected === '2xx' ? accepted : expected === '401' ? status === 401 : accepted || status === 401;
+    };
+    const asExpected = answers.every((a) => isExpected(a.status));
+    const suppressed = answers.filter((a) => (parseJson(a.body) as { duplicate?: unknown })?.duplicate === true).length;
+    const lines = answers.flatMap((a, index) => [
+      `${repeat > 1 ? `copy ${index + 1}: ` : ''}${a.status} ${a.body}`,
+      ...explain(a.status, signing, target),
+      ...((parseJson(a.body) as { duplicate?: unknown })?.duplicate === true
+        ? ['  a copy of a delivery the receiver already handed on: answered like the first, nothing new on the bus']
+        : index > 0 && a.status >= 200 && a.status < 300
+          ? [
+              '  published again: the receiver did not recognise it as a copy (it keeps no delivery ledger, or the ledger was unavailable and the event is marked dedup "unchecked")',
+            ]
+          : []),
+    ]);
+    print(lines.join('\n'), {
       ok: asExpected,
       status: answer.status,
       body: parseJson(answer.body),
       expected,
       tokenGeneration: signing.generation,
+      ...(repeat > 1 ? { answers: answers.map((a) => ({ status: a.status, body: parseJson(a.body) })), suppressed } : {}),
     });
     return asExpected ? EXIT.ok : EXIT.failed;
   },

@@ -36,6 +36,11 @@ export async function deployedTarget(stage: string, region: string | undefined, 
     // Stacks deployed before the output existed ran the receiver's default.
     secretCacheTtlSeconds: Number(outputs.SecretCacheTtlSeconds) || DEFAULT_SECRET_CACHE_TTL_SECONDS,
     region: stack.region,
+    // Outputs of later releases: a stack deployed before them lacks them (the commands that need one say so).
+    ...(outputs.DeliveryLedgerTableName ? { ledgerTableName: outputs.DeliveryLedgerTableName } : {}),
+    ...(Number(outputs.DedupWindowHours) > 0 ? { dedupWindowHours: Number(outputs.DedupWindowHours) } : {}),
+    ...(outputs.ArchiveArn ? { archiveArn: outputs.ArchiveArn } : {}),
+    ...(outputs.EventBusArn ? { eventBusArn: outputs.EventBusArn } : {}),
     invokeRotator: (payload) => invokeDeployedRotator(outputs.RotatorFunctionName, stack.region, payload),
     followEvents: async (options) =>
       (await import('../tail/rule-queue')).followThroughRuleAndQueue({

@@ -28,7 +28,7 @@ export function localTarget(dataDir: string): Target {
     );
   }
   // A local endpoint on a deployed stack uses that stack's real services and rotator.
-  if (runtime.awsEndpoint) Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint, runtime.region));
+  if (runtime.awsEndpoint) Object.assign(process.env, localAwsEnvironment(runtime.awsEndpoint, runtime.region, runtime.dynamodbEndpoint));
   return {
     kind: 'local',
     label: `local mode (${runtime.receiverUrl})`,
@@ -44,6 +44,10 @@ export function localTarget(dataDir: string): Target {
     fallbackQueueUrl: runtime.fallbackQueueUrl,
     secretCacheTtlSeconds: runtime.secretCacheTtlSeconds,
     region: runtime.region,
+    ...(runtime.ledgerTableName ? { ledgerTableName: runtime.ledgerTableName } : {}),
+    ...(runtime.dedupWindowHours ? { dedupWindowHours: runtime.dedupWindowHours } : {}),
+    ...(runtime.archiveArn ? { archiveArn: runtime.archiveArn } : {}),
+    ...(runtime.eventBusArn ? { eventBusArn: runtime.eventBusArn } : {}),
     invokeRotator: async (payload) => {
       if (runtime.stack)
         return (await import('./rotator-function')).invokeDeployedRotator(runtime.stack.rotatorFunctionName, runtime.region, payload);

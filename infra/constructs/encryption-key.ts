@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 
 /**
  * The stack's customer-managed key: it encrypts the webhook token secret, a credentials secret
- * the stack creates, and the fallback queue (which holds authentic deliveries, i.e. personal
- * data). Yearly automatic rotation. The key policy only delegates to IAM in this account (CDK's
+ * the stack creates, the fallback queue (which holds authentic deliveries, i.e. personal data)
+ * and the delivery ledger table. Yearly automatic rotation. The key policy only delegates to IAM in this account (CDK's
  * default): each role gets exactly the actions it needs through its own policy, conditioned on the
  * calling service and the encryption context of the one secret or queue it may touch.
  */
@@ -15,7 +15,7 @@ export class EncryptionKey extends Construct {
   constructor(scope: Construct, id: string, props: { readonly stage: string; readonly removalPolicy: RemovalPolicy }) {
     super(scope, id);
     this.key = new kms.Key(this, 'Key', {
-      description: `amani-webhooks ${props.stage}: webhook token secret, Amani credentials, fallback queue`,
+      description: `amani-webhooks ${props.stage}: webhook token secret, Amani credentials, fallback queue, delivery ledger`,
       enableKeyRotation: true,
       // Production retains the key with the secrets and the queue it encrypts. Otherwise deleting
       // the stack schedules it for deletion after the waiting period (cancel with

@@ -137,6 +137,12 @@ export class Monitoring extends Construct {
       },
     );
     alarm(
+      'DedupUnchecked',
+      'The delivery ledger (DynamoDB) could not answer the receiver: deliveries were published without deduplication, marked dedup "unchecked" (none was lost or refused; consumers may see a copy twice)',
+      receiverMetric('DedupUnchecked'),
+      { threshold: 1 },
+    );
+    alarm(
       'FallbackQueueNotEmpty',
       'Deliveries are parked in the fallback queue: consumers have not seen them; redrive them to the bus',
       props.fallbackQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
@@ -283,6 +289,14 @@ export class Monitoring extends Construct {
         ],
       ),
       graph('Token use', [receiverMetric('PreviousTokenUsed'), receiverMetric('SecretRefreshes')]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Deduplication',
+        [receiverMetric('DuplicateSuppressed'), receiverMetric('DedupUnchecked'), receiverMetric('LedgerWriteFailed')],
+        [],
+        24,
+      ),
     );
     this.dashboard.addWidgets(
       graph(

@@ -77,6 +77,9 @@ export function deliveryMetadata(fields: Omit<DeliveryMetadata, 'version'>): Del
   return { version: EVENT_CONTRACT_VERSION, ...fields };
 }
 
+/** What `dedup: "unchecked"` adds to an entry: the size check reserves it for every delivery. */
+export const DEDUP_UNCHECKED_MARK_BYTES = Buffer.byteLength(',"dedup":"unchecked"');
+
 /** Field names match EventBridge's PutEventsRequestEntry so adapters pass it through as is. */
 export interface BusEntry {
   readonly Source: string;

@@ -8,6 +8,7 @@
  * re-exported here, so that this file lists every port.
  */
 import type { BusEntry } from './delivery-event';
+import type { LedgerRecord } from './delivery-ledger';
 import type { TokenSecret } from './token-secret';
 
 export type { AccountClaimReader, AccountClaimStore } from './account-claim';
@@ -70,6 +71,50 @@ export interface ParkedDelivery {
 export interface FallbackQueue {
   /** Resolves once the delivery is durably stored; rejects otherwise. */
   park(delivery: ParkedDelivery, budgetMs: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deduplication and the delivery ledger (the protocol: ./delivery-ledger)
+
+/** What a claim found: it holds the record now, or the live record another copy made. */
+export type ClaimResult =
+  | { readonly claimed: true }
+  /** `existing` is undefined when the record went away before it could be read. */
+  | { readonly claimed: false; readonly existing: LedgerRecord | undefined };
+
+/** Where the event of a claimed delivery went. */
+export interface Settlement {
+  readonly outcome: 'published' | 'parked';
+  readonly publishedAt: string;
+  readonly eventId?: string;
+}
+
+/**
+ * The store of delivery records (one per delivery id). Every method is bounded by `budgetMs` and
+ * throws (a SafeError) when the store cannot answer.
+ */
+export interface DeliveryLedger {
+  /**
+   * Writes `record` (in progress) unless a live record exists: none, past its window
+   * (`expiresAt`), or in progress past its lease (`claimExpiresAt`) count as absent. Atomic
+   * against concurrent claims of the same delivery id. `nowMs` is the claimer's clock, the one
+   * the record's times were computed with.
+   */
+  claim(record: LedgerRecord, nowMs: number, budgetMs: number): Promise<ClaimResult>;
+  /** The record as it is now (strongly consistent), or undefined. */
+  read(deliveryId: string, budgetMs: number): Promise<LedgerRecord | undefined>;
+  /** Records the outcome of the claim `claimId`; throws when that claim no longer holds the record. */
+  settle(deliveryId: string, claimId: string, settlement: Settlement, budgetMs: number): Promise<void>;
+  /** Deletes the record if the claim `claimId` still holds it (the delivery was not made durable). */
+  release(deliveryId: string, claimId: string, budgetMs: number): Promise<void>;
+  /** Counts one more copy of a settled delivery. */
+  countCopy(deliveryId: string, at: string, budgetMs: number): Promise<void>;
+  /**
+   * Records a delivery published without a claim (the store was unavailable), unless a live record
+   * exists that another claim made. `record.claimId` names the claim this copy attempted (it may
+   * have been written): a record of that claim is replaced. The stored record holds no claim.
+   */
+  recordUnchecked(record: LedgerRecord, nowMs: number, budgetMs: number): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------

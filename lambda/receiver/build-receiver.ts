@@ -3,11 +3,13 @@
  * the middy handler. Kept apart from `index.ts` so tests and the local mode build the very same
  * receiver without reading the process environment at import time.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clientOptions } from '../adapters/aws-clients';
+import { DynamoDbDeliveryLedger } from '../adapters/delivery-ledger';
 import { EventBridgePublisher } from '../adapters/event-bus';
 import { SqsFallbackQueue } from '../adapters/fallback-queue';
 import { createObservability, type Observability } from '../adapters/observability';
@@ -21,6 +23,7 @@ export interface ReceiverClients {
   readonly secretsManager: SecretsManagerClient;
   readonly eventBridge: EventBridgeClient;
   readonly sqs: SQSClient;
+  readonly dynamodb: DynamoDBClient;
 }
 
 export function createReceiverClients(): ReceiverClients {
@@ -29,6 +32,8 @@ export function createReceiverClients(): ReceiverClients {
     // One attempt per call: the publisher runs its own retry loop within the publish budget.
     eventBridge: new EventBridgeClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 1 })),
     sqs: new SQSClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 3 })),
+    // Each ledger call is also bounded as a whole by DEDUP_BUDGET_MS (an abort signal over these attempts).
+    dynamodb: new DynamoDBClient(clientOptions({ connectionTimeoutMs: 500, requestTimeoutMs: 800, maxAttempts: 3 })),
   };
 }
 
@@ -38,7 +43,7 @@ export interface ReceiverOverrides {
   readonly observability?: Observability;
   /** Milliseconds since the epoch: the secret cache's clock and the token-expiry clock. */
   readonly clock?: () => number;
-  /** How the secret cache waits for its next allowed forced refresh. */
+  /** How the secret cache waits for its next allowed forced refresh, and a copy for a concurrent one. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
@@ -69,5 +74,16 @@ export function buildReceiver(config: ReceiverConfig, clients: ReceiverClients, 
     onRetry: (attempt, reason) => logger.debug('retrying PutEvents', { attempt, reason }),
   });
   const fallback = new SqsFallbackQueue(clients.sqs, config.fallbackQueueUrl);
-  return createReceiverHandler({ config, tokens, bus, fallback, logger, metrics, now: () => new Date(clock()) });
+  const ledger = config.dedupTableName ? new DynamoDbDeliveryLedger(clients.dynamodb, config.dedupTableName) : undefined;
+  return createReceiverHandler({
+    config,
+    tokens,
+    bus,
+    fallback,
+    ...(ledger ? { ledger } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    logger,
+    metrics,
+    now: () => new Date(clock()),
+  });
 }

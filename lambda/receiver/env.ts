@@ -5,6 +5,7 @@
  * "Configuration".
  */
 import { z } from 'zod';
+import { DEFAULT_DEDUP_WINDOW_HOURS } from '../core/delivery-ledger';
 import { parseEnvironment } from '../core/env-config';
 import {
   authMode,
@@ -16,6 +17,8 @@ import {
   listToEnvironment,
   observabilityEnvironment,
   observabilityVariables,
+  matching,
+  optional,
   required,
   toObservabilityConfig,
   wholeNumber,
@@ -37,6 +40,9 @@ export const DEFAULT_SECRET_CACHE_TTL_SECONDS = 60;
  */
 export const DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS = 250;
 
+/** The longest deduplication window the stack and the receiver accept: a year. */
+export const MAX_DEDUP_WINDOW_HOURS = 8760;
+
 /** Defaults of the optional variables (the stack's context defaults are these too). */
 export const RECEIVER_DEFAULTS = {
   authMode: 'signature',
@@ -53,6 +59,8 @@ export const RECEIVER_DEFAULTS = {
   secretRefreshMinIntervalMs: DEFAULT_SECRET_REFRESH_MIN_INTERVAL_MS,
   publishBudgetMs: 3000,
   fallbackBudgetMs: 2000,
+  dedupWindowHours: DEFAULT_DEDUP_WINDOW_HOURS,
+  dedupBudgetMs: 1000,
   serviceName: 'amani-webhooks-receiver',
 } as const;
 
@@ -76,6 +84,13 @@ export const receiverVariables = z.object({
   SECRET_REFRESH_MIN_INTERVAL_MS: withDefault(wholeNumber(50, 10_000), D.secretRefreshMinIntervalMs),
   PUBLISH_BUDGET_MS: withDefault(wholeNumber(100, 20_000), D.publishBudgetMs),
   FALLBACK_BUDGET_MS: withDefault(wholeNumber(100, 10_000), D.fallbackBudgetMs),
+  // Unset: no deduplication and no ledger (each copy is published; consumers deduplicate).
+  DEDUP_TABLE_NAME: optional(matching('a DynamoDB table name (3 to 255 of letters, digits, _ . -)', /^[A-Za-z0-9_.-]{3,255}$/)),
+  DEDUP_WINDOW_HOURS: withDefault(
+    wholeNumber(1, MAX_DEDUP_WINDOW_HOURS, `from 1 to ${MAX_DEDUP_WINDOW_HOURS} (hours)`),
+    D.dedupWindowHours,
+  ),
+  DEDUP_BUDGET_MS: withDefault(wholeNumber(100, 5000), D.dedupBudgetMs),
   ...observabilityVariables(D.serviceName),
 });
 
@@ -96,6 +111,9 @@ export const receiverEnvironment = receiverVariables.transform((e) => ({
   secretRefreshMinIntervalMs: e.SECRET_REFRESH_MIN_INTERVAL_MS,
   publishBudgetMs: e.PUBLISH_BUDGET_MS,
   fallbackBudgetMs: e.FALLBACK_BUDGET_MS,
+  ...(e.DEDUP_TABLE_NAME ? { dedupTableName: e.DEDUP_TABLE_NAME } : {}),
+  dedupWindowHours: e.DEDUP_WINDOW_HOURS,
+  dedupBudgetMs: e.DEDUP_BUDGET_MS,
   observability: toObservabilityConfig(e),
 }));
 
@@ -124,6 +142,9 @@ export function toReceiverEnvironment(settings: ReceiverSettings): Record<string
     SECRET_REFRESH_MIN_INTERVAL_MS: settings.secretRefreshMinIntervalMs,
     PUBLISH_BUDGET_MS: settings.publishBudgetMs,
     FALLBACK_BUDGET_MS: settings.fallbackBudgetMs,
+    DEDUP_TABLE_NAME: settings.dedupTableName,
+    DEDUP_WINDOW_HOURS: settings.dedupWindowHours,
+    DEDUP_BUDGET_MS: settings.dedupBudgetMs,
     ...observabilityEnvironment(settings.observability),
   });
 }

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import {
   buildBusEntry,
   busEntrySize,
   busEntrySizeAtMost,
+  DEDUP_UNCHECKED_MARK_BYTES,
   deliveryIdOf,
   deliveryMetadata,
   eventNameOf,
@@ -13,8 +15,9 @@ import {
   type DeliveryBody,
   type DeliveryMetadata,
 } from '../core/delivery-event';
+import { type ClaimDecision, claimDelivery, claimRecord, type DeliveryFacts, type LedgerRecord } from '../core/delivery-ledger';
 import { safeMessage } from '../core/errors';
-import type { EventPublisher, FallbackQueue, PublishResult, TokenProvider } from '../core/ports';
+import type { DeliveryLedger, EventPublisher, FallbackQueue, PublishResult, Settlement, TokenProvider } from '../core/ports';
 import { pythonJsonDumpsBytes } from '../core/python-json';
 import { acceptedTokens, expiredPreviousToken, type TokenSecret } from '../core/token-secret';
 import { verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
@@ -24,16 +27,24 @@ import type { ReceiverConfig } from './env';
 /**
  * The receiver's use case: authenticate one delivery, validate it, and hand it on durably.
  *
- *   receiveDelivery = readBody -> authenticate -> decode -> identify -> publish | park
+ *   receiveDelivery = readBody -> authenticate -> decode -> identify -> claim -> publish | park -> record
  *
  * Delivery invariant: a 2xx answer means the event is on the bus or parked in the fallback
  * queue; anything else is a 4xx for the caller's mistake or a 5xx so that Amani retries.
+ * Exactly-once: a delivery id is published at most once within the deduplication window; a
+ * copy is answered like the first one (core/delivery-ledger.ts has the protocol). Deduplication
+ * never costs a delivery: without the store, the event is published marked `dedup: unchecked`.
  */
 export interface ReceiverDependencies {
   readonly config: ReceiverConfig;
   readonly tokens: TokenProvider;
   readonly bus: EventPublisher;
   readonly fallback: FallbackQueue;
+  /** The deduplication store and ledger; without one every copy is published. */
+  readonly ledger?: DeliveryLedger;
+  /** A fresh claim token per delivery (default: a random UUID). */
+  readonly newClaimId?: () => string;
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly now?: () => Date;
@@ -47,6 +58,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 /** Kept back from the Lambda timeout so the answer (and its logs) still go out. */
 const SAFETY_MARGIN_MS = 500;
 const UNAUTHORIZED = 'Unauthorized';
+/** A claim's lease when the invocation's remaining time is unknown (outside Lambda): the receiver's timeout. */
+const DEFAULT_CLAIM_LEASE_MS = 15_000;
+/** Between two reads of a concurrent copy's record while waiting for its outcome. */
+const CLAIM_POLL_INTERVAL_MS = 100;
 
 type Fields = Record<string, unknown>;
 
@@ -75,7 +90,14 @@ interface Delivery {
   readonly deliveryId: string;
   readonly entry: BusEntry;
   readonly fields: Fields;
+  /** What the ledger keeps of it. */
+  readonly facts: DeliveryFacts;
+  readonly metadata: DeliveryMetadata;
+  readonly bodyJson: string;
 }
+
+/** How deduplication went for this copy: no store configured, claimed, or published without a check. */
+type Dedup = { readonly kind: 'off' } | Extract<ClaimDecision, { kind: 'claimed' | 'unchecked' }>;
 
 /** Answers one delivery: 2xx once it is on the bus or parked, 4xx for the caller's mistake, 503 so that Amani retries. */
 export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDependencies): Promise<WebhookResponse> {
@@ -86,12 +108,19 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   if (!authenticated.ok) return answer.stopped(authenticated.stop);
   const decoded = decode(body.bytes, authenticated);
   if (!decoded.ok) return answer.stopped(decoded.stop);
-  const delivery = identify(request, body.bytes, authenticated, decoded.body, deps);
-  if (!delivery.ok) return answer.stopped(delivery.stop);
+  const identified = identify(request, body.bytes, authenticated, decoded.body, deps);
+  if (!identified.ok) return answer.stopped(identified.stop);
+  const claimed = await claim(identified, deps);
+  if (claimed.kind === 'duplicate') return answer.duplicate(identified, claimed.record, await countCopy(identified, deps));
+  if (claimed.kind === 'in-progress')
+    return answer.stopped(failed('copy-in-progress', { ...identified.fields, waitedMs: claimed.waitedMs }).stop);
+  const delivery = claimed.kind === 'unchecked' ? markUnchecked(identified, deps) : identified;
   const published = await publish(delivery, deps);
-  if (published.ok) return answer.published(delivery, published);
+  if (published.ok) return answer.published(delivery, published, claimed, await record(delivery, claimed, published, deps));
   const parked = await park(delivery, published, deps);
-  return parked.ok ? answer.parked(delivery, published) : answer.stopped(parked.stop);
+  if (parked.ok) return answer.parked(delivery, published, claimed, await record(delivery, claimed, published, deps));
+  await release(delivery, claimed, deps);
+  return answer.stopped(parked.stop);
 }
 
 /** 1. The body's bytes, refused before anything else when too large or not decodable. */
@@ -213,15 +242,64 @@ function identify(
   const fields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
   if (auth.generation === 'previous') metrics.addMetric('PreviousTokenUsed', MetricUnit.Count, 1);
 
+  // Room for the `dedup: unchecked` mark: whether a delivery fits must not depend on the store's health.
+  const mark = config.dedupTableName ? DEDUP_UNCHECKED_MARK_BYTES : 0;
   const signedBytes = signedCanonical !== undefined ? signedCanonical.length : body.length;
-  const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, signedBytes);
-  const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) : entryBytesAtMost;
+  const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, signedBytes) + mark;
+  const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) + mark : entryBytesAtMost;
   if (entryBytes > config.maxEventBytes)
     return rejected(413, 'event-too-large', 'Payload too large for an event', { ...fields, entryBytes });
-  return { ok: true, deliveryId, entry, fields };
+  const facts: DeliveryFacts = {
+    deliveryId,
+    eventName,
+    receivedAt: metadata.receivedAt,
+    authMode: config.authMode,
+    ...(auth.form ? { signatureForm: auth.form } : {}),
+    tokenGeneration: auth.generation,
+    bodySha256,
+  };
+  return { ok: true, deliveryId, entry, fields, facts, metadata, bodyJson: parsed.json };
 }
 
-/** 5. PutEvents within the publish budget, leaving time for the fallback and the answer. */
+/**
+ * 5. Claim the delivery id in the ledger, or learn what a copy of it already did, waiting for a
+ * copy still in progress within the publish budget (the time left must still cover this copy's
+ * own publish and fallback, should the other copy give up).
+ */
+async function claim(delivery: Delivery, deps: ReceiverDependencies): Promise<Dedup | Exclude<ClaimDecision, Dedup>> {
+  const { config, ledger, metrics, now = () => new Date() } = deps;
+  if (!ledger) return { kind: 'off' };
+  const remaining = deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
+  const reserved = config.publishBudgetMs + config.fallbackBudgetMs + 2 * config.dedupBudgetMs + SAFETY_MARGIN_MS;
+  const decision = await claimDelivery(ledger, {
+    facts: delivery.facts,
+    claimId: (deps.newClaimId ?? randomUUID)(),
+    windowHours: config.dedupWindowHours,
+    leaseMs: Number.isFinite(remaining) ? remaining : DEFAULT_CLAIM_LEASE_MS,
+    callBudgetMs: config.dedupBudgetMs,
+    waitBudgetMs: Math.max(0, Math.min(config.publishBudgetMs, remaining - reserved)),
+    pollIntervalMs: CLAIM_POLL_INTERVAL_MS,
+    now: () => now().getTime(),
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  });
+  if (decision.kind === 'unchecked') metrics.addMetric('DedupUnchecked', MetricUnit.Count, 1);
+  return decision;
+}
+
+/** The same delivery, its event marked as published without a deduplication check. */
+function markUnchecked(delivery: Delivery, { config }: ReceiverDependencies): Delivery {
+  const metadata: DeliveryMetadata = { ...delivery.metadata, dedup: 'unchecked' };
+  const entry = buildBusEntry({
+    source: config.eventSource,
+    eventBusName: config.eventBusName,
+    detailType: delivery.entry.DetailType,
+    metadata,
+    bodyJson: delivery.bodyJson,
+  });
+  return { ...delivery, metadata, entry };
+}
+
+/** 6. PutEvents within the publish budget, leaving time for the fallback and the answer. */
 async function publish(delivery: Delivery, { config, metrics, bus, remainingTimeMs }: ReceiverDependencies): Promise<PublishResult> {
   const remaining = remainingTimeMs?.() ?? Number.POSITIVE_INFINITY;
   const budget = Math.min(config.publishBudgetMs, remaining - config.fallbackBudgetMs - SAFETY_MARGIN_MS);
@@ -230,7 +308,7 @@ async function publish(delivery: Delivery, { config, metrics, bus, remainingTime
   return published;
 }
 
-/** 6. The bus refused: park the exact entry in the fallback queue, or fail so that Amani retries. */
+/** 7. The bus refused: park the exact entry in the fallback queue, or fail so that Amani retries. */
 async function park(
   delivery: Delivery,
   published: Extract<PublishResult, { ok: false }>,
@@ -248,6 +326,61 @@ async function park(
   const stored = await settle(fallback.park(parked, Math.max(0, budget)));
   if (stored.ok) return { ok: true };
   return failed('bus-and-fallback-failed', { ...delivery.fields, publishError: published.reason, error: safeMessage(stored.error) });
+}
+
+/** What became of the ledger record: written, or not (the delivery stands either way). */
+type Recorded = { readonly ledger: 'recorded' | 'off' } | { readonly ledger: 'not-recorded'; readonly ledgerError: string };
+
+/**
+ * 8. Record where the event went: settle the claim (a later copy is then answered at once), or,
+ * for an unchecked delivery, write its record if the store answers now. Best effort: the event
+ * is durable already; a record left in progress only makes a copy wait, then 503, until its lease ends.
+ */
+async function record(
+  delivery: Delivery,
+  dedup: Dedup,
+  published: PublishResult,
+  { ledger, config, metrics, now = () => new Date() }: ReceiverDependencies,
+): Promise<Recorded> {
+  if (!ledger || dedup.kind === 'off') return { ledger: 'off' };
+  const at = now();
+  const settlement: Settlement = {
+    outcome: published.ok ? 'published' : 'parked',
+    publishedAt: at.toISOString(),
+    ...(published.ok ? { eventId: published.eventId } : {}),
+  };
+  try {
+    if (dedup.kind === 'claimed') {
+      await ledger.settle(delivery.deliveryId, dedup.claimId, settlement, config.dedupBudgetMs);
+    } else {
+      // The claim this copy attempted may have been written (its answer lost): the record replaces it.
+      const claim = { claimId: dedup.claimId, nowMs: at.getTime(), leaseMs: 0, windowHours: config.dedupWindowHours };
+      const unchecked: LedgerRecord = { ...claimRecord(delivery.facts, claim), ...settlement, dedup: 'unchecked' };
+      await ledger.recordUnchecked(unchecked, at.getTime(), config.dedupBudgetMs);
+    }
+    return { ledger: 'recorded' };
+  } catch (error) {
+    metrics.addMetric('LedgerWriteFailed', MetricUnit.Count, 1);
+    return { ledger: 'not-recorded', ledgerError: safeMessage(error) };
+  }
+}
+
+/** The delivery could not be made durable: give its record up, so that Amani's retry can publish it. */
+async function release(delivery: Delivery, dedup: Dedup, { ledger, config }: ReceiverDependencies): Promise<void> {
+  if (!ledger || dedup.kind !== 'claimed') return;
+  // Best effort: a record left behind blocks Amani's retry only until its lease ends.
+  await ledger.release(delivery.deliveryId, dedup.claimId, config.dedupBudgetMs).catch(() => undefined);
+}
+
+/** A suppressed copy is counted in the ledger (best effort: the answer does not depend on it). */
+async function countCopy(delivery: Delivery, { ledger, config, now = () => new Date() }: ReceiverDependencies): Promise<Recorded> {
+  if (!ledger) return { ledger: 'off' };
+  try {
+    await ledger.countCopy(delivery.deliveryId, now().toISOString(), config.dedupBudgetMs);
+    return { ledger: 'recorded' };
+  } catch (error) {
+    return { ledger: 'not-recorded', ledgerError: safeMessage(error) };
+  }
 }
 
 /** The answer to Amani for each way a delivery ends, with its metrics and its one log line. */
@@ -280,7 +413,7 @@ class Answers {
     return { statusCode: 503, body: { message: 'Temporarily unavailable, please retry' } };
   }
 
-  published(delivery: Delivery, published: Extract<PublishResult, { ok: true }>): WebhookResponse {
+  published(delivery: Delivery, published: Extract<PublishResult, { ok: true }>, dedup: Dedup, recorded: Recorded): WebhookResponse {
     const { logger, metrics } = this.deps;
     metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
     metrics.addMetric('DeliveryLatency', MetricUnit.Milliseconds, this.latency());
@@ -289,12 +422,13 @@ class Answers {
       outcome: 'published',
       status: 200,
       publishAttempts: published.attempts,
+      ...dedupFields(dedup, recorded),
       latencyMs: this.latency(),
     });
     return { statusCode: 200, body: { deliveryId: delivery.deliveryId } };
   }
 
-  parked(delivery: Delivery, published: Extract<PublishResult, { ok: false }>): WebhookResponse {
+  parked(delivery: Delivery, published: Extract<PublishResult, { ok: false }>, dedup: Dedup, recorded: Recorded): WebhookResponse {
     const { logger, metrics } = this.deps;
     metrics.addMetric('FallbackUsed', MetricUnit.Count, 1);
     metrics.addMetric('DeliveryAccepted', MetricUnit.Count, 1);
@@ -304,14 +438,42 @@ class Answers {
       status: 202,
       publishError: published.reason,
       publishAttempts: published.attempts,
+      ...dedupFields(dedup, recorded),
       latencyMs: this.latency(),
     });
     return { statusCode: 202, body: { deliveryId: delivery.deliveryId } };
   }
 
+  /** A copy of a delivery already published (200) or parked (202): the same answer, nothing published. */
+  duplicate(delivery: Delivery, first: LedgerRecord, counted: Recorded): WebhookResponse {
+    const { logger, metrics } = this.deps;
+    const status = first.outcome === 'parked' ? 202 : 200;
+    metrics.addMetric('DuplicateSuppressed', MetricUnit.Count, 1);
+    logger.info('duplicate delivery suppressed', {
+      ...delivery.fields,
+      outcome: 'duplicate',
+      status,
+      firstOutcome: first.outcome,
+      firstReceivedAt: first.receivedAt,
+      // A different body under the same id: a re-serialised copy, or a body id reused by the sender.
+      sameBody: first.bodySha256 === delivery.facts.bodySha256,
+      ...counted,
+      latencyMs: this.latency(),
+    });
+    return { statusCode: status, body: { deliveryId: delivery.deliveryId, duplicate: true } };
+  }
+
   private latency(): number {
     return Date.now() - this.startedAt;
   }
+}
+
+/** The log fields saying how deduplication went for a delivery that was handed on. */
+function dedupFields(dedup: Dedup, recorded: Recorded): Fields {
+  if (dedup.kind === 'off') return { dedup: 'off' };
+  return dedup.kind === 'unchecked'
+    ? { dedup: 'unchecked', dedupError: safeMessage(dedup.error), ...recorded }
+    : { dedup: 'checked', ...recorded };
 }
 
 function rejected(status: number, reason: RejectionReason, message: string, fields?: Fields): { ok: false; stop: Stop } {

@@ -289,6 +289,109 @@ describe('amani-webhooks CLI', () => {
   }, 60_000);
 });
 
+describe('amani-webhooks CLI: the delivery ledger and replay', () => {
+  const onBus = (id: string) =>
+    stack.emulator.events().filter((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId === id);
+
+  it('send --repeat 2: one delivery twice, the second answered as a suppressed copy, one event on the bus', async () => {
+    const sent = await cli('send', 'profile_level_update', '--repeat', '2', '--json');
+    expect(sent.code).toBe(EXIT.ok);
+    const result = sent.json() as { answers: { status: number; body: { deliveryId: string; duplicate?: boolean } }[]; suppressed: number };
+    const id = result.answers[0]!.body.deliveryId;
+    expect(result.answers).toEqual([
+      { status: 200, body: { deliveryId: id } },
+      { status: 200, body: { deliveryId: id, duplicate: true } },
+    ]);
+    expect(result.suppressed).toBe(1);
+    expect(onBus(id)).toHaveLength(1);
+    const human = await cli('send', 'profile_level_update', '--repeat', '2');
+    expect(human.stdout).toMatch(/^copy 2: 200 .*"duplicate":true}\n {2}a copy of a delivery the receiver already handed on/m);
+    expect((await cli('send', 'profile_level_update', '--repeat', '0')).code).toBe(EXIT.usage);
+  });
+
+  it('with the ledger down, both copies are published, marked dedup "unchecked", and send says why', async () => {
+    stack.faults.set('dynamodb-down', true);
+    try {
+      const sent = await cli('send', 'zip_file_create', '--repeat', '2');
+      expect(sent.code).toBe(EXIT.ok);
+      expect(sent.stdout).toMatch(
+        /^copy 2: 200 \{"deliveryId":"[0-9a-f]{64}"\}\n {2}published again: the receiver did not recognise it as a copy/m,
+      );
+      const id = /"deliveryId":"([0-9a-f]{64})"/.exec(sent.stdout)![1]!;
+      expect(onBus(id).map((e) => (e.detail as { metadata: { dedup?: string } }).metadata.dedup)).toEqual(['unchecked', 'unchecked']);
+    } finally {
+      stack.faults.set('dynamodb-down', false);
+    }
+  });
+
+  it('deliveries lists the ledger newest first, filtered by event and outcome; delivery shows one', async () => {
+    const sent = await cli('send', 'video_call_status_change', '--repeat', '3', '--json');
+    const id = (sent.json() as { body: { deliveryId: string } }).body.deliveryId;
+    const listed = await cli('deliveries', '--since', '10m', '--json');
+    expect(listed.code).toBe(EXIT.ok);
+    const rows = (listed.json() as { deliveries: { deliveryId: string; receivedAt: string; copies: number; outcome: string }[] })
+      .deliveries;
+    expect(rows[0]).toMatchObject({ deliveryId: id, copies: 3, outcome: 'published' });
+    expect(rows.map((r) => r.receivedAt)).toEqual([...rows.map((r) => r.receivedAt)].sort().reverse());
+    expect(JSON.stringify(rows)).not.toMatch(/claimId|first_name|last_name|"profile"/);
+
+    const byEvent = (await cli('deliveries', '--event', 'video_call_status_change', '--json')).json() as { deliveries: unknown[] };
+    expect(byEvent.deliveries).toHaveLength(1);
+    const duplicates = (await cli('deliveries', '--outcome', 'duplicate', '--json')).json() as { deliveries: { copies: number }[] };
+    expect(duplicates.deliveries.length).toBeGreaterThanOrEqual(1);
+    for (const row of duplicates.deliveries) expect(row.copies).toBeGreaterThan(1);
+    const table = await cli('deliveries', '--since', '10m');
+    expect(table.stdout.split('\n')[0]).toMatch(/^RECEIVED \(UTC\) +EVENT +OUTCOME +COPIES +DELIVERY ID +EVENTBRIDGE EVENT ID$/);
+    expect(table.stdout).toContain(`video_call_status_change  published  3       ${id}`);
+    expect((await cli('deliveries', '--since', 'yesterday')).code).toBe(EXIT.usage);
+    expect((await cli('deliveries', '--outcome', 'lost')).code).toBe(EXIT.usage);
+    expect((await cli('deliveries', '--since', '2099-01-01T00:00:00Z', '--json')).code).toBe(EXIT.usage);
+
+    const one = await cli('delivery', id);
+    expect(one.code).toBe(EXIT.ok);
+    expect(one.stdout).toMatch(/^copies received +3 \(2 suppressed; last at /m);
+    expect(one.stdout).toMatch(new RegExp(`^EventBridge event id +${onBus(id)[0]!.id}$`, 'm'));
+    const missing = await cli('delivery', 'no-such-delivery', '--json');
+    expect(missing.code).toBe(EXIT.failed);
+    expect(missing.json()).toEqual({ ok: false, found: false, deliveryId: 'no-such-delivery' });
+  });
+
+  it('replay --dry-run counts the window from the ledger; a replay puts the archived events back with replay-name', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the archive matches by event time, in whole seconds
+    const counted = await cli('replay', '--from', '10m', '--to', 'now', '--dry-run', '--json');
+    expect(counted.code).toBe(EXIT.ok);
+    const archived = stack.emulator.events().filter((e) => !e['replay-name'] && e.source === 'amani');
+    // The ledger counts what it recorded: not the events published while it was down (the test above).
+    const recorded = archived.filter((e) => (e.detail as { metadata: { dedup?: string } }).metadata.dedup !== 'unchecked');
+    expect(counted.json()).toMatchObject({ ok: true, dryRun: true, count: recorded.length });
+    expect(recorded.length).toBeLessThan(archived.length);
+    const oneEvent = (
+      await cli('replay', '--from', '10m', '--to', 'now', '--dry-run', '--event', 'video_call_status_change', '--json')
+    ).json();
+    expect(oneEvent).toMatchObject({ count: 1, event: 'video_call_status_change' });
+
+    const replayed = await cli('replay', '--from', '10m', '--to', 'now', '--name', 'cli-test-replay', '--json');
+    expect(replayed.code).toBe(EXIT.ok);
+    expect(replayed.json()).toMatchObject({ ok: true, replayName: 'cli-test-replay', state: 'COMPLETED' });
+    expect(replayed.stderr).toMatch(/replay cli-test-replay started \(STARTING\)/);
+    expect(replayed.stderr).toMatch(/COMPLETED: the last replayed event is from 20\d\d-/);
+    const copies = stack.emulator.events().filter((e) => e['replay-name'] === 'cli-test-replay');
+    expect(copies.map((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId).sort()).toEqual(
+      archived.map((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId).sort(),
+    );
+
+    const byName = await cli('replay', '--from', '10m', '--to', 'now', '--event', 'profile_create');
+    expect(byName.code).toBe(EXIT.usage);
+    expect(byName.stderr).toMatch(/cannot select events by name.*--rule NAME/);
+    expect((await cli('replay', '--from', '10m', '--to', '2099-01-01T00:00:00Z')).code).toBe(EXIT.usage);
+    expect((await cli('replay', '--from', '10m')).code).toBe(EXIT.usage);
+    // No rules exist locally: a replay to a rule is refused as EventBridge refuses an unknown rule.
+    const toRule = await cli('replay', '--from', '10m', '--to', 'now', '--rule', 'consumer-a');
+    expect(toRule.code).toBe(EXIT.failed);
+    expect(toRule.stderr).toMatch(/consumer-a does not exist/);
+  });
+});
+
 describe('amani-webhooks CLI on a token-mode receiver', () => {
   let tokenStack: LocalStack;
   let tokenDir: string;

@@ -26,6 +26,8 @@ export const TEST_CONFIG: ReceiverConfig = {
   secretRefreshMinIntervalMs: 200,
   publishBudgetMs: 2000,
   fallbackBudgetMs: 1000,
+  dedupWindowHours: 168,
+  dedupBudgetMs: 1000,
   observability: { serviceName: 'receiver-test', metricsNamespace: 'AmaniWebhooksTest', logLevel: 'DEBUG' },
 };
 

@@ -30,7 +30,10 @@ const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:oncall';
 
 describe.each([
   ['the default stage (cdk.json)', {}],
-  ['a production stage', { stage: 'prod', alarmTopicArn: ALARM_TOPIC, logLevel: 'debug', amaniBaseUrl: 'https://ae.amani.ai/' }],
+  [
+    'a production stage',
+    { stage: 'prod', alarmTopicArn: ALARM_TOPIC, logLevel: 'debug', amaniBaseUrl: 'https://ae.amani.ai/', dedupWindowHours: '72' },
+  ],
   [
     'token auth mode with custom names',
     {
@@ -96,9 +99,14 @@ describe.each([
       observability: { serviceName: RECEIVER_SERVICE, metricsNamespace: config.metricsNamespace, logLevel: config.logLevel },
     });
     expect(parsed.receiver.tokenSecretId).toMatch(/^arn:aws:secretsmanager:/);
+    // The ledger table this stack created, and the window the context asked for.
+    expect(parsed.receiver.dedupTableName).toBe(logicalId(template, 'AWS::DynamoDB::Table', 'DeliveriesTable'));
+    expect(parsed.receiver.dedupWindowHours).toBe(config.dedupWindowHours);
     // Its timeout covers both budgets and stays below API Gateway's 29 s integration timeout.
     const timeoutMs = (all[logicalId(template, 'AWS::Lambda::Function', 'ReceiverFunction')]!.Properties!.Timeout as number) * 1000;
-    expect(timeoutMs).toBeGreaterThan(parsed.receiver.publishBudgetMs + parsed.receiver.fallbackBudgetMs);
+    const { publishBudgetMs, fallbackBudgetMs, dedupBudgetMs } = parsed.receiver;
+    // Waiting for a concurrent copy (one publish budget), publishing, parking, claiming and settling.
+    expect(timeoutMs).toBeGreaterThan(2 * publishBudgetMs + fallbackBudgetMs + 2 * dedupBudgetMs);
     expect(timeoutMs).toBeLessThan(29_000);
   });
 

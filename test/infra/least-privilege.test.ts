@@ -60,7 +60,7 @@ describe('least privilege (default configuration: credentials secret created by 
       StringEquals: { 'kms:ViaService': viaService('secretsmanager'), 'kms:EncryptionContext:SecretARN': ref(secret) },
     });
 
-  test('the receiver may only read the token secret, put events on its bus and send to its fallback queue', () => {
+  test('the receiver may only read the token secret, put events on its bus, send to its fallback queue and use its ledger items', () => {
     const grants = roleGrants(template, functionRole(template, id.receiver));
     expect(grants.managedPolicies).toEqual([]);
     expectExactly(grants.statements, [
@@ -73,7 +73,34 @@ describe('least privilege (default configuration: credentials secret created by 
       allow(['kms:GenerateDataKey', 'kms:Decrypt'], getAtt(id.key), {
         StringEquals: { 'kms:ViaService': viaService('sqs'), 'kms:EncryptionContext:aws:sqs:arn': getAtt(id.fallback) },
       }),
+      // The ledger: the four item operations of the deduplication protocol, on its table only (no Query, no Scan).
+      allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], getAtt(id.ledger)),
+      allow(['kms:Decrypt', 'kms:GenerateDataKey'], getAtt(id.key), {
+        StringEquals: { 'kms:ViaService': viaService('dynamodb'), 'kms:EncryptionContext:aws:dynamodb:tableName': ref(id.ledger) },
+      }),
     ]);
+  });
+
+  test("the ledger's read policy (for operators) may only read items and query the time index", () => {
+    const policy = resources(template)[id.ledgerReadPolicy]!.Properties!.PolicyDocument as {
+      Statement: { Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+    };
+    expect(policy.Statement.map((s) => ({ actions: [s.Action].flat().sort(), resource: s.Resource, condition: s.Condition }))).toEqual([
+      {
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        resource: [getAtt(id.ledger), { 'Fn::Join': ['', [getAtt(id.ledger), '/index/byDay']] }],
+        condition: undefined,
+      },
+      {
+        actions: ['kms:Decrypt'],
+        resource: getAtt(id.key),
+        condition: {
+          StringEquals: { 'kms:ViaService': viaService('dynamodb'), 'kms:EncryptionContext:aws:dynamodb:tableName': ref(id.ledger) },
+        },
+      },
+    ]);
+    // Attached to nobody by the stack: the operator's administrator attaches it.
+    expect(resources(template)[id.ledgerReadPolicy]!.Properties!.Roles).toBeUndefined();
   });
 
   test('the rotator may only read/write the token secret, read the credentials secret and the account claims (plus report its failed runs)', () => {
@@ -163,9 +190,9 @@ describe('least privilege (default configuration: credentials secret created by 
       .filter(([, resource]) => resource.Type === 'AWS::IAM::Policy')
       .flatMap(([, resource]) => (resource.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
       .filter((statement) => [statement.Action].flat().some((action) => String(action).startsWith('kms:')));
-    // receiver: token secret + fallback queue; rotator: token secret + credentials; registration:
-    // credentials; operator: fallback queue
-    expect(kmsStatements.length).toBe(6);
+    // receiver: token secret + fallback queue + ledger; rotator: token secret + credentials;
+    // registration: credentials; operator: fallback queue
+    expect(kmsStatements.length).toBe(7);
     for (const statement of kmsStatements) {
       expect(statement.Resource).toEqual(getAtt(id.key));
       const equals = (statement.Condition as { StringEquals: Record<string, unknown> }).StringEquals;

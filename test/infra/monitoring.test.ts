@@ -112,6 +112,7 @@ describe('the default stack', () => {
     expect(Object.keys(alarms).sort()).toEqual([
       'ApiServerErrors',
       'AuthenticationFailures',
+      'DedupUnchecked',
       'DeliveryFailed',
       'EventBusDeadLetters',
       'FallbackQueueAging',
@@ -138,6 +139,7 @@ describe('the default stack', () => {
     for (const [name, metric, threshold] of [
       ['DeliveryFailed', 'DeliveryFailed', 1],
       ['PublishFailed', 'PublishFailed', 1],
+      ['DedupUnchecked', 'DedupUnchecked', 1],
       ['AuthenticationFailures', 'AuthenticationFailed', 10],
     ] as const) {
       expect(alarms[name]).toMatchObject({

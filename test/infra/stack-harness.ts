@@ -76,6 +76,8 @@ export function stackResourceIds(template: Template) {
     credentials: logicalId(template, 'AWS::SecretsManager::Secret', 'SecretsAmaniCredentials'),
     bus: logicalId(template, 'AWS::Events::EventBus', 'EventsBus'),
     fallback: logicalId(template, 'AWS::SQS::Queue', 'FallbackQueue'),
+    ledger: logicalId(template, 'AWS::DynamoDB::Table', 'DeliveriesTable'),
+    ledgerReadPolicy: logicalId(template, 'AWS::IAM::ManagedPolicy', 'DeliveriesReadPolicy'),
     failures: logicalId(template, 'AWS::SQS::Queue', 'RotationFailureQueue'),
     registrationResource: logicalId(template, 'Custom::AmaniWebhookRegistration', 'AmaniRegistration'),
   };
@@ -191,6 +193,7 @@ function refOf(id: string, type: string | undefined): string {
     case 'AWS::SQS::Queue':
       return `https://sqs.eu-west-1.amazonaws.com/123456789012/${id}`;
     case 'AWS::Events::EventBus':
+    case 'AWS::DynamoDB::Table':
     case 'AWS::Lambda::Function':
     case 'AWS::KMS::Key':
       return id;

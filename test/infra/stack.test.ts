@@ -32,6 +32,9 @@ describe('the default stack', () => {
         'TokenHeader',
         'EventBusArn',
         'ArchiveName',
+        // Read by deliveries, delivery and replay (optional outputs: a stack deployed before them says to redeploy).
+        'ArchiveArn',
+        'DeliveryLedgerTableName',
         'RegistrationFunctionName',
         'RegistrationStatus',
       ]),
@@ -144,7 +147,7 @@ describe('the default stack', () => {
 
   describe('functions', () => {
     test.each([
-      ['receiver', 'ReceiverFunction', 512, 10],
+      ['receiver', 'ReceiverFunction', 512, 15],
       ['rotator', 'RotationRotatorFunction', 256, 120],
       ['registration', 'AmaniRegistrationHandlerFunction', 256, 300],
     ])(
@@ -234,6 +237,38 @@ describe('the default stack', () => {
       // 0 is EventBridge's "keep indefinitely".
       expect(archive.Properties.RetentionDays ?? 0).toBe(0);
       expect(archive.Properties.EventPattern).toEqual({ source: ['kyc'] });
+    });
+  });
+
+  describe('delivery ledger', () => {
+    test('on demand, keyed by delivery id, TTL on expiresAt, the stack key, a day/time index; no point-in-time recovery off production', () => {
+      expect(all[id.ledger]!.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{ AttributeName: 'deliveryId', KeyType: 'HASH' }],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt(id.key) },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byDay',
+            KeySchema: [
+              { AttributeName: 'day', KeyType: 'HASH' },
+              { AttributeName: 'receivedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['eventName'] },
+          },
+        ],
+      });
+      expect(all[id.ledger]!.Properties!.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: false });
+      template.hasOutput('DeliveryLedgerTableName', { Value: ref(id.ledger) });
+      template.hasOutput('DeliveryLedgerReadPolicyArn', { Value: ref(id.ledgerReadPolicy) });
+      template.hasOutput('DedupWindowHours', { Value: '168' });
+      template.hasOutput('ArchiveArn', { Value: getAtt(logicalId(template, 'AWS::Events::Archive', 'EventsArchive')) });
+    });
+
+    test('production: point-in-time recovery on; the window follows dedupWindowHours', () => {
+      const prod = synthesize({ stage: 'prod', alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:oncall', dedupWindowHours: 72 }).template;
+      prod.hasResourceProperties('AWS::DynamoDB::Table', { PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+      prod.hasOutput('DedupWindowHours', { Value: '72' });
     });
   });
 
@@ -339,7 +374,7 @@ describe('production stages keep their data', () => {
     const all = resources(template) as Record<string, { DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
     const queuePolicy = logicalId(template, 'AWS::SQS::QueuePolicy', 'FallbackQueuePolicy');
     const archive = logicalId(template, 'AWS::Events::Archive', 'EventsArchive');
-    const data = [id.key, id.tokenSecret, id.credentials, id.bus, archive, id.fallback, queuePolicy];
+    const data = [id.key, id.tokenSecret, id.credentials, id.bus, archive, id.fallback, queuePolicy, id.ledger];
     return { all, data, id };
   };
 
@@ -347,7 +382,7 @@ describe('production stages keep their data', () => {
     ['stage=prod', { stage: 'prod', alarmTopicArn: TOPIC }],
     ['production=true on another stage', { stage: 'eu-live', production: 'true', alarmTopicArn: TOPIC }],
   ])(
-    '%s: key, both secrets, bus, archive, fallback queue (and its TLS policy) are retained; termination protection on',
+    '%s: key, both secrets, bus, archive, fallback queue (and its TLS policy), delivery ledger are retained; termination protection on',
     (_name, context) => {
       const { stack, template } = synthesize(context);
       const { all, data, id } = kept(template);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeReplayCommand, EventBridgeClient, PutEventsCommand, StartReplayCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -39,6 +39,103 @@ beforeAll(async () => {
   emulator.createQueue('fallback');
 });
 afterAll(() => emulator.close());
+
+describe('EventBridge archive and replay through the real SDK client', () => {
+  let own: AwsEmulator;
+  let ownDir: string;
+  beforeAll(async () => {
+    ownDir = mkdtempSync(join(tmpdir(), 'aws-emulator-replay-'));
+    own = await startAwsEmulator({ dataDir: ownDir });
+  });
+  afterAll(() => own.close());
+
+  it('replays the archived events of a window onto the bus, with replay-name and progress; refuses what EventBridge refuses', async () => {
+    const emulator = own;
+    const eb = new EventBridgeClient({
+      endpoint: own.endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const archiveArn = emulator.createArchive({ name: 'archive-r', busName: 'bus-r', source: 'amani' });
+    const entry = (source: string, n: number) => ({
+      Source: source,
+      DetailType: 'profile_status_change',
+      Detail: `{"n":${n}}`,
+      EventBusName: 'bus-r',
+    });
+    await eb.send(new PutEventsCommand({ Entries: [entry('amani', 1), entry('other', 2), entry('amani', 3)] }));
+    await eb.send(new PutEventsCommand({ Entries: [{ ...entry('amani', 4), EventBusName: 'another-bus' }] }));
+    const from = new Date(Date.now() - 60_000);
+    const to = new Date(Date.now() + 1000);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const started = await eb.send(
+      new StartReplayCommand({
+        ReplayName: 'r-1',
+        EventSourceArn: archiveArn,
+        EventStartTime: from,
+        EventEndTime: to,
+        Destination: { Arn: emulator.busArn('bus-r') },
+      }),
+    );
+    expect(started.State).toBe('STARTING');
+    const states: string[] = [];
+    let described = await eb.send(new DescribeReplayCommand({ ReplayName: 'r-1' }));
+    while (described.State !== 'COMPLETED') {
+      states.push(described.State ?? '');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      described = await eb.send(new DescribeReplayCommand({ ReplayName: 'r-1' }));
+    }
+    expect(states).toContain('RUNNING');
+    expect(described).toMatchObject({ EventSourceArn: archiveArn, EventStartTime: from, EventEndTime: to });
+    expect(described.EventLastReplayedTime).toBeInstanceOf(Date);
+    const replayed = emulator.events().filter((event) => event['replay-name'] === 'r-1');
+    expect(replayed.map((event) => event.detail)).toEqual([{ n: 1 }, { n: 3 }]);
+    const originals = emulator.events().filter((event) => event['event-bus-name'] === 'bus-r' && !event['replay-name']);
+    expect(replayed.map((event) => event.id)).not.toEqual(expect.arrayContaining([originals[0]!.id]));
+
+    const refused = (input: Partial<ConstructorParameters<typeof StartReplayCommand>[0]>) =>
+      eb
+        .send(
+          new StartReplayCommand({
+            ReplayName: 'r-2',
+            EventSourceArn: archiveArn,
+            EventStartTime: from,
+            EventEndTime: to,
+            Destination: { Arn: emulator.busArn('bus-r') },
+            ...input,
+          }),
+        )
+        .then(
+          () => 'started',
+          (error: Error) => error.name,
+        );
+    expect(await refused({ ReplayName: 'r-1' })).toBe('ResourceAlreadyExistsException');
+    expect(await refused({ EventSourceArn: archiveArn.replace('archive-r', 'none') })).toBe('ResourceNotFoundException');
+    expect(await refused({ EventEndTime: new Date(Date.now() + 3600_000) })).toBe('ValidationException');
+    expect(await refused({ EventEndTime: from })).toBe('ValidationException');
+    expect(await refused({ Destination: { Arn: emulator.busArn('another-bus') } })).toBe('ValidationException');
+    expect(await refused({ Destination: { Arn: emulator.busArn('bus-r'), FilterArns: ['arn:aws:events:eu-west-1:0:rule/bus-r/x'] } })).toBe(
+      'ResourceNotFoundException',
+    );
+    // A replayed event is not archived again: a second replay of the window replays the two originals only.
+    await eb.send(
+      new StartReplayCommand({
+        ReplayName: 'r-3',
+        EventSourceArn: archiveArn,
+        EventStartTime: from,
+        EventEndTime: to,
+        Destination: { Arn: emulator.busArn('bus-r') },
+      }),
+    );
+    while ((await eb.send(new DescribeReplayCommand({ ReplayName: 'r-3' }))).State !== 'COMPLETED')
+      await new Promise((r) => setTimeout(r, 10));
+    expect(emulator.events().filter((event) => event['replay-name'] === 'r-3')).toHaveLength(2);
+    const lines = readFileSync(join(ownDir, 'events.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.filter((line) => line.includes('"replay-name":"r-1"'))).toHaveLength(2);
+  });
+});
 
 describe('AWS emulator through the real SDK v3 clients', () => {
   it('stores secret versions with ClientRequestToken idempotency', async () => {

@@ -86,6 +86,8 @@ beforeAll(async () => {
       '0',
       '--aws-port',
       '0',
+      '--dynamodb-port',
+      '0',
       '--data-dir',
       dataDir,
       '--fresh',

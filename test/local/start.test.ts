@@ -20,7 +20,22 @@ const nodePids: number[] = [];
 function npmStart(dataDir: string): ChildProcessWithoutNullStreams {
   const child = spawn(
     'npm',
-    ['start', '--ignore-scripts', '--silent', '--', '--port', '0', '--amani-port', '0', '--aws-port', '0', '--data-dir', dataDir],
+    [
+      'start',
+      '--ignore-scripts',
+      '--silent',
+      '--',
+      '--port',
+      '0',
+      '--amani-port',
+      '0',
+      '--aws-port',
+      '0',
+      '--dynamodb-port',
+      '0',
+      '--data-dir',
+      dataDir,
+    ],
     {
       cwd: REPO,
       env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },

@@ -25,8 +25,12 @@ describe('receiver environment', () => {
       secretRefreshMinIntervalMs: 250,
       publishBudgetMs: 3000,
       fallbackBudgetMs: 2000,
+      dedupWindowHours: 168,
+      dedupBudgetMs: 1000,
       observability: { serviceName: 'amani-webhooks-receiver', metricsNamespace: 'AmaniWebhooks' },
     });
+    // No table: no deduplication.
+    expect(loadReceiverConfig(minimal).dedupTableName).toBeUndefined();
   });
 
   it('parses lists and numbers; a blank value is the default, an empty list of delivery id paths is none', () => {
@@ -62,6 +66,9 @@ describe('receiver environment', () => {
       secretRefreshMinIntervalMs: 75,
       publishBudgetMs: 150,
       fallbackBudgetMs: 120,
+      dedupTableName: 'amani-webhooks-x-deliveries',
+      dedupWindowHours: 2,
+      dedupBudgetMs: 300,
       observability: { serviceName: 'receiver-x', metricsNamespace: 'Kyc/Webhooks', logLevel: 'WARN' },
     };
     expect(loadReceiverConfig(toReceiverEnvironment(config))).toEqual(config);
@@ -85,6 +92,10 @@ describe('receiver environment', () => {
     [{ MAX_BODY_BYTES: 'lots' }, 'MAX_BODY_BYTES'],
     [{ MAX_EVENT_BYTES: '99999999' }, 'MAX_EVENT_BYTES'],
     [{ PUBLISH_BUDGET_MS: '-1' }, 'PUBLISH_BUDGET_MS'],
+    [{ DEDUP_TABLE_NAME: 'a b' }, 'DEDUP_TABLE_NAME'],
+    [{ DEDUP_WINDOW_HOURS: '0' }, 'DEDUP_WINDOW_HOURS'],
+    [{ DEDUP_WINDOW_HOURS: '8761' }, 'DEDUP_WINDOW_HOURS'],
+    [{ DEDUP_BUDGET_MS: '50' }, 'DEDUP_BUDGET_MS'],
     [{ POWERTOOLS_LOG_LEVEL: 'LOUD' }, 'POWERTOOLS_LOG_LEVEL'],
     [{ POWERTOOLS_METRICS_NAMESPACE: 'AWS/Lambda' }, 'POWERTOOLS_METRICS_NAMESPACE'],
   ])('fails with a message naming the variable: %j', (override, variable) => {

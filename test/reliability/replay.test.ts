@@ -2,7 +2,8 @@
  * Replay safety: the same delivery sent again keeps the same delivery id - whether Amani
  * repeats it after a 2xx, after a 5xx, across a token rotation (signed with what is now the
  * previous token), after it was parked in the fallback queue and redriven, or when the body
- * names its own id. Consumers deduplicate on that id. Through the local mode over HTTP.
+ * names its own id - and inside the deduplication window it reaches the bus once: a copy is
+ * answered like the first one and suppressed. Through the local mode over HTTP.
  */
 import './support/single-realm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -44,16 +45,12 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function send(label: string, delivery: Delivery): Promise<{ status: number; deliveryId?: string }> {
+async function send(label: string, delivery: Delivery): Promise<{ status: number; deliveryId?: string; duplicate?: boolean }> {
   const answer = await sendDelivery(stack.runtime.receiverUrl, delivery);
   watch.addText(answer.body);
   ledger.record({ label, body: delivery.body, forged: delivery.forged }, answer);
-  return {
-    status: answer.status,
-    ...((JSON.parse(answer.body) as { deliveryId?: string }).deliveryId
-      ? { deliveryId: (JSON.parse(answer.body) as { deliveryId: string }).deliveryId }
-      : {}),
-  };
+  const { deliveryId, duplicate } = JSON.parse(answer.body) as { deliveryId?: string; duplicate?: boolean };
+  return { status: answer.status, ...(deliveryId ? { deliveryId } : {}), ...(duplicate ? { duplicate } : {}) };
 }
 
 const copiesOf = (id: string) =>
@@ -65,15 +62,15 @@ const generationsOnBus = (id: string) =>
     .map((event) => (event.detail as { metadata: { tokenGeneration: string } }).metadata.tokenGeneration);
 
 describe('replay safety: the same delivery keeps its delivery id', () => {
-  it('sent twice: two 200s, one id (the SHA-256 of the body), two events for consumers to deduplicate', async () => {
+  it('sent twice: two 200s, one id (the SHA-256 of the body), one event (the copy is suppressed)', async () => {
     const delivery = signedDelivery(watch, kycPayload(watch), stack.amani.currentToken()!);
     const first = await send('twice #1', delivery);
     const second = await send('twice #2', delivery);
     expect([first, second]).toEqual([
       { status: 200, deliveryId: sha256Hex(delivery.body) },
-      { status: 200, deliveryId: sha256Hex(delivery.body) },
+      { status: 200, deliveryId: sha256Hex(delivery.body), duplicate: true },
     ]);
-    expect(copiesOf(first.deliveryId!)).toHaveLength(2);
+    expect(copiesOf(first.deliveryId!)).toHaveLength(1);
   });
 
   it('retried after a 503 (bus and fallback queue down): the retry is accepted under the same id', async () => {
@@ -86,7 +83,7 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
     expect([failed.status, retried]).toEqual([503, { status: 200, deliveryId: sha256Hex(delivery.body) }]);
   });
 
-  it('replayed across a rotation (signed with what became the previous token): same id, marked previous', async () => {
+  it('replayed across a rotation (signed with what became the previous token): same id, suppressed as a copy', async () => {
     const oldToken = stack.amani.currentToken()!;
     const delivery = signedDelivery(watch, kycPayload(watch), oldToken);
     const before = await send('rotation #1', delivery);
@@ -98,18 +95,24 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
     const after = await send('rotation #2', delivery);
     expect([before, after]).toEqual([
       { status: 200, deliveryId: sha256Hex(delivery.body) },
-      { status: 200, deliveryId: sha256Hex(delivery.body) },
+      { status: 200, deliveryId: sha256Hex(delivery.body), duplicate: true },
     ]);
-    expect(generationsOnBus(before.deliveryId!)).toEqual(['current', 'previous']);
+    // Authenticated with the previous token, then recognised as a copy: the bus keeps the first event only.
+    expect(generationsOnBus(before.deliveryId!)).toEqual(['current']);
   });
 
-  it('parked while the bus refused, sent again, then redriven: one id in the queue and twice on the bus', async () => {
+  it('parked while the bus refused, sent again (202, a copy), then redriven: once on the bus', async () => {
     const delivery = signedDelivery(watch, kycPayload(watch), stack.amani.currentToken()!);
     router.inject('PutEvents', LOCAL_NAMES.eventBus, { kind: 'access-denied' });
     const parked = await send('parked #1', delivery);
     router.clear();
     const published = await send('parked #2', delivery);
-    expect([parked.status, published.status, parked.deliveryId === published.deliveryId]).toEqual([202, 200, true]);
+    expect([parked.status, published.status, published.duplicate, parked.deliveryId === published.deliveryId]).toEqual([
+      202,
+      202,
+      true,
+      true,
+    ]);
     const endpoint = {
       endpoint: stack.emulator.endpoint,
       region: 'eu-west-1',
@@ -129,7 +132,7 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
       { queueUrl: stack.runtime.fallbackQueueUrl, eventBusName: LOCAL_NAMES.eventBus },
     );
     expect(report).toMatchObject({ moved: 1, failed: 0, remaining: 0 });
-    expect(copiesOf(parked.deliveryId!).map((copy) => copy.where)).toEqual(['bus', 'bus']);
+    expect(copiesOf(parked.deliveryId!).map((copy) => copy.where)).toEqual(['bus']);
   });
 
   it('a body that names its own delivery_id keeps it, even when Amani re-sends it with another timestamp', async () => {
@@ -141,7 +144,7 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
     );
     expect([first, second]).toEqual([
       { status: 200, deliveryId: 'dlv-7f3a-0001' },
-      { status: 200, deliveryId: 'dlv-7f3a-0001' },
+      { status: 200, deliveryId: 'dlv-7f3a-0001', duplicate: true },
     ]);
   });
 
@@ -152,8 +155,9 @@ describe('replay safety: the same delivery keeps its delivery id', () => {
     const compact = { ...python, body: Buffer.from(JSON.stringify(payload)) };
     const a = await send('re-serialised #1', python);
     const b = await send('re-serialised #2', compact);
-    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.status, b.status, b.duplicate]).toEqual([200, 200, true]);
     expect(b.deliveryId).toBe(a.deliveryId);
+    expect(copiesOf(a.deliveryId!)).toHaveLength(1);
   });
 
   // Duplicates are the point here (deliberate resends), so only loss and forgery are checked.
