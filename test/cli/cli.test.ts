@@ -370,12 +370,16 @@ describe('amani-webhooks CLI: the delivery ledger and replay', () => {
     ).json();
     expect(oneEvent).toMatchObject({ count: 1, event: 'video_call_status_change' });
 
-    const replayed = await cli('replay', '--from', '10m', '--to', 'now', '--name', 'cli-test-replay', '--json');
+    // The operator role may only start replays named after the bus: other names are refused.
+    const misnamed = await cli('replay', '--from', '10m', '--to', 'now', '--name', 'cli-test-replay');
+    expect(misnamed.code).toBe(EXIT.usage);
+    expect(misnamed.stderr).toMatch(/--name must start with "amani-webhooks-local-"/);
+    const replayed = await cli('replay', '--from', '10m', '--to', 'now', '--name', 'amani-webhooks-local-cli-test', '--json');
     expect(replayed.code).toBe(EXIT.ok);
-    expect(replayed.json()).toMatchObject({ ok: true, replayName: 'cli-test-replay', state: 'COMPLETED' });
-    expect(replayed.stderr).toMatch(/replay cli-test-replay started \(STARTING\)/);
+    expect(replayed.json()).toMatchObject({ ok: true, replayName: 'amani-webhooks-local-cli-test', state: 'COMPLETED' });
+    expect(replayed.stderr).toMatch(/replay amani-webhooks-local-cli-test started \(STARTING\)/);
     expect(replayed.stderr).toMatch(/COMPLETED: the last replayed event is from 20\d\d-/);
-    const copies = stack.emulator.events().filter((e) => e['replay-name'] === 'cli-test-replay');
+    const copies = stack.emulator.events().filter((e) => e['replay-name'] === 'amani-webhooks-local-cli-test');
     expect(copies.map((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId).sort()).toEqual(
       archived.map((e) => (e.detail as { metadata: { deliveryId: string } }).metadata.deliveryId).sort(),
     );

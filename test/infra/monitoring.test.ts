@@ -390,7 +390,7 @@ describe('NoDeliveries (noTrafficAlarmHours)', () => {
 describe('alarm actions', () => {
   test('every alarm, NoDeliveries included, notifies the SNS topic on ALARM and on OK', () => {
     const alarms = alarmsOf(synthesize({ alarmTopicArn: TOPIC, noTrafficAlarmHours: 24 }).template);
-    expect(Object.keys(alarms)).toHaveLength(13);
+    expect(Object.keys(alarms)).toHaveLength(14);
     expect(alarms.NoDeliveries).toBeDefined();
     for (const alarm of Object.values(alarms)) {
       expect(alarm.AlarmActions).toEqual([TOPIC]);
