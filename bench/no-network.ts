@@ -146,8 +146,10 @@ export function publishedCopyFailure(): Record<string, { status: number; body: s
 
 /**
  * Puts the no-network handler into clients built by the product itself (so their options -
- * attempts, timeouts, protocol settings - are exactly the product's). The SDK reads
- * `config.requestHandler` on every send, so swapping it after construction is enough.
+ * attempts, timeouts, protocol settings, the cached middleware stack - are exactly the
+ * product's). Before the clients' first send, and before the adapters are built around them: a
+ * client keeps the transport its cached stack was built with, and the adapters wrap this one in
+ * the product's deadline transport (`withCallDeadlines`) as they would the real one.
  */
 export function withoutNetwork<T extends object>(clients: T, handler: NoNetworkHandler): T {
   for (const client of Object.values(clients) as Array<{ config: { requestHandler: unknown } }>) client.config.requestHandler = handler;

@@ -13,7 +13,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventPublisher } from '../lambda/adapters/event-bus';
 
 const parkedDelivery = z.object({

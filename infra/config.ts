@@ -9,7 +9,7 @@
  * booleans and lists accept both spellings.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AMANI_EVENTS, type AmaniEventName } from '../lambda/core/amani-events';
 import {
   amaniBaseUrl,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { amaniBaseUrlProblem } from '../core/validators';
 import { SafeError, type FailureClass } from '../core/errors';
 import type { AmaniApi, AmaniCredentials, TokenRotationResult, WebhookRegistration } from '../core/ports';

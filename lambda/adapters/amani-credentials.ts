@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SafeError } from '../core/errors';
 import type { AmaniCredentials } from '../core/ports';
 import { isAwsError } from './aws-clients';

@@ -14,7 +14,7 @@ import {
 import { LEDGER_SCHEMA, type LedgerFilter, type LedgerRecord, ledgerDay, ledgerDaysBetween, matchesFilter } from '../core/delivery-ledger';
 import { SafeError } from '../core/errors';
 import type { ClaimResult, DeliveryLedger, Settlement } from '../core/ports';
-import { classifyAwsError, describeAwsError, isAwsError } from './aws-clients';
+import { classifyAwsError, describeAwsError, isAwsError, sendWithin, withCallDeadlines } from './aws-clients';
 
 /** The port this store implements, for its callers. */
 export type { DeliveryLedger } from '../core/ports';
@@ -46,14 +46,18 @@ export interface LedgerQuery {
  * The delivery ledger on DynamoDB (docs/architecture.md, "Exactly-once ingest"): one item per
  * delivery id, written with condition expressions so that concurrent copies never both claim
  * it, and a global index by UTC day and receipt time for listing. Each call is bounded by its
- * budget (an abort signal over the SDK's own attempts); a failure is a SafeError naming the
+ * budget (`sendWithin`: over the SDK's own attempts); a failure is a SafeError naming the
  * operation and the AWS error, classified.
  */
 export class DynamoDbDeliveryLedger implements DeliveryLedger {
+  private readonly client: DynamoDBClient;
+
   constructor(
-    private readonly client: DynamoDBClient,
+    client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.client = withCallDeadlines(client);
+  }
 
   async claim(record: LedgerRecord, nowMs: number, budgetMs: number): Promise<ClaimResult> {
     const written = await this.conditional(
@@ -223,7 +227,7 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
   /** A conditional write: refused (its condition false) is an answer, with the existing item when DynamoDB returned it. */
   private async conditional(
     operation: string,
-    command: { readonly input: unknown },
+    command: { readonly input: object },
     budgetMs: number,
   ): Promise<{ readonly ok: true } | { readonly ok: false; readonly item?: Item }> {
     try {
@@ -236,10 +240,10 @@ export class DynamoDbDeliveryLedger implements DeliveryLedger {
     }
   }
 
-  private async call<Output = unknown>(operation: string, command: { readonly input: unknown }, budgetMs: number): Promise<Output> {
+  private async call<Output = unknown>(operation: string, command: { readonly input: object }, budgetMs: number): Promise<Output> {
     if (budgetMs <= 0) throw new SafeError(`DynamoDB ${operation}: no time left`, { failure: 'transient' });
     try {
-      return (await this.client.send(command as never, { abortSignal: AbortSignal.timeout(budgetMs) })) as Output;
+      return (await sendWithin(command, budgetMs, (bounded) => this.client.send(bounded as never))) as Output;
     } catch (error) {
       throw new SafeError(`DynamoDB ${operation} failed: ${describeAwsError(error)}`, { failure: classifyAwsError(error), cause: error });
     }

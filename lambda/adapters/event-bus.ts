@@ -2,7 +2,7 @@ import { PutEventsCommand, type EventBridgeClient, type PutEventsCommandOutput }
 import type { BusEntry } from '../core/delivery-event';
 import type { EventPublisher, PublishResult } from '../core/ports';
 import { retryWithinBudget, realRetryEnvironment, type AttemptOutcome, type BackoffPolicy, type RetryEnvironment } from '../core/retry';
-import { classifyAwsError, describeAwsError } from './aws-clients';
+import { classifyAwsError, describeAwsError, sendWithin, withCallDeadlines } from './aws-clients';
 
 /** The port this publisher implements, for its callers. */
 export type { EventPublisher } from '../core/ports';
@@ -26,11 +26,15 @@ export interface EventBridgePublisherOptions extends BackoffPolicy {
  * jittered backoff and one time budget.
  */
 export class EventBridgePublisher implements EventPublisher {
+  private readonly client: EventBridgeClient;
+
   constructor(
-    private readonly client: EventBridgeClient,
+    client: EventBridgeClient,
     private readonly options: EventBridgePublisherOptions,
     private readonly env: RetryEnvironment = realRetryEnvironment,
-  ) {}
+  ) {
+    this.client = withCallDeadlines(client);
+  }
 
   async publish(entry: BusEntry, budgetMs: number): Promise<PublishResult> {
     const result = await retryWithinBudget<string>(
@@ -51,7 +55,7 @@ export class EventBridgePublisher implements EventPublisher {
     if (timeoutMs <= 0) return { done: false, retryable: false, error: 'no time left' };
     let answer: PutEventsCommandOutput;
     try {
-      answer = await this.client.send(new PutEventsCommand({ Entries: [entry] }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+      answer = await sendWithin(new PutEventsCommand({ Entries: [entry] }), timeoutMs, (command) => this.client.send(command));
     } catch (error) {
       const failure = classifyAwsError(error);
       return { done: false, retryable: failure === 'throttled' || failure === 'transient', error: describeAwsError(error) };

@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SafeError } from '../core/errors';
 import type { FallbackQueue, ParkedDelivery } from '../core/ports';
-import { classifyAwsError, describeAwsError } from './aws-clients';
+import { classifyAwsError, describeAwsError, sendWithin, withCallDeadlines } from './aws-clients';
 
 /** SQS refused or did not answer; classified, named by the AWS error's name and status only. */
 export class FallbackUnavailableError extends SafeError {
@@ -20,14 +20,18 @@ export function encodeParkedDelivery(delivery: ParkedDelivery): string {
 }
 
 export class SqsFallbackQueue implements FallbackQueue {
+  private readonly client: SQSClient;
+
   constructor(
-    private readonly client: SQSClient,
+    client: SQSClient,
     private readonly queueUrl: string,
-  ) {}
+  ) {
+    this.client = withCallDeadlines(client);
+  }
 
   async park(delivery: ParkedDelivery, budgetMs: number): Promise<void> {
     try {
-      await this.client.send(
+      await sendWithin(
         new SendMessageCommand({
           QueueUrl: this.queueUrl,
           MessageBody: encodeParkedDelivery(delivery),
@@ -36,7 +40,8 @@ export class SqsFallbackQueue implements FallbackQueue {
             detailType: { DataType: 'String', StringValue: delivery.entry.DetailType },
           },
         }),
-        { abortSignal: AbortSignal.timeout(Math.max(1, budgetMs)) },
+        budgetMs,
+        (command) => this.client.send(command),
       );
     } catch (error) {
       throw new FallbackUnavailableError(error);

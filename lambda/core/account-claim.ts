@@ -10,7 +10,7 @@
  * AWS here.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SafeError } from './errors';
 
 /** Where claims live (SSM parameter hierarchy); IAM grants name exactly this path. */

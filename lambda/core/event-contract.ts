@@ -1,5 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AMANI_PAYLOAD_SCHEMAS, CONTRACT_REGISTRY, described, unnamedPayloadSchema } from './amani-payloads';
+import {
+  DEFAULT_DETAIL_TYPE,
+  DEFAULT_EVENT_SOURCE,
+  EVENT_CONTRACT_VERSION,
+  SAFE_NAME,
+  SIGNATURE_FORMS,
+  TOKEN_GENERATIONS,
+} from './event-contract-values';
 import { AUTH_MODES } from './validators';
 
 /**
@@ -15,18 +23,7 @@ import { AUTH_MODES } from './validators';
  * new status value needs no new version; removing, renaming or re-meaning anything here does.
  */
 
-/** `detail.metadata.version` of every event published under this contract. */
-export const EVENT_CONTRACT_VERSION = '1';
-/** EventBridge `source` unless the `eventSource` setting names another. */
-export const DEFAULT_EVENT_SOURCE = 'amani';
-/** DetailType when the body names no event. */
-export const DEFAULT_DETAIL_TYPE = 'webhook';
-/** Event names and delivery ids: short and inert (they become DetailType, log fields and dedup keys). */
-export const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-
-/** Signature mode: whether the raw body or its Python `json.dumps` form was signed. */
-export const SIGNATURE_FORMS = ['raw', 'python-json'] as const;
-export const TOKEN_GENERATIONS = ['current', 'previous'] as const;
+export * from './event-contract-values';
 
 /**
  * Every field of `detail.metadata`, with its meaning. The receiver writes exactly these

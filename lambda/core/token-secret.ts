@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SafeError } from './errors';
-import type { TOKEN_GENERATIONS } from './event-contract';
+import type { TOKEN_GENERATIONS } from './event-contract-values';
 
 /**
  * The webhook token secret as stored in Secrets Manager (public contract, docs/contract.md).

@@ -6,7 +6,7 @@
  * Values arrive as JSON types from cdk.json and as strings from `-c key=value` or the process
  * environment, so numbers, booleans and lists accept both spellings. A blank value counts as unset.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AMANI_EVENTS } from './amani-events';
 
 // ---------------------------------------------------------------------------------------------

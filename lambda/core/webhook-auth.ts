@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { SIGNATURE_FORMS } from './event-contract';
+import type { SIGNATURE_FORMS } from './event-contract-values';
 import type { CandidateToken, TokenGeneration } from './token-secret';
 import type { AUTH_MODES } from './validators';
 

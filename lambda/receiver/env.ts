@@ -4,7 +4,7 @@
  * mode), the function parses it with `loadReceiverConfig` at cold start. Documented in README.md,
  * "Configuration".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_DEDUP_WINDOW_HOURS } from '../core/delivery-ledger';
 import { parseEnvironment } from '../core/env-config';
 import {

@@ -4,7 +4,7 @@
  * with `toRegistrationEnvironment`, the function parses it with `loadRegistrationConfig` at cold
  * start. An operator's direct invocation therefore uses exactly what was deployed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AMANI_EVENTS, type AmaniEventName } from '../core/amani-events';
 import { parseEnvironment } from '../core/env-config';
 import {

@@ -3,7 +3,7 @@
  * The stack builds the function's environment with `toRotatorEnvironment` (so does the local
  * mode), the function parses it with `loadRotatorConfig` at cold start.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseEnvironment } from '../core/env-config';
 import {
   amaniBaseUrl,

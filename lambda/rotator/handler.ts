@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SafeError, safeMessage } from '../core/errors';
 import type { RotationRequest, RotationSummary } from '../core/rotation';
 import { rotateToken, type RotatorDependencies } from './rotate-token';

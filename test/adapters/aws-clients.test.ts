@@ -1,10 +1,25 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { runInNewContext } from 'node:vm';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { classifyAwsError, clientOptions, describeAwsError, isAwsError } from '../../lambda/adapters/aws-clients';
-import { EMULATOR_REGION, startAwsEmulator, type AwsEmulator, type Fault, type Operation } from '../../local/aws-emulator';
+import {
+  CallDeadlineError,
+  classifyAwsError,
+  clientOptions,
+  describeAwsError,
+  isAwsError,
+  sendWithin,
+  withCallDeadlines,
+} from '../../lambda/adapters/aws-clients';
+import {
+  EMULATOR_REGION,
+  startAwsEmulator,
+  type AwsEmulator,
+  type CallOutcome,
+  type Fault,
+  type Operation,
+} from '../../local/aws-emulator';
 
 /**
  * classifyAwsError over what the real SDK v3 clients throw (the local AWS emulator on 127.0.0.1
@@ -23,7 +38,10 @@ const clients = () => {
 
 // A fault a test did not use up (an abort that fired before its request arrived) must not leak
 // into the next test.
-afterEach(() => aws.clearFaults());
+afterEach(() => {
+  aws.clearFaults();
+  aws.setCallObserver(undefined);
+});
 
 beforeAll(async () => {
   aws = await startAwsEmulator();
@@ -115,5 +133,91 @@ describe('classifyAwsError on shapes', () => {
     for (const value of [new Error('plain'), new TypeError('bug'), undefined, null, 'ThrottlingException', 42, {}]) {
       expect(classifyAwsError(value)).toBe('unknown');
     }
+  });
+});
+
+describe('sendWithin: a deadline per call, without per-call options', () => {
+  const sqsClient = (timeouts: { requestTimeoutMs: number; maxAttempts: number }) =>
+    new SQSClient({
+      ...clientOptions({ connectionTimeoutMs: 500, ...timeouts }),
+      endpoint: aws.endpoint,
+      region: EMULATOR_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  const message = () => new SendMessageCommand({ QueueUrl: aws.queueUrl('fallback'), MessageBody: 'x' });
+  /** How the emulator saw the next SendMessage end. */
+  const nextOutcome = () =>
+    new Promise<CallOutcome>((resolve) => aws.setCallObserver((call, outcome) => call.operation === 'SendMessage' && resolve(outcome)));
+
+  it('ends the call at its deadline and aborts its request on the wire', async () => {
+    const client = withCallDeadlines(sqsClient({ requestTimeoutMs: 2000, maxAttempts: 1 }));
+    aws.injectFault('SendMessage', { kind: 'slow', ms: 400 }, { times: 1 });
+    const outcome = nextOutcome();
+    const started = Date.now();
+    const error = await thrown(() => sendWithin(message(), 60, (command) => client.send(command)));
+    expect(Date.now() - started).toBeLessThan(300);
+    expect(error).toBeInstanceOf(CallDeadlineError);
+    expect(classifyAwsError(error)).toBe('transient');
+    expect(describeAwsError(error)).toBe('TimeoutError');
+    // The socket was closed under the slow answer: the caller had given up.
+    expect(await outcome).toBe('answer-lost');
+  });
+
+  it('on a client without withCallDeadlines, still ends the call at its deadline, but its request runs on', async () => {
+    const client = sqsClient({ requestTimeoutMs: 2000, maxAttempts: 1 });
+    aws.injectFault('SendMessage', { kind: 'slow', ms: 200 }, { times: 1 });
+    const outcome = nextOutcome();
+    const started = Date.now();
+    expect(await thrown(() => sendWithin(message(), 60, (command) => client.send(command)))).toBeInstanceOf(CallDeadlineError);
+    expect(Date.now() - started).toBeLessThan(180);
+    expect(await outcome).toBe('answered');
+  });
+
+  it("covers the SDK's own attempts and the backoff between them", async () => {
+    // Every attempt times out after 100 ms and is retried by the SDK: three attempts take 300 ms and more.
+    const client = withCallDeadlines(sqsClient({ requestTimeoutMs: 100, maxAttempts: 3 }));
+    aws.injectFault('SendMessage', { kind: 'slow', ms: 150 }, { times: 3 });
+    const started = Date.now();
+    expect(await thrown(() => sendWithin(message(), 140, (command) => client.send(command)))).toBeInstanceOf(CallDeadlineError);
+    expect(Date.now() - started).toBeLessThan(260);
+  });
+
+  it('answers like a plain send when the call ends in time, through the cached middleware stack', async () => {
+    // Applied twice (two adapters sharing a client): one middleware, no duplicate-name error.
+    const client = withCallDeadlines(withCallDeadlines(sqsClient({ requestTimeoutMs: 2000, maxAttempts: 1 })));
+    const send = jest.spyOn(client, 'send');
+    for (let index = 0; index < 3; index++) {
+      const answer = await sendWithin(message(), 1000, (command) => client.send(command));
+      expect(answer.MessageId).toEqual(expect.any(String));
+    }
+    // No per-call options: the SDK resolves the middleware stack once per command type.
+    expect(send.mock.calls.map((call) => call.length)).toEqual([1, 1, 1]);
+    expect(client.config.cacheMiddleware).toBe(true);
+  });
+
+  it('hands the deadline to the transport, and passes the rest of the transport interface through', async () => {
+    const aborted: boolean[] = [];
+    const transport = {
+      handle: (_request: unknown, options?: { abortSignal?: AbortSignal }) =>
+        new Promise<never>((_, reject) => {
+          options?.abortSignal?.addEventListener('abort', () => {
+            aborted.push(true);
+            reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+          });
+        }),
+      destroy: jest.fn(),
+    };
+    const client = new SQSClient({
+      ...clientOptions({ connectionTimeoutMs: 500, requestTimeoutMs: 2000, maxAttempts: 1 }),
+      endpoint: aws.endpoint,
+      region: EMULATOR_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: transport as never,
+    });
+    withCallDeadlines(client);
+    expect(await thrown(() => sendWithin(message(), 30, (command) => client.send(command)))).toBeInstanceOf(CallDeadlineError);
+    expect(aborted).toEqual([true]);
+    client.destroy();
+    expect(transport.destroy).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseContext } from '../../infra/config';
 import { createAmaniClient } from '../../lambda/adapters/amani-client';
 import { amaniBaseUrl, amaniBaseUrlProblem, fieldPaths, headerName, list, wholeNumber, withDefault } from '../../lambda/core/validators';

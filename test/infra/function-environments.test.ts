@@ -5,7 +5,7 @@
  * configuration it yields is the one the context asked for.
  */
 import { describe, expect, test } from '@jest/globals';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ROTATOR_SERVICE, RECEIVER_SERVICE } from '../../infra/constructs/monitoring';
 import { loadReceiverConfig, receiverVariables } from '../../lambda/receiver/env';
 import { loadRegistrationConfig, REGISTRATION_DEFAULTS, registrationVariables } from '../../lambda/registration/env';

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTRACT_REGISTRY } from '../../../lambda/core/amani-payloads';
 import {
   AMANI_EVENT_SCHEMAS,
