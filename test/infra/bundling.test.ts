@@ -40,7 +40,7 @@ test('each function is bundled by local esbuild into an ESM index.mjs that valid
     const assetHash = String((all[id]!.Properties!.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
     const bundle = path.join(outdir, `asset.${assetHash}`, 'index.mjs');
     expect(existsSync(bundle)).toBe(true);
-    expect(existsSync(`${bundle}.map`)).toBe(true);
+    expect(existsSync(`${bundle}.map`)).toBe(false);
     expect(readFileSync(bundle, 'utf8').startsWith(ESM_REQUIRE_BANNER)).toBe(true);
 
     const exported = execFileSync(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { isPayloadFormatV2, readRawBody, toWebhookRequest } from '../../lambda/receiver/api-gateway';
+import { isCanonicalBase64, isPayloadFormatV2, readRawBody, toWebhookRequest } from '../../lambda/receiver/api-gateway';
 import { httpApiWebhookEvent, webhookEvent } from '../../local/api-gateway-events';
 
 describe('readRawBody', () => {
@@ -21,6 +21,33 @@ describe('readRawBody', () => {
     expect(readRawBody({ body: Buffer.alloc(100).toString('base64'), isBase64Encoded: true }, limit).kind).toBe('bytes');
     expect(readRawBody({ body: Buffer.alloc(101).toString('base64'), isBase64Encoded: true }, limit).kind).toBe('too-large');
     expect(readRawBody({ body: 'A'.repeat(10_000_000), isBase64Encoded: true }, limit).kind).toBe('too-large');
+  });
+
+  it('accepts exactly the base64 that re-encodes to itself, whatever was changed in it', () => {
+    const reencodes = (text: string) => Buffer.from(text, 'base64').toString('base64') === text;
+    const edit = fc.oneof(
+      fc.constant(''),
+      fc.constantFrom('-', '_', '=', ' ', '\n', '!', '.', 'é', '==', '===', 'A', '+', '/', 'AA==', '\u0000'),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(), edit, fc.nat(), fc.boolean(), (bytes, at, inserted, flip, replace) => {
+        let text = Buffer.from(bytes).toString('base64');
+        const index = text.length === 0 ? 0 : at % (text.length + 1);
+        text = replace && inserted !== '' ? text.slice(0, index) + inserted + text.slice(index + 1) : text.slice(0, index) + inserted + text.slice(index);
+        // Sometimes change one character to its neighbour in the alphabet (padding bits, URL-safe forms).
+        if (flip % 3 === 0 && text.length > 0) {
+          const position = flip % text.length;
+          const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+          const next = alphabet[(alphabet.indexOf(text[position]!) + 1) % alphabet.length]!;
+          text = text.slice(0, position) + next + text.slice(position + 1);
+        }
+        expect(isCanonicalBase64(text, Buffer.from(text, 'base64'))).toBe(reencodes(text));
+      }),
+      { numRuns: 5000 },
+    );
+    for (const text of ['QQ==', 'QR==', 'QUI=', 'QUJ=', 'Q===', 'QQ=A', 'QQ==QQ==', 'ab-_', 'ab+/', ' QQ==', '', '====']) {
+      expect({ text, canonical: isCanonicalBase64(text, Buffer.from(text, 'base64')) }).toEqual({ text, canonical: reencodes(text) });
+    }
   });
 
   it('flags invalid base64 and treats a missing body as empty', () => {
