@@ -115,7 +115,9 @@ afterAll(async () => {
 });
 
 describe('npm start (local mode)', () => {
-  it('prints the endpoint and a one-line sample command', () => {
+  it('prints the endpoint and a one-line sample command', async () => {
+    // runtime.json is written just before the banner; the pipe may deliver the banner later.
+    await waitFor(() => output.includes('npx amani-webhooks send profile_status_change'));
     expect(output).toContain(`POST ${runtime.receiverUrl}`);
     expect(output).toContain('npx amani-webhooks send profile_status_change');
   });

@@ -110,8 +110,22 @@ describe('the consumer stack', () => {
   it('bundles the handler with the consumer package and Powertools (esbuild, no Docker)', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'consumer-synth-'));
     const app = new App({ outdir });
-    new ConsumerStack(app, 'Consumer', { eventBusArn: BUS_ARN, env: { account: '123456789012', region: 'eu-west-1' } });
-    const assembly = app.synth();
+    // CDK announces each bundling on the console; keep it out of the test run's output.
+    const printed: string[] = [];
+    const writes = { out: process.stdout.write, err: process.stderr.write };
+    const capture = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stdout.write = capture;
+    process.stderr.write = capture;
+    let assembly: ReturnType<App['synth']>;
+    try {
+      // Bundling happens when the function is constructed.
+      new ConsumerStack(app, 'Consumer', { eventBusArn: BUS_ARN, env: { account: '123456789012', region: 'eu-west-1' } });
+      assembly = app.synth();
+    } finally {
+      process.stdout.write = writes.out;
+      process.stderr.write = writes.err;
+    }
+    expect(printed.join('')).toContain('Bundling asset Consumer/ApprovedProfiles/Code/Stage...');
     const bundles = readdirSync(assembly.directory).filter((entry) => entry.startsWith('asset.'));
     expect(bundles).toHaveLength(1);
     const code = readFileSync(join(assembly.directory, bundles[0]!, 'index.js'), 'utf8');
