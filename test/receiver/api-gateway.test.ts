@@ -33,7 +33,10 @@ describe('readRawBody', () => {
       fc.property(fc.uint8Array({ maxLength: 40 }), fc.nat(), edit, fc.nat(), fc.boolean(), (bytes, at, inserted, flip, replace) => {
         let text = Buffer.from(bytes).toString('base64');
         const index = text.length === 0 ? 0 : at % (text.length + 1);
-        text = replace && inserted !== '' ? text.slice(0, index) + inserted + text.slice(index + 1) : text.slice(0, index) + inserted + text.slice(index);
+        text =
+          replace && inserted !== ''
+            ? text.slice(0, index) + inserted + text.slice(index + 1)
+            : text.slice(0, index) + inserted + text.slice(index);
         // Sometimes change one character to its neighbour in the alphabet (padding bits, URL-safe forms).
         if (flip % 3 === 0 && text.length > 0) {
           const position = flip % text.length;
