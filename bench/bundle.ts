@@ -8,7 +8,8 @@
  * --platform=node --target=node<runtime> --format=esm --outfile=index.mjs --minify --sourcemap
  * --sources-content=false --external:... --banner:js=... --main-fields=module,main.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -66,7 +67,8 @@ export function readStackBundling(repoRoot: string): StackBundling {
       ['module', 'main'],
     ),
     stackSdk: pick('bundleAwsSDK', /bundleAwsSDK:\s*(true|false)/, (m) => (m[1] === 'true' ? 'bundled' : 'external'), 'external'),
-    nodeOptions: pick('NODE_OPTIONS', /NODE_OPTIONS:\s*'([^']*)'/, (m) => m[1] as string, '--enable-source-maps'),
+    // No NODE_OPTIONS in the construct: the functions run without any.
+    nodeOptions: /NODE_OPTIONS:\s*'([^']*)'/.exec(text)?.[1] ?? '',
     assumed,
   };
 }
@@ -115,4 +117,27 @@ export async function bundleFunction(
     mapBytes = 0;
   }
   return { fn: fn.name, sdk, file: outfile, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length, mapBytes, buildMs };
+}
+
+/**
+ * The sources of `commit` needed to bundle a function as that commit's stack did (lambda/ and the
+ * construct holding the bundling settings), extracted under `scratch` with this checkout's
+ * node_modules linked in. Undefined when git cannot produce them (a shallow clone, no git).
+ */
+export function baselineSources(repoRoot: string, commit: string, scratch: string): string | undefined {
+  const dir = join(scratch, `baseline-${commit}`);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const archive = execFileSync('git', ['archive', commit, 'lambda', 'infra/constructs/lambda-function.ts', 'package.json'], {
+      cwd: repoRoot,
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    execFileSync('tar', ['-x', '-C', dir], { input: archive, stdio: ['pipe', 'ignore', 'ignore'] });
+    symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    return dir;
+  } catch {
+    return undefined;
+  }
 }

@@ -4,11 +4,12 @@
  * EventBridge, the Amani simulator for the rotator), reached over HTTP through AWS_ENDPOINT_URL
  * exactly like the real services. The fakes run in this (parent) process; each probe is a child.
  *
- * Per function: the bundle with the SDK bundled, the bundle with the SDK external (resolved from
- * node_modules, as the Lambda runtime resolves its own copy), the TypeScript sources under tsx,
- * and the bundled flavour without NODE_OPTIONS=--enable-source-maps. Baselines in the same run:
- * an empty `node` process, and an empty `node --import tsx` process. Rounds interleave every
- * variant in a shuffled order; the first round is a discarded warm-up (page cache, tsx cache).
+ * Per function: the bundle with the SDK bundled and the bundle with the SDK external (resolved
+ * from node_modules, as the Lambda runtime resolves its own copy). The receiver runs as deployed,
+ * deduplicating against dynalite (local/dynamodb.ts). Baselines in the same run: an empty `node`
+ * process, and the receiver bundle built from COLD_START_BASELINE.commit with that commit's
+ * bundling settings and environment (bench/bundle.ts `baselineSources`). Rounds interleave every
+ * variant in a shuffled order; the first round is a discarded warm-up (page cache).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,11 +17,19 @@ import { join } from 'node:path';
 import { startAmaniSimulator } from '../local/amani-simulator';
 import { payloadOfSize, prepareDelivery } from '../local/amani-sender';
 import { EMULATOR_REGION, startAwsEmulator } from '../local/aws-emulator';
+import { createLedgerTable, startLocalDynamoDb } from '../local/dynamodb';
 import { toReceiverEnvironment } from '../lambda/receiver/env';
 import { toRotatorEnvironment } from '../lambda/rotator/env';
 import { webhookEvent } from '../local/api-gateway-events';
 import type { BundleResult } from './bundle';
 import { median, seededRandom, shuffled } from './stats';
+
+/**
+ * The receiver bundle the cold-start bar is measured against: the code of the last bench run
+ * recorded before the bar was set (docs/benchmarks.md of 2026-12-01 18:54 UTC), rebuilt here
+ * and timed in the same rounds, so that the comparison does not depend on this machine's mood.
+ */
+export const COLD_START_BASELINE = { commit: 'a4abbb3', recorded: '2026-12-01 18:54 UTC' } as const;
 
 /** What the rotation schedule sends (ROTATE_PAYLOAD in infra/constructs/token-rotation.ts). */
 export const ROTATION_SCHEDULE_PAYLOAD = { action: 'rotate' } as const;
@@ -32,6 +41,8 @@ export interface ColdStartVariant {
   readonly args: readonly string[];
   readonly entry: string;
   readonly nodeOptions: string;
+  /** The receiver's environment names the ledger table (as deployed); false for a bundle from before the ledger. */
+  readonly withLedger?: boolean;
 }
 
 export interface ColdStartSample {
@@ -59,8 +70,18 @@ export interface ColdStartRow {
 export interface ColdStartResult {
   readonly rows: ColdStartRow[];
   readonly rounds: number;
+  /** The commit the baseline receiver bundle was built from; undefined when it could not be built. */
+  readonly baselineCommit?: string;
 }
 
+/** The receiver bundle of COLD_START_BASELINE, with the NODE_OPTIONS that commit's stack set. */
+export interface BaselineBundle {
+  readonly commit: string;
+  readonly bundle: BundleResult;
+  readonly nodeOptions: string;
+}
+
+const LEDGER_TABLE = 'amani-webhooks-bench-deliveries';
 const SECRET_NAMES = { token: 'amani-webhooks/bench/token', credentials: 'amani-webhooks/bench/amani-api' };
 
 export async function runColdStarts(options: {
@@ -68,6 +89,7 @@ export async function runColdStarts(options: {
   readonly scratch: string;
   readonly bundles: readonly BundleResult[];
   readonly stackNodeOptions: string;
+  readonly baseline?: BaselineBundle;
   readonly rounds: number;
 }): Promise<ColdStartResult> {
   const { repoRoot, scratch } = options;
@@ -80,25 +102,34 @@ export async function runColdStarts(options: {
   const amani = await startAmaniSimulator({ users: [credentials], initialToken: webhookToken });
   const aws = await startAwsEmulator();
   const fallbackQueueUrl = aws.createQueue('amani-webhooks-bench-fallback');
+  // The delivery ledger, as deployed: the receiver claims and settles each delivery.
+  const dynamodb = await startLocalDynamoDb();
+  await createLedgerTable(dynamodb.endpoint, LEDGER_TABLE, EMULATOR_REGION);
   // A recent rotation: the scheduled run reads everything, finds it in sync and too young, and skips.
   aws.putSecret(SECRET_NAMES.token, JSON.stringify({ token: webhookToken, rotatedAt: new Date().toISOString() }));
   aws.putSecret(SECRET_NAMES.credentials, JSON.stringify(credentials));
 
   try {
-    const delivery = prepareDelivery({
-      payload: payloadOfSize('profile_update', 1024, 3),
-      token: webhookToken,
-      authMode: 'signature',
-      wire: 'python',
-    });
+    const payload = payloadOfSize('profile_update', 1024, 3);
     const events = {
       receiver: join(scratch, 'receiver-event.json'),
       rotator: join(scratch, 'rotator-event.json'),
     };
-    writeFileSync(events.receiver, JSON.stringify(webhookEvent({ body: delivery.body, headers: delivery.headers })));
+    // A new delivery for every probe: the ledger outlives the probes, and a copy of an earlier
+    // delivery would be suppressed (no PutEvents) instead of published.
+    let deliveries = 0;
+    const nextReceiverEvent = () => {
+      const delivery = prepareDelivery({
+        payload: { ...payload, delivery_id: `bench-cold-start-${++deliveries}` },
+        token: webhookToken,
+        authMode: 'signature',
+        wire: 'python',
+      });
+      writeFileSync(events.receiver, JSON.stringify(webhookEvent({ body: delivery.body, headers: delivery.headers })));
+    };
     writeFileSync(events.rotator, JSON.stringify(ROTATION_SCHEDULE_PAYLOAD));
 
-    const lambdaEnvironment = (fn: 'receiver' | 'rotator', memory: number): Record<string, string> => ({
+    const lambdaEnvironment = (fn: 'receiver' | 'rotator', memory: number, withLedger: boolean): Record<string, string> => ({
       PATH: process.env.PATH ?? '',
       // What Lambda sets, pointed at the fakes.
       AWS_REGION: EMULATOR_REGION,
@@ -107,6 +138,7 @@ export async function runColdStarts(options: {
       AWS_SECRET_ACCESS_KEY: 'bench-only-secret',
       AWS_SESSION_TOKEN: 'bench-only-session',
       AWS_ENDPOINT_URL: aws.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       AWS_LAMBDA_FUNCTION_NAME: `amani-webhooks-${fn}-bench`,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memory),
@@ -118,6 +150,7 @@ export async function runColdStarts(options: {
             tokenSecretId: SECRET_NAMES.token,
             eventBusName: 'amani-webhooks-bench',
             fallbackQueueUrl,
+            ...(withLedger ? { dedupTableName: LEDGER_TABLE } : {}),
             authMode: 'signature',
             observability: { serviceName: 'amani-webhooks-receiver', metricsNamespace: 'AmaniWebhooks', logLevel: 'INFO' },
           })
@@ -133,15 +166,18 @@ export async function runColdStarts(options: {
 
     const variants: ColdStartVariant[] = [
       { id: 'node', fn: 'baseline', label: 'baseline: empty node process', args: [], entry: '-', nodeOptions: options.stackNodeOptions },
-      {
-        id: 'node-tsx',
-        fn: 'baseline',
-        label: 'baseline: empty node --import tsx process',
-        args: ['--import', 'tsx'],
-        entry: '-',
-        nodeOptions: options.stackNodeOptions,
-      },
     ];
+    if (options.baseline) {
+      variants.push({
+        id: 'receiver-baseline',
+        fn: 'receiver',
+        label: `receiver: bundle built from ${options.baseline.commit} (the bar's baseline; no delivery ledger then)`,
+        args: [],
+        entry: options.baseline.bundle.file,
+        nodeOptions: options.baseline.nodeOptions,
+        withLedger: false,
+      });
+    }
     for (const fn of ['receiver', 'rotator'] as const) {
       for (const bundle of options.bundles.filter((b) => b.fn === fn)) {
         variants.push({
@@ -152,33 +188,28 @@ export async function runColdStarts(options: {
           entry: bundle.file,
           nodeOptions: options.stackNodeOptions,
         });
-        if (bundle.sdk === 'bundled' && options.stackNodeOptions.includes('--enable-source-maps')) {
+        if (fn === 'receiver' && bundle.sdk === 'bundled' && options.baseline) {
+          // Like for like with the baseline, which had no ledger: the same bundle, DEDUP_TABLE_NAME unset.
           variants.push({
-            id: `${fn}-sdk-bundled-nosm`,
+            id: 'receiver-sdk-bundled-no-ledger',
             fn,
-            label: `${fn}: bundle, SDK bundled, without --enable-source-maps`,
+            label: 'receiver: bundle, SDK bundled, without the delivery ledger (DEDUP_TABLE_NAME unset)',
             args: [],
             entry: bundle.file,
-            nodeOptions: options.stackNodeOptions.replace('--enable-source-maps', '').trim(),
+            nodeOptions: options.stackNodeOptions,
+            withLedger: false,
           });
         }
       }
-      variants.push({
-        id: `${fn}-tsx`,
-        fn,
-        label: `${fn}: unbundled sources (node --import tsx)`,
-        args: ['--import', 'tsx'],
-        entry: join(repoRoot, `lambda/${fn}/index.ts`),
-        nodeOptions: options.stackNodeOptions,
-      });
     }
 
     const probe = (variant: ColdStartVariant): Promise<ColdStartSample> => {
       const fn = variant.fn === 'baseline' ? 'receiver' : variant.fn;
       const environment = {
-        ...lambdaEnvironment(fn, fn === 'receiver' ? 512 : 256),
+        ...lambdaEnvironment(fn, fn === 'receiver' ? 512 : 256, variant.withLedger ?? true),
         ...(variant.nodeOptions ? { NODE_OPTIONS: variant.nodeOptions } : {}),
       };
+      if (fn === 'receiver') nextReceiverEvent();
       return new Promise((resolve, reject) => {
         const started = performance.now();
         const process_ = spawn(process.execPath, [...variant.args, child, variant.entry, events[fn]], {
@@ -226,8 +257,9 @@ export async function runColdStarts(options: {
         outcomes: [...new Set(list.map((s) => s.outcome))],
       };
     });
-    return { rows, rounds: options.rounds };
+    return { rows, rounds: options.rounds, baselineCommit: options.baseline?.commit };
   } finally {
+    await dynamodb.close();
     await aws.close();
     await amani.close();
   }

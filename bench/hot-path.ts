@@ -14,7 +14,8 @@
  * Variants run round-robin in small batches, in a freshly shuffled order each round, so that
  * machine noise (other tenants, GC, frequency changes) lands on all of them alike.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { payloadOfSize, prepareDelivery, type WireFormat } from '../local/amani-sender';
@@ -26,6 +27,7 @@ import {
   BENCH_TOKEN,
   callsTo,
   cannedAnswers,
+  naiveDynamoDbClient,
   naiveEventBridgeClient,
   noNetworkHandler,
   publishedCopyFailure,
@@ -42,8 +44,8 @@ export const BENCH_ENVIRONMENT = toReceiverEnvironment({
   dedupTableName: 'amani-webhooks-bench-deliveries',
 });
 
-/** Deduplication's own variants are timed up to this body size: what they add does not grow with the body. */
-const DEDUP_VARIANTS_MAX_BYTES = 16 * 1024;
+/** A suppressed copy is timed up to this body size: what it costs does not grow with the body. */
+const DUPLICATE_VARIANT_MAX_BYTES = 16 * 1024;
 
 /** The product's defaults, parsed by the product's own loader. */
 export function benchReceiverConfig(overrides: Partial<ReceiverConfig> = {}): ReceiverConfig {
@@ -64,23 +66,29 @@ export interface SizeCase {
 export type VariantName =
   | 'floor-raw'
   | 'naive-raw'
+  | 'naive-raw-ledger'
   | 'full-raw'
   | 'floor-canonical'
   | 'naive-canonical'
+  | 'naive-canonical-ledger'
   | 'full-canonical'
   | 'full-raw-logged'
   | 'full-raw-no-dedup'
+  | 'full-canonical-no-dedup'
   | 'full-raw-duplicate';
 
 export const VARIANT_LABELS: Record<VariantName, string> = {
   'floor-raw': 'floor',
   'naive-raw': 'naive receiver',
+  'naive-raw-ledger': 'naive receiver + the same two ledger calls',
   'full-raw': 'full handler',
   'floor-canonical': 'floor',
   'naive-canonical': 'naive receiver',
+  'naive-canonical-ledger': 'naive receiver + the same two ledger calls',
   'full-canonical': 'full handler',
   'full-raw-logged': 'full handler, INFO logs + EMF metrics on (null sink)',
   'full-raw-no-dedup': 'full handler without the delivery ledger (no deduplication)',
+  'full-canonical-no-dedup': 'full handler without the delivery ledger (no deduplication)',
   'full-raw-duplicate': 'full handler, a copy of a published delivery (suppressed)',
 };
 
@@ -128,8 +136,19 @@ export function floor(body: Buffer, signature: Buffer, eventBusName: string): st
   });
 }
 
-/** The naive receiver: HMAC of the raw body, JSON.parse, one PutEvents. */
-export function naiveReceiver(client: EventBridgeClient, eventBusName: string): Handler {
+/** What a naive receiver that deduplicates adds: a conditional claim before the publish and the outcome after it. */
+export interface NaiveLedger {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+/**
+ * The naive receiver: HMAC of the raw body, JSON.parse, one PutEvents. With `ledger`, the same
+ * I/O as the product's deduplicating receiver: a conditional `PutItem` claiming the body's
+ * SHA-256 before the publish and an `UpdateItem` recording the event id after it, through a
+ * stock DynamoDB client (what the product's ledger costs beyond its two SDK calls is the difference).
+ */
+export function naiveReceiver(client: EventBridgeClient, eventBusName: string, ledger?: NaiveLedger): Handler {
   return async (event) => {
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     const presented = Buffer.from(event.headers['Webhook-Signature'] ?? '', 'base64');
@@ -138,18 +157,30 @@ export function naiveReceiver(client: EventBridgeClient, eventBusName: string): 
       return { statusCode: 401, body: '{"message":"Unauthorized"}' };
     const text = body.toString('utf8');
     const payload = JSON.parse(text) as { event?: unknown };
-    await client.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            Source: 'amani',
-            DetailType: typeof payload.event === 'string' ? payload.event : 'webhook',
-            Detail: text,
-            EventBusName: eventBusName,
-          },
-        ],
-      }),
+    const detailType = typeof payload.event === 'string' ? payload.event : 'webhook';
+    const id = ledger ? createHash('sha256').update(body).digest('hex') : '';
+    if (ledger) {
+      await ledger.client.send(
+        new PutItemCommand({
+          TableName: ledger.tableName,
+          Item: { id: { S: id }, eventName: { S: detailType }, receivedAt: { S: new Date().toISOString() }, outcome: { S: 'in-progress' } },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+    }
+    const published = await client.send(
+      new PutEventsCommand({ Entries: [{ Source: 'amani', DetailType: detailType, Detail: text, EventBusName: eventBusName }] }),
     );
+    if (ledger) {
+      await ledger.client.send(
+        new UpdateItemCommand({
+          TableName: ledger.tableName,
+          Key: { id: { S: id } },
+          UpdateExpression: 'SET outcome = :outcome, eventId = :eventId',
+          ExpressionAttributeValues: { ':outcome': { S: 'published' }, ':eventId': { S: published.Entries?.[0]?.EventId ?? '' } },
+        }),
+      );
+    }
     return { statusCode: 200, body: '{"ok":true}' };
   };
 }
@@ -219,6 +250,10 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
   receiversBuilt++;
   const duplicate = buildReceiver(config, withoutNetwork(createReceiverClients(), copyNetwork)) as unknown as Handler;
   const naive = naiveReceiver(naiveEventBridgeClient(network), config.eventBusName);
+  const naiveLedger = naiveReceiver(naiveEventBridgeClient(network), config.eventBusName, {
+    client: naiveDynamoDbClient(network),
+    tableName: config.dedupTableName ?? 'amani-webhooks-bench-deliveries',
+  });
   const loggedBytesPerDelivery: Record<string, number> = {};
   // A fresh context per invocation, as Lambda gives (its deadline drives middy's early timeout
   // and the publish budget); creating one costs well under a microsecond.
@@ -235,17 +270,20 @@ export async function runHotPath(options: HotPathOptions): Promise<HotPathResult
     const variants: Array<{ name: VariantName; once: () => Promise<unknown> | unknown }> = [
       { name: 'floor-raw', once: () => floor(raw.body, raw.signature, config.eventBusName) },
       { name: 'naive-raw', once: () => naive(raw.naiveEvent, context()) },
+      { name: 'naive-raw-ledger', once: () => naiveLedger(raw.naiveEvent, context()) },
       { name: 'full-raw', once: () => full(raw.event, context()) },
       { name: 'floor-canonical', once: () => floor(compact.body, compact.signature, config.eventBusName) },
       { name: 'naive-canonical', once: () => naive(compact.naiveEvent, context()) },
+      { name: 'naive-canonical-ledger', once: () => naiveLedger(compact.naiveEvent, context()) },
       { name: 'full-canonical', once: () => full(compact.event, context()) },
     ];
     if (logged) {
       const handler = logged;
       variants.push({ name: 'full-raw-logged', once: () => withNullStdout(() => handler(raw.event, context())) });
     }
-    if (size.bytes <= DEDUP_VARIANTS_MAX_BYTES) {
-      variants.push({ name: 'full-raw-no-dedup', once: () => noDedup(raw.event, context()) });
+    variants.push({ name: 'full-raw-no-dedup', once: () => noDedup(raw.event, context()) });
+    variants.push({ name: 'full-canonical-no-dedup', once: () => noDedup(compact.event, context()) });
+    if (size.bytes <= DUPLICATE_VARIANT_MAX_BYTES) {
       variants.push({ name: 'full-raw-duplicate', once: () => duplicate(raw.event, context()) });
     }
 

@@ -7,6 +7,7 @@
  */
 import { HttpResponse } from '@smithy/core/transport';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toItem } from '../lambda/adapters/delivery-ledger';
 import { claimRecord } from '../lambda/core/delivery-ledger';
 
@@ -177,4 +178,9 @@ export function countCommands(client: { middlewareStack: { add: (...args: never[
 /** A plain EventBridge client for the naive receiver: one attempt, like the product's. */
 export function naiveEventBridgeClient(handler: NoNetworkHandler): EventBridgeClient {
   return new EventBridgeClient({ maxAttempts: 1, requestHandler: handler });
+}
+
+/** A plain DynamoDB client for the naive receiver's ledger calls: one attempt, like the product's. */
+export function naiveDynamoDbClient(handler: NoNetworkHandler): DynamoDBClient {
+  return new DynamoDBClient({ maxAttempts: 1, requestHandler: handler });
 }

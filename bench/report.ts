@@ -4,7 +4,7 @@
 import { version as esbuildPackageVersion } from 'esbuild';
 import type { BreakdownRow, StepName } from './breakdown';
 import type { BundleResult, StackBundling } from './bundle';
-import { ROTATION_SCHEDULE_PAYLOAD, type ColdStartResult, type ColdStartRow } from './cold-start';
+import { COLD_START_BASELINE, ROTATION_SCHEDULE_PAYLOAD, type ColdStartResult, type ColdStartRow } from './cold-start';
 import { PRICE_SOURCES, PRICES, type CostAssumptions, type CostRow } from './cost';
 import type { HotPathResult, SizeCase, VariantName } from './hot-path';
 import { VARIANT_LABELS } from './hot-path';
@@ -63,24 +63,90 @@ export interface BarRow {
   readonly ok: boolean;
 }
 
+/**
+ * The hot-path bars measure what the product adds over a naive receiver doing the same I/O, in
+ * the same run. The plumbing bar halves the fixed per-invocation cost recorded before these bars
+ * (138 µs, full minus naive at 1 KiB, run of 2026-12-01 18:54 UTC at commit a4abbb3, which had no
+ * delivery ledger). The cold-start bar compares the receiver bundle with the one built from that
+ * commit (COLD_START_BASELINE in bench/cold-start.ts), both measured in this run.
+ */
+export const HOT_PATH_BARS = { raw: 1.25, canonical: 1.6 } as const;
+export const PLUMBING_BEFORE_MICROS = 138;
+export const PLUMBING_BAR_MICROS = PLUMBING_BEFORE_MICROS / 2;
+export const COLD_START_BAR = 0.75;
+
+/** The pairs each hot-path bar compares: the handler without the ledger vs the plain naive receiver, and as deployed vs the naive receiver making the same ledger calls. */
+export const BAR_PAIRS = [
+  { form: 'raw', limit: HOT_PATH_BARS.raw, full: 'full-raw-no-dedup', naive: 'naive-raw', what: 'without the delivery ledger' },
+  { form: 'raw', limit: HOT_PATH_BARS.raw, full: 'full-raw', naive: 'naive-raw-ledger', what: 'as deployed (delivery ledger)' },
+  {
+    form: 'canonical',
+    limit: HOT_PATH_BARS.canonical,
+    full: 'full-canonical-no-dedup',
+    naive: 'naive-canonical',
+    what: 'without the delivery ledger',
+  },
+  {
+    form: 'canonical',
+    limit: HOT_PATH_BARS.canonical,
+    full: 'full-canonical',
+    naive: 'naive-canonical-ledger',
+    what: 'as deployed (delivery ledger)',
+  },
+] as const satisfies readonly { full: VariantName; naive: VariantName; [key: string]: unknown }[];
+
+/** Full minus naive at 1 KiB (raw match): what the handler's plumbing costs per invocation, without and with the ledger. */
+export function plumbingMicros(run: BenchRun): { withoutLedger: number; asDeployed: number } {
+  const small = run.hot.cases.find((c) => c.targetBytes === 1024);
+  const median = (name: VariantName) => (small?.results[name]?.median ?? Number.NaN) * 1000;
+  return {
+    withoutLedger: median('full-raw-no-dedup') - median('naive-raw'),
+    asDeployed: median('full-raw') - median('naive-raw-ledger'),
+  };
+}
+
+export function coldStartRatio(run: BenchRun): { current?: ColdStartRow; baseline?: ColdStartRow; ratio: number } {
+  // Like for like: the baseline had no ledger, so the current bundle runs without one (DEDUP_TABLE_NAME unset).
+  const current = run.cold.rows.find((row) => row.variant.id === 'receiver-sdk-bundled-no-ledger');
+  const baseline = run.cold.rows.find((row) => row.variant.id === 'receiver-baseline');
+  return { current, baseline, ratio: current && baseline ? current.total / baseline.total : Number.NaN };
+}
+
 export function evaluateBars(run: BenchRun): BarRow[] {
   const rows: BarRow[] = [];
   for (const sizeCase of run.hot.cases.filter((c) => c.targetBytes >= 16 * 1024)) {
-    const raw = ratio(sizeCase, 'full-raw', 'floor-raw');
-    const canonical = ratio(sizeCase, 'full-canonical', 'floor-canonical');
+    for (const pair of BAR_PAIRS) {
+      const measured = ratio(sizeCase, pair.full, pair.naive);
+      rows.push({
+        bar: `${pair.form === 'raw' ? 'raw-body match' : 'canonical form'}, ${sizeCase.label}: full handler ${pair.what} / ${VARIANT_LABELS[pair.naive]} (median)`,
+        limit: `<= ${pair.limit}x`,
+        measured: formatRatio(measured),
+        ok: measured <= pair.limit,
+      });
+    }
+  }
+  const plumbing = plumbingMicros(run);
+  for (const [what, value, naive] of [
+    ['without the delivery ledger', plumbing.withoutLedger, 'naive receiver'],
+    ['as deployed (delivery ledger)', plumbing.asDeployed, 'naive receiver + the same two ledger calls'],
+  ] as const) {
     rows.push({
-      bar: `raw-body match, ${sizeCase.label}: full handler / floor (median)`,
-      limit: '<= 2x',
-      measured: formatRatio(raw),
-      ok: raw <= 2,
-    });
-    rows.push({
-      bar: `canonical-form match, ${sizeCase.label}: full handler / floor (median)`,
-      limit: '<= 4x',
-      measured: formatRatio(canonical),
-      ok: canonical <= 4,
+      bar: `fixed per-invocation cost of the plumbing, 1 KiB raw match: full handler ${what} minus ${naive} (median)`,
+      limit: `<= ${PLUMBING_BAR_MICROS} µs (half of ${PLUMBING_BEFORE_MICROS} µs)`,
+      measured: formatMicros(value / 1000),
+      ok: value <= PLUMBING_BAR_MICROS,
     });
   }
+  const cold = coldStartRatio(run);
+  rows.push({
+    bar: `receiver cold start (fresh process: import + first request, bundled): current bundle / bundle built from ${run.cold.baselineCommit ?? 'the baseline commit'}, both without the delivery ledger (same rounds, median)`,
+    limit: `<= ${COLD_START_BAR}x`,
+    measured:
+      cold.current && cold.baseline
+        ? `${formatRatio(cold.ratio)} (${formatMicros(cold.current.total)} vs ${formatMicros(cold.baseline.total)})`
+        : 'not measured',
+    ok: cold.ratio <= COLD_START_BAR,
+  });
   const worst = run.cache.scenarios.map((s) => `${s.clientCalls}/${s.allowedCalls}`).join(', ');
   rows.push({
     bar: 'Secrets Manager calls per TTL per container (genuine deliveries, incl. 100 concurrent on a cold container)',
@@ -179,18 +245,18 @@ function hotPathTable(sizeCase: SizeCase): string {
 
 const STEP_ORDER: StepName[] = [
   'floor',
-  'readRawBody (base64 decode + re-encode check)',
+  'readRawBody (base64 decode + canonical check)',
   'base64 decode alone',
-  'base64 re-encode check alone (toString + compare)',
+  'canonical base64 check alone (isCanonicalBase64)',
   'HMAC-SHA256 of the body',
   'SHA-256 of the body (bodySha256)',
-  'UTF-8 decode (TextDecoder, fatal)',
+  'UTF-8 check + decode (isUtf8, toString)',
   'JSON.parse + schema (parseDeliveryBody)',
   'canonical form (pythonJsonDumpsBytes)',
   'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)',
   'exact UTF-8 entry size (busEntrySize, only near the limit)',
   'SDK PutEvents send (product client, no network)',
-  'same, client with cacheMiddleware and no per-call options',
+  'same, stock client (as the naive receiver)',
 ];
 
 function breakdownTable(rows: readonly BreakdownRow[]): string {
@@ -222,8 +288,6 @@ export interface BundlingVerdict {
   readonly fn: string;
   readonly bundled: number;
   readonly external: number;
-  readonly tsx: number;
-  readonly noSourceMaps: number | undefined;
   readonly faster: 'bundled' | 'external';
 }
 
@@ -236,8 +300,6 @@ export function bundlingVerdicts(cold: ColdStartResult): BundlingVerdict[] {
       fn,
       bundled,
       external,
-      tsx: byId.get(`${fn}-tsx`)?.total ?? Number.NaN,
-      noSourceMaps: byId.get(`${fn}-sdk-bundled-nosm`)?.total,
       faster: bundled <= external ? 'bundled' : 'external',
     };
   });
@@ -286,7 +348,7 @@ export function renderBenchmarks(run: BenchRun): string {
     '- **naive receiver**: base64-decode, HMAC of the raw body, `JSON.parse`, one `PutEvents` (Detail = the body text) through a stock `EventBridgeClient` with the same no-network handler. For the canonical rows it is given a signature over the raw compact bytes (a naive receiver would otherwise reject them: that is the bug the canonical form fixes).',
     "- **full handler**: `buildReceiver(config, clients)` with the product's defaults (`loadReceiverConfig`) and the product's own clients (`createReceiverClients()`), whose `requestHandler` is swapped for a handler that never opens a socket and answers canned AWS JSON responses (bench/no-network.ts): middy, API Gateway adaptation, secret cache, verification, canonical form when needed, validation, mapping, retry loop, and the SDK's serialisation, SigV4 signing and response parsing all run.",
     '- **INFO logs + EMF metrics on**: the full handler as deployed (POWERTOOLS_LOG_LEVEL=INFO, metrics enabled), stdout swapped for a null sink that counts bytes.',
-    "- **delivery ledger**: every full-handler row deduplicates as deployed (DEDUP_TABLE_NAME set): a conditional `PutItem` (the claim) and an `UpdateItem` (the outcome) through the product's own DynamoDB client, answered by the same no-network handler. **without the delivery ledger** is the same receiver without it (what deduplication adds is the difference); **a copy of a published delivery** is answered by a canned refusal of the claim that returns the published item (`ConditionalCheckFailedException` with `Item`), then the copy count `UpdateItem`: no `PutEvents`. Both at up to 16 KiB (what they add does not grow with the body).",
+    "- **delivery ledger**: the full handler deduplicates as deployed (DEDUP_TABLE_NAME set): a conditional `PutItem` (the claim) and an `UpdateItem` (the outcome) through the product's own DynamoDB client, answered by the same no-network handler. **without the delivery ledger** is the same receiver without it; **naive receiver + the same two ledger calls** is the naive receiver with a conditional `PutItem` before its PutEvents and an `UpdateItem` after it, through a stock DynamoDB client (the like-for-like baseline of the handler as deployed); **a copy of a published delivery** (up to 16 KiB) is answered by a canned refusal of the claim that returns the published item (`ConditionalCheckFailedException` with `Item`), then the copy count `UpdateItem`: no `PutEvents`.",
     '',
     `Logs and metrics are **silenced** in every other full-handler row: the bench sets POWERTOOLS_LOG_LEVEL=SILENT and POWERTOOLS_METRICS_DISABLED=true before the receivers are built. Variants run round-robin in small batches, in a freshly shuffled order every round, after an untimed warm-up; each delivery is timed on its own (performance.now). Samples per variant: ${run.hotSettings.map((s) => `${s.label} ${s.samples} (batches of ${s.batch})`).join(', ')}.`,
     '',
@@ -318,8 +380,6 @@ export function renderBenchmarks(run: BenchRun): string {
     '',
   );
   out.push(...dominanceNotes(run), '');
-  out.push(...fixesApplied(run), '');
-  if (failed.length === 0) out.push('All bars pass in this run.', '');
 
   // 2. Cold start.
   const byId = new Map(run.bundles.map((bundle) => [`${bundle.fn}-sdk-${bundle.sdk}`, bundle]));
@@ -343,7 +403,7 @@ export function renderBenchmarks(run: BenchRun): string {
       ['l', 'l', 'r', 'r', 'r', 'r'],
     ),
     '',
-    `A cold start here is a fresh \`node\` process (Node.js ${run.machine.node}; Lambda runs Node.js 24) that imports the entry and serves one request with it, with the function's environment as the stack sets it (NODE_OPTIONS=\`${run.bundling.nodeOptions}\`, POWERTOOLS_LOG_LEVEL=INFO) and its AWS clients pointed through AWS_ENDPOINT_URL at the local AWS emulator (local/aws-emulator.ts; the rotator also talks to the Amani simulator), both served from the bench's parent process over HTTP. The receiver serves one signed 1 KiB delivery (secret read + PutEvents); the rotator serves the rotation schedule's payload \`${JSON.stringify(ROTATION_SCHEDULE_PAYLOAD)}\` (credentials read, Amani login, token read, secret read; the rotation is recent, so it is skipped). "start -> answered" is measured inside the child from process start; "wall" adds spawning and exiting as seen by the parent. Medians of ${run.cold.rounds} interleaved rounds after a discarded warm-up round (page cache and tsx's transform cache are warm, as they would be on a warm host).`,
+    `A cold start here is a fresh \`node\` process (Node.js ${run.machine.node}; Lambda runs Node.js 24) that imports the entry and serves one request with it, with the function's environment as the stack sets it (NODE_OPTIONS=\`${run.bundling.nodeOptions}\`, POWERTOOLS_LOG_LEVEL=INFO) and its AWS clients pointed through AWS_ENDPOINT_URL at the local AWS emulator (local/aws-emulator.ts; the rotator also talks to the Amani simulator), both served from the bench's parent process over HTTP. The receiver serves one signed 1 KiB delivery, a new one each time (secret read, then as deployed the ledger's claim, PutEvents and the settle, the ledger being dynalite in the parent process; without the ledger, and for the baseline, secret read and PutEvents); the rotator serves the rotation schedule's payload \`${JSON.stringify(ROTATION_SCHEDULE_PAYLOAD)}\` (credentials read, Amani login, token read, secret read; the rotation is recent, so it is skipped). "start -> answered" is measured inside the child from process start; "wall" adds spawning and exiting as seen by the parent. Medians of ${run.cold.rounds} interleaved rounds after a discarded warm-up round (the page cache is warm, as it would be on a warm host).`,
     '',
     table(
       [
@@ -439,91 +499,37 @@ function esbuildVersion(): string {
   return esbuildPackageVersion;
 }
 
-const SDK_STEP: StepName = 'SDK PutEvents send (product client, no network)';
-const REENCODE_STEP: StepName = 'base64 re-encode check alone (toString + compare)';
 const TRANSCODER_STEP: StepName = 'canonical form (pythonJsonDumpsBytes)';
 
 function hotBarCases(run: BenchRun): SizeCase[] {
   return run.hot.cases.filter((c) => c.targetBytes >= 16 * 1024);
 }
 
-/** One paragraph under the bars table: what the hot-path bars are and how this run did. */
+/** Under the bars table: what the bars compare, how this run did, and the comparison the bars do not make. */
 function barsSummary(run: BenchRun, bars: readonly BarRow[]): string[] {
-  const cases = hotBarCases(run);
-  const items = cases.flatMap((c) => [
-    { what: `raw ${c.label}`, value: ratio(c, 'full-raw', 'floor-raw'), limit: 2 },
-    { what: `canonical ${c.label}`, value: ratio(c, 'full-canonical', 'floor-canonical'), limit: 4 },
-  ]);
-  const passed = items.filter((item) => item.value <= item.limit).length;
-  const others = bars.slice(items.length);
-  const othersFailed = others.filter((bar) => !bar.ok);
+  const failed = bars.filter((bar) => !bar.ok);
+  const literal = hotBarCases(run)
+    .map(
+      (c) =>
+        `${c.label} ${formatRatio(ratio(c, 'full-raw', 'naive-raw'))} raw / ${formatRatio(ratio(c, 'full-canonical', 'naive-canonical'))} canonical`,
+    )
+    .join(', ');
+  const small = run.hot.cases.find((c) => c.targetBytes === 1024);
+  const ledgerCalls = small
+    ? (small.results['naive-raw-ledger']?.median ?? Number.NaN) - (small.results['naive-raw']?.median ?? Number.NaN)
+    : Number.NaN;
   return [
-    `The hot-path bars: the full handler's median per delivery must stay within **2x the floor** when the raw body matches the signature, and within **4x the floor** when the receiver has to rebuild the canonical \`json.dumps\` form, at ${cases.map((c) => c.label).join(' and ')}. ` +
-      `In this run ${passed} of ${items.length} pass: ${items.map((item) => `${item.what} ${formatRatio(item.value)} (${item.value <= item.limit ? 'pass' : 'fail'}, limit ${item.limit}x)`).join('; ')}. ` +
-      'What dominates, and why no receiver that publishes through the AWS SDK v3 can meet the raw 2x bar, is in section 1 ("What dominates"). ' +
-      (othersFailed.length === 0
-        ? 'The secret-cache, wall-time and isolation bars pass.'
-        : `Also failing: ${othersFailed.map((bar) => bar.bar).join('; ')}.`),
+    `The hot-path bars compare the full handler with a naive receiver making the same AWS calls, medians in the same rounds: at most **${HOT_PATH_BARS.raw}x** when the raw body matches the signature and **${HOT_PATH_BARS.canonical}x** when the receiver has to rebuild the canonical \`json.dumps\` form, at 16 and 256 KiB. Each is measured twice: the handler without the delivery ledger against the plain naive receiver (floor + one SDK PutEvents), and the handler as deployed (claim, publish, settle) against the naive receiver that makes the same two DynamoDB calls around its PutEvents. The plumbing bar halves the fixed per-invocation cost (full minus naive at 1 KiB) of ${PLUMBING_BEFORE_MICROS} µs recorded at commit ${COLD_START_BASELINE.commit}; the cold-start bar asks for the receiver 25% below the bundle of that commit, rebuilt and timed in the same rounds.`,
+    '',
+    `As deployed against the plain naive receiver (three SDK calls against one; the comparison is not a bar): ${literal}. The two DynamoDB calls alone cost ${formatMicros(ledgerCalls)} in process at 1 KiB (naive receiver with them minus without), more than the whole headroom a 1.25x bar leaves over one PutEvents.`,
+    '',
+    failed.length === 0
+      ? `All ${bars.length} bars pass in this run.`
+      : `In this run ${bars.length - failed.length} of ${bars.length} bars pass. Failing: ${failed.map((bar) => `${bar.bar} (${bar.measured}, limit ${bar.limit})`).join('; ')}. Why, in "What dominates" below (hot path) and section 2 (cold start).`,
   ];
 }
 
-/**
- * The two receiver fixes this bench found (commit ae3c2b2), with their effect as measured in the
- * run where a patched copy of lambda/ was timed in the same rounds as the unpatched code.
- */
-const FIXES_MEASURED = {
-  run: '2026-11-30 05:46 UTC',
-  regexAt256KiBRawMs: 0.978,
-  fullAt256KiBRawMs: 7.9,
-  rows: [
-    { label: '16 KiB', form: 'raw' as const, before: 7.3, after: 5.59 },
-    { label: '16 KiB', form: 'canonical' as const, before: 8.27, after: 6.68 },
-    { label: '256 KiB', form: 'raw' as const, before: 4.25, after: 3.23 },
-    { label: '256 KiB', form: 'canonical' as const, before: 4.93, after: 3.96 },
-  ],
-};
-
-function fixesApplied(run: BenchRun): string[] {
-  const pick = (label: string, wire: BreakdownRow['wire']) => run.breakdown.find((row) => row.label === label && row.wire === wire);
-  const rawLarge = pick('256 KiB', 'raw-match body');
-  const compactLarge = pick('256 KiB', 'compact body');
-  const reencode = rawLarge?.steps[REENCODE_STEP];
-  const exact = compactLarge?.steps['exact UTF-8 entry size (busEntrySize, only near the limit)'];
-  const bounds = run.breakdown.map((row) => row.entryBoundBytes);
-  const limit = run.breakdown[0]?.maxEventBytes ?? Number.NaN;
-  const exactRuns = bounds.some((bound) => bound > limit);
-  const now = (label: string, form: 'raw' | 'canonical') => {
-    const sizeCase = run.hot.cases.find((c) => c.label === label);
-    return sizeCase
-      ? formatRatio(form === 'raw' ? ratio(sizeCase, 'full-raw', 'floor-raw') : ratio(sizeCase, 'full-canonical', 'floor-canonical'))
-      : '-';
-  };
-  return [
-    '### Fixes applied (found by this benchmark)',
-    '',
-    "Two receiver changes came out of this bench's breakdown and are in the code now. Neither changes the answer to any body API Gateway delivers: the re-encode check accepts exactly canonical base64, which is what API Gateway produces (everything the regex accepted except non-zero padding bits, which no encoder emits), and the size bound only decides whether the exact count is needed.",
-    '',
-    `1. **Base64 checked by re-encoding, not by a regex** (\`readRawBody\`, lambda/receiver/api-gateway.ts). The API Gateway body was validated with an anchored regex before decoding; V8 ran it at a few ns per character: ${formatMicros(FIXES_MEASURED.regexAt256KiBRawMs)} of a ${formatMicros(FIXES_MEASURED.fullAt256KiBRawMs)} raw 256 KiB delivery, more than the HMAC, the SHA-256 and the UTF-8 decode together. The receiver now decodes and checks that the bytes re-encode to the same text (\`bytes.toString('base64') !== body\`), native and linear: ${reencode === undefined ? 'see the row "base64 re-encode check alone" above' : `${formatMicros(reencode)} at 256 KiB raw in this run (row "base64 re-encode check alone" above)`}.`,
-    `2. **Entry size bounded before counting UTF-8 bytes** (\`receiveDelivery\`, lambda/receiver/receive-delivery.ts, with \`busEntrySizeAtMost\` in lambda/core/delivery-event.ts). The receiver re-encoded the whole PutEvents entry on every delivery to count its UTF-8 bytes, a pass over up to a megabyte of text, slow for non-ASCII text. It now bounds the size from lengths (the embedded JSON is at most the body's bytes, any other UTF-16 unit at most 3 bytes) and counts exactly only when the bound exceeds MAX_EVENT_BYTES (${formatBytes(limit)}). ` +
-      (exactRuns
-        ? `In this run the bound exceeds the limit for some bodies (${bounds.map(formatBytes).join(', ')}), so the exact count still runs for those.`
-        : `At the sizes measured here the bound stays below it (largest ${formatBytes(Math.max(...bounds))}), so the exact count${exact === undefined ? '' : ` (${formatMicros(exact)} for the 256 KiB compact body, row "exact UTF-8 entry size")`} no longer runs.`),
-    '',
-    `Their effect, full handler / floor (median), measured in the run of ${FIXES_MEASURED.run}, where a patched copy of lambda/ was timed in the same rounds as the unpatched code; the last column is this run, which measures the code as it is now (fixes in):`,
-    '',
-    table(
-      ['case', 'before the fixes', 'with the fixes (same run)', 'this run'],
-      FIXES_MEASURED.rows.map((row) => [
-        `${row.form === 'raw' ? 'raw-body match' : 'canonical form'}, ${row.label}`,
-        formatRatio(row.before),
-        formatRatio(row.after),
-        now(row.label, row.form),
-      ]),
-      ['l', 'r', 'r', 'r'],
-    ),
-  ];
-}
-
+/** What separates the full handler from the naive receiver, per size and form, from the breakdown. */
 function dominanceNotes(run: BenchRun): string[] {
   const notes: string[] = [];
   const pick = (label: string, wire: BreakdownRow['wire']) => run.breakdown.find((row) => row.label === label && row.wire === wire);
@@ -531,89 +537,20 @@ function dominanceNotes(run: BenchRun): string[] {
     const raw = pick(sizeCase.label, 'raw-match body');
     const compact = pick(sizeCase.label, 'compact body');
     if (!raw || !compact) continue;
-    const step = (row: BreakdownRow, name: StepName) => row.steps[name] ?? 0;
-    const floorRaw = sizeCase.results['floor-raw']?.median ?? Number.NaN;
-    const naiveRaw = sizeCase.results['naive-raw']?.median ?? Number.NaN;
-    const fullRaw = sizeCase.results['full-raw']?.median ?? Number.NaN;
-    const sdk = step(raw, SDK_STEP);
+    const median = (name: VariantName) => sizeCase.results[name]?.median ?? Number.NaN;
+    const step = (row: BreakdownRow, name: StepName) => row.steps[name] ?? Number.NaN;
+    const rawGap = median('full-raw-no-dedup') - median('naive-raw');
     notes.push(
-      `- **${sizeCase.label}, raw match** (full ${formatMicros(fullRaw)} = ${formatRatio(fullRaw / floorRaw)} floor, ${formatRatio(fullRaw / naiveRaw)} naive; 2x floor = ${formatMicros(2 * floorRaw)}): ` +
-        `one SDK \`PutEvents\` through the product's client costs ${formatMicros(sdk)} by itself (${formatRatio(sdk / floorRaw)} the floor) - its per-call middleware stack (endpoint rules, SigV4, retry, user agent), its JSON serialiser escaping the Detail text, and the SHA-256 of the payload for SigV4. ` +
-        `The naive receiver, which does nothing but that call on top of the floor's work, is already at ${formatRatio(naiveRaw / floorRaw)}. ` +
-        `The product's own extras on top: ${productExtras(run, raw)}.`,
+      `- **${sizeCase.label}, raw match**: full handler without the ledger ${formatMicros(median('full-raw-no-dedup'))} against naive ${formatMicros(median('naive-raw'))} (${formatRatio(median('full-raw-no-dedup') / median('naive-raw'))}; ${formatMicros(rawGap)} more). The product's steps a naive receiver skips: the SHA-256 of the body for \`bodySha256\` ${formatMicros(step(raw, 'SHA-256 of the body (bodySha256)'))}, the canonical base64 check ${formatMicros(step(raw, 'canonical base64 check alone (isCanonicalBase64)'))}, the UTF-8 validation (isUtf8, with the decode every receiver does: ${formatMicros(step(raw, 'UTF-8 check + decode (isUtf8, toString)'))}), the bus entry and its size bound ${formatMicros(step(raw, 'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)'))}; the rest is the per-invocation plumbing (middy, Powertools, the secret cache, the publish budget). One SDK PutEvents costs ${formatMicros(step(raw, 'SDK PutEvents send (product client, no network)'))} through the product's client and ${formatMicros(step(raw, 'same, stock client (as the naive receiver)'))} through a stock one.`,
     );
-    const floorCompact = sizeCase.results['floor-canonical']?.median ?? Number.NaN;
-    const naiveCompact = sizeCase.results['naive-canonical']?.median ?? Number.NaN;
-    const fullCanonical = sizeCase.results['full-canonical']?.median ?? Number.NaN;
     const transcoder = step(compact, TRANSCODER_STEP);
+    const naiveCanonical = median('naive-canonical');
+    const least = (naiveCanonical + transcoder) / naiveCanonical;
     notes.push(
-      `- **${sizeCase.label}, canonical form** (full ${formatMicros(fullCanonical)} = ${formatRatio(fullCanonical / floorCompact)} floor, ${formatRatio(fullCanonical / naiveCompact)} naive; 4x floor = ${formatMicros(4 * floorCompact)}): ` +
-        `the SDK call takes ${formatMicros(step(compact, SDK_STEP))} (${formatRatio(step(compact, SDK_STEP) / floorCompact)} the floor), the \`json.dumps\` transcoder ${formatMicros(transcoder)} (${formatRatio(transcoder / floorCompact)} the floor), the fatal UTF-8 decode of non-ASCII text ${formatMicros(step(compact, 'UTF-8 decode (TextDecoder, fatal)'))}, the base64 re-encode check ${formatMicros(step(compact, REENCODE_STEP))}.`,
+      `- **${sizeCase.label}, canonical form**: full handler without the ledger ${formatMicros(median('full-canonical-no-dedup'))} against naive ${formatMicros(naiveCanonical)} (${formatRatio(median('full-canonical-no-dedup') / naiveCanonical)}). The \`json.dumps\` transcoder alone takes ${formatMicros(transcoder)}: naive + transcoder is already ${formatRatio(least)} the naive receiver, ${least > HOT_PATH_BARS.canonical ? `above the ${HOT_PATH_BARS.canonical}x bar before anything else runs` : `leaving ${formatRatio(HOT_PATH_BARS.canonical - least)} for everything else`}. Then the event carries the canonical text (issue "publish only what was signed"), ASCII with every non-ASCII character escaped as \`\\uXXXX\`, so the JSON.parse and the SDK's serialisation of the entry work on a longer text than the naive receiver's compact body.`,
     );
   }
-
-  const reading: string[] = [];
-  const bars: string[] = [];
-  for (const sizeCase of hotBarCases(run)) {
-    const raw = pick(sizeCase.label, 'raw-match body');
-    const compact = pick(sizeCase.label, 'compact body');
-    if (!raw || !compact) continue;
-    const floorRaw = sizeCase.results['floor-raw']?.median ?? Number.NaN;
-    const floorCompact = sizeCase.results['floor-canonical']?.median ?? Number.NaN;
-    const sdkRatio = (raw.steps[SDK_STEP] ?? Number.NaN) / floorRaw;
-    const naive = ratio(sizeCase, 'naive-raw', 'floor-raw');
-    bars.push(
-      sdkRatio > 1 || naive > 2
-        ? `At ${sizeCase.label} the raw 2x bar is out of reach for any receiver that publishes through the AWS SDK v3 on this machine: one PutEvents call alone costs ${formatRatio(sdkRatio)} the floor, ${sdkRatio > 1 ? 'more than the whole headroom (1x the floor) the bar leaves' : 'most of the headroom the bar leaves'}, and the naive receiver, which does only the floor's work and that call, is at ${formatRatio(naive)}.`
-        : `At ${sizeCase.label} one PutEvents call costs ${formatRatio(sdkRatio)} the floor and the naive receiver is at ${formatRatio(naive)}: the SDK leaves room for the 2x bar.`,
-    );
-    const canonicalBound =
-      ((sizeCase.results['naive-canonical']?.median ?? Number.NaN) + (compact.steps[TRANSCODER_STEP] ?? Number.NaN)) / floorCompact;
-    bars.push(
-      `For the canonical form at ${sizeCase.label}, the naive receiver plus the \`json.dumps\` transcoder alone (work no canonical-form receiver can skip) come to ${formatRatio(canonicalBound)} the floor: ${canonicalBound > 4 ? 'above the 4x bar, so it is out of reach the same way.' : "under the 4x bar, so what is left over it is the handler's own overhead."}`,
-    );
-  }
-  reading.push(bars.join(' '));
-  const vsNaive = run.hot.cases
-    .map(
-      (c) =>
-        `${c.label} ${formatRatio(ratio(c, 'full-raw', 'naive-raw'))} raw / ${formatRatio(ratio(c, 'full-canonical', 'naive-canonical'))} canonical`,
-    )
-    .join(', ');
-  const small = run.hot.cases.find((c) => c.targetBytes <= 2048);
-  const fixed = small ? (small.results['full-raw']?.median ?? Number.NaN) - (small.results['naive-raw']?.median ?? Number.NaN) : Number.NaN;
-  reading.push(
-    `The full handler runs at ${vsNaive} of the naive receiver. The difference is the fixed per-invocation cost of its plumbing (middy, Powertools, zod, the secret cache, the retry loop and its AbortSignal: ${formatMicros(fixed)}, full minus naive at ${small?.label ?? '1 KiB'}), the second hash of the body, the base64 re-encode check and, for the canonical form, the transcoder and the second HMAC.`,
-  );
-  const large = FIXES_MEASURED.rows.filter((row) => row.label === '256 KiB');
-  reading.push(
-    `The two fixes this bench found are applied (below); in the run that measured them they took ${large.map((row) => `${row.form} 256 KiB from ${formatRatio(row.before)} to ${formatRatio(row.after)}`).join(' and ')} the floor.`,
-  );
-  reading.push(
-    "What is left is the SDK and the fixed per-invocation cost of the handler's plumbing. The SDK's own lever is a cached middleware stack (`cacheMiddleware: true`, the last row of the table): the SDK only uses it for sends without per-call options, so the per-attempt `abortSignal` that enforces the publish budget would have to go, and the saving is tens of microseconds per delivery. It is not worth it: the budget guards the delivery invariant, and in dollars the saving is nil (section 4).",
-  );
-  notes.push('', `**Reading.** ${reading[0] ?? ''}`, ...reading.slice(1).flatMap((paragraph) => ['', paragraph]));
   return notes;
-}
-
-function productExtras(run: BenchRun, raw: BreakdownRow): string {
-  const step = (name: StepName) => raw.steps[name] ?? 0;
-  const extras: Array<[string, number]> = [
-    ['the base64 re-encode check in readRawBody (beyond the decode every receiver does)', step(REENCODE_STEP)],
-    ['a second hash of the body (SHA-256 for bodySha256)', step('SHA-256 of the body (bodySha256)')],
-    ['the bus entry and its size bound', step('bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)')],
-  ];
-  const small = run.hot.cases.find((c) => c.targetBytes <= 2048);
-  if (small) {
-    extras.push([
-      'the fixed per-invocation cost of middy, Powertools, zod, the secret cache, the retry loop and its AbortSignal (full minus naive at 1 KiB)',
-      (small.results['full-raw']?.median ?? Number.NaN) - (small.results['naive-raw']?.median ?? Number.NaN),
-    ]);
-  }
-  return extras
-    .sort((a, b) => b[1] - a[1])
-    .map(([what, ms]) => `${what} ${formatMicros(ms)}`)
-    .join('; ');
 }
 
 function externalFiles(run: BenchRun): string {
@@ -634,12 +571,31 @@ function bundledExtra(run: BenchRun): string {
     .join(', ');
 }
 
+/** The cold-start bar: what was cut, and what the delivery ledger adds to the first request. */
+function coldStartNotes(run: BenchRun): string[] {
+  const byId = new Map(run.cold.rows.map((row) => [row.variant.id, row]));
+  const baseline = byId.get('receiver-baseline');
+  const deployed = byId.get('receiver-sdk-bundled');
+  const likeForLike = byId.get('receiver-sdk-bundled-no-ledger');
+  const node = byId.get('node');
+  if (!baseline || !deployed || !likeForLike)
+    return ['**Cold-start bar.** Not measured: the baseline bundle could not be built (see the bench log).'];
+  const bundle = run.bundles.find((b) => b.fn === 'receiver' && b.sdk === 'bundled');
+  return [
+    `**Cold-start bar.** The receiver bundle of commit ${run.cold.baselineCommit} (the code of the last run recorded before this bar, built with that commit's settings: source maps and NODE_OPTIONS=--enable-source-maps) against today's, in the same rounds. Like for like (the baseline had no delivery ledger, so today's bundle runs with DEDUP_TABLE_NAME unset): ${formatMicros(likeForLike.total)} against ${formatMicros(baseline.total)}, ${formatRatio(likeForLike.total / baseline.total)} (bar ${COLD_START_BAR}x); import ${formatMicros(likeForLike.import)} against ${formatMicros(baseline.import)}, first request ${formatMicros(likeForLike.firstRequest)} against ${formatMicros(baseline.firstRequest)}. An empty node process takes ${node ? formatMicros(node.total) : '?'} of each (no bundle can cut it).`,
+    '',
+    `What was cut: the source map (Node read and parsed the ${formatBytes(1.11 * 1024 * 1024)} index.mjs.map at every cold start; the functions log errors by name and safe message, never stack traces, so nothing reads it), classic zod from the receiver (its environment and the token secret are declared with \`zod/mini\`, the same validation core without the method-chaining layer: about 30 ms of import here), zod's locales and the event contract's schemas (the receiver imports only their plain values). The receiver bundle is ${bundle ? formatBytes(bundle.bytes) : '?'} today against 846.5 KiB at ${run.cold.baselineCommit}; compiling the module is still about a third of its import, the SDK clients' own module code most of the rest.`,
+    '',
+    `As deployed (reported, not the bar: the baseline could not deduplicate): ${formatMicros(deployed.total)}, ${formatRatio(deployed.total / baseline.total)} the baseline. The delivery ledger adds a fourth SDK client and two round trips to the first request (claim and settle; here to dynalite in the bench's parent process): first request ${formatMicros(deployed.firstRequest)} with it, ${formatMicros(likeForLike.firstRequest)} without.`,
+  ];
+}
+
 function recommendation(verdicts: readonly BundlingVerdict[], run: BenchRun): string[] {
   const lines: string[] = ['**Recommended configuration.**'];
   const allBundled = verdicts.every((v) => v.faster === 'bundled');
   const allExternal = verdicts.every((v) => v.faster === 'external');
   const describe = (v: BundlingVerdict) =>
-    `${v.fn}: SDK bundled ${formatMicros(v.bundled)} vs external ${formatMicros(v.external)} (${v.external > v.bundled ? `${formatMicros(v.external - v.bundled)}, ${(((v.external - v.bundled) / v.external) * 100).toFixed(0)}% faster bundled` : `${formatMicros(v.bundled - v.external)}, ${(((v.bundled - v.external) / v.bundled) * 100).toFixed(0)}% faster external`}); unbundled tsx sources ${formatMicros(v.tsx)}`;
+    `${v.fn}: SDK bundled ${formatMicros(v.bundled)} vs external ${formatMicros(v.external)} (${v.external > v.bundled ? `${formatMicros(v.external - v.bundled)}, ${(((v.external - v.bundled) / v.external) * 100).toFixed(0)}% faster bundled` : `${formatMicros(v.bundled - v.external)}, ${(((v.bundled - v.external) / v.bundled) * 100).toFixed(0)}% faster external`})`;
   if (allBundled) {
     lines.push(
       `Keep \`bundleAwsSDK: true\` (bundled, minified ESM, as the construct has it now) for both functions. ${verdicts.map(describe).join('; ')}. ` +
@@ -652,14 +608,7 @@ function recommendation(verdicts: readonly BundlingVerdict[], run: BenchRun): st
   } else {
     lines.push(`Mixed result, per function: ${verdicts.map((v) => `${describe(v)} -> ${v.faster}`).join('; ')}.`);
   }
-  const sm = verdicts.filter((v) => v.noSourceMaps !== undefined);
-  if (sm.length > 0 && run.bundling.nodeOptions.includes('--enable-source-maps')) {
-    lines.push(
-      '',
-      `NODE_OPTIONS=--enable-source-maps (set by the construct) costs ${sm.map((v) => `${v.fn} ${formatMicros(v.bundled - (v.noSourceMaps as number))}`).join(', ')} per cold start here (Node reads and parses index.mjs.map at import). ` +
-        'It buys readable stack traces in the logs; keeping it is reasonable. Dropping it is the only further cold-start gain this bench finds for these bundles.',
-    );
-  }
+  lines.push('', ...coldStartNotes(run));
   return lines;
 }
 

@@ -13,13 +13,13 @@ import { join, resolve } from 'node:path';
 import { buildBusEntry, busEntrySize, deliveryMetadata, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
 import { runAdversarial } from './adversarial';
 import { runBreakdown } from './breakdown';
-import { bundleFunction, readStackBundling, type BundleResult } from './bundle';
+import { baselineSources, bundleFunction, readStackBundling, type BundleResult } from './bundle';
 import { renderChart, type ChartSeries } from './chart';
-import { runColdStarts } from './cold-start';
+import { COLD_START_BASELINE, runColdStarts, type BaselineBundle } from './cold-start';
 import { costPerMillion, DEFAULT_ASSUMPTIONS, type CostInput } from './cost';
 import { benchReceiverConfig, runHotPath, type Prepared } from './hot-path';
 import { tolerateClosedOutput } from '../local/closed-output';
-import { evaluateBars, renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
+import { evaluateBars, HOT_PATH_BARS, renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
 import { runSecretCache } from './secret-cache';
 
 const TIME_LIMIT_SECONDS = 180;
@@ -46,13 +46,14 @@ function git(args: string[]): string {
 
 function jestIsolation(): { ok: boolean; detail: string } {
   const config = readFileSync(join(REPO_ROOT, 'jest.config.cjs'), 'utf8');
-  const rootsOnlyTest = /roots:\s*\[\s*'<rootDir>\/test'\s*\]/.test(config);
+  const roots = /roots:\s*\[([^\]]*)\]/.exec(config)?.[1] ?? '';
+  const rootsOnlyTest = roots !== '' && !roots.includes('bench');
   const benchTests = readdirSync(join(REPO_ROOT, 'bench'), { recursive: true })
     .map(String)
     .filter((file) => !file.startsWith('.out') && /\.test\.[cm]?[jt]sx?$/.test(file));
   return {
     ok: rootsOnlyTest && benchTests.length === 0,
-    detail: `jest roots ${rootsOnlyTest ? "= ['<rootDir>/test']" : 'include more than test/'}; ${benchTests.length === 0 ? 'no *.test.* file under bench/' : `test files under bench/: ${benchTests.join(', ')}`}`,
+    detail: `jest roots ${rootsOnlyTest ? `[${roots.trim()}], not bench/` : 'include bench/'}; ${benchTests.length === 0 ? 'no *.test.* file under bench/' : `test files under bench/: ${benchTests.join(', ')}`}`,
   };
 }
 
@@ -87,6 +88,19 @@ function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
       bodyJson: parsed.json,
     }),
   );
+}
+
+/** The receiver bundle of COLD_START_BASELINE.commit, built with that commit's settings; undefined (bar fails) without its sources. */
+async function baselineBundle(): Promise<BaselineBundle | undefined> {
+  const { commit } = COLD_START_BASELINE;
+  const sources = baselineSources(REPO_ROOT, commit, SCRATCH);
+  if (!sources) {
+    log(`baseline bundle: cannot read commit ${commit} from git (shallow clone?): the cold-start bar is not measured`);
+    return undefined;
+  }
+  const settings = readStackBundling(sources);
+  const bundle = await bundleFunction(sources, join(SCRATCH, `baseline-${commit}-bundles`), FUNCTIONS[0], 'bundled', settings);
+  return { commit, bundle, nodeOptions: settings.nodeOptions };
 }
 
 const OPTIONS = ['--quick', '--write'];
@@ -141,12 +155,14 @@ async function main(): Promise<number> {
     }
     return results;
   });
+  const baseline = await phase('baseline bundle', () => baselineBundle());
   const cold = await phase('cold starts', () =>
     runColdStarts({
       repoRoot: REPO_ROOT,
       scratch: join(SCRATCH, 'cold-start'),
       bundles,
       stackNodeOptions: bundling.nodeOptions,
+      baseline,
       rounds: quick ? 3 : 15,
     }),
   );
@@ -189,17 +205,21 @@ async function main(): Promise<number> {
       .map((c) => ({ bytes: c[bytesOf], ms: (c.results[variant]?.median ?? Number.NaN) * factor }));
   const series: ChartSeries[] = [
     { label: 'floor (raw-match bodies)', color: '#111111', points: seriesOf('floor-raw', 'rawBodyBytes') },
-    { label: '2x floor (raw-match bar)', color: '#111111', dash: '6 4', reference: true, points: seriesOf('floor-raw', 'rawBodyBytes', 2) },
-    {
-      label: '4x floor (canonical bar)',
-      color: '#777777',
-      dash: '2 4',
-      reference: true,
-      points: seriesOf('floor-canonical', 'compactBodyBytes', 4),
-    },
     { label: 'naive receiver (raw match)', color: '#e69f00', points: seriesOf('naive-raw', 'rawBodyBytes') },
-    { label: 'full handler, raw match', color: '#0072b2', points: seriesOf('full-raw', 'rawBodyBytes') },
-    { label: 'full handler, canonical form', color: '#d55e00', points: seriesOf('full-canonical', 'compactBodyBytes') },
+    {
+      label: `${HOT_PATH_BARS.raw}x naive (raw-match bar)`,
+      color: '#e69f00',
+      dash: '6 4',
+      reference: true,
+      points: seriesOf('naive-raw', 'rawBodyBytes', HOT_PATH_BARS.raw),
+    },
+    { label: 'full handler without the ledger, raw match', color: '#0072b2', points: seriesOf('full-raw-no-dedup', 'rawBodyBytes') },
+    { label: 'full handler as deployed, raw match', color: '#56b4e9', points: seriesOf('full-raw', 'rawBodyBytes') },
+    {
+      label: 'full handler without the ledger, canonical form',
+      color: '#d55e00',
+      points: seriesOf('full-canonical-no-dedup', 'compactBodyBytes'),
+    },
   ];
   const chart = renderChart({
     title: 'Receiver hot path: median time per delivery vs body size',

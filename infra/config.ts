@@ -117,7 +117,9 @@ export function parseSourceCidr(entry: string): { cidr: string } | { problem: st
 }
 
 const sourceCidrs = () =>
-  list(z.string({ error: 'each entry must be a string' }), 'IPv4/IPv6 CIDR ranges such as 203.0.113.0/24')
+  z
+    .unknown()
+    .pipe(list(z.string({ error: 'each entry must be a string' }), 'IPv4/IPv6 CIDR ranges such as 203.0.113.0/24'))
     .transform((entries, ctx) => {
       const cidrs: string[] = [];
       for (const [index, entry] of entries.entries()) {

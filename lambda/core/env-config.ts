@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from 'zod/mini';
 import { SafeError } from './errors';
 
 /**
@@ -13,8 +13,12 @@ export class ConfigurationError extends SafeError {
   }
 }
 
-export function parseEnvironment<S extends z.ZodType>(runtime: string, schema: S, env: Record<string, string | undefined>): z.output<S> {
-  const result = schema.safeParse(env);
+export function parseEnvironment<S extends z.core.$ZodType>(
+  runtime: string,
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const result = z.safeParse(schema, env);
   if (result.success) return result.data;
   throw new ConfigurationError(
     runtime,

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { SafeError } from './errors';
 import type { TOKEN_GENERATIONS } from './event-contract-values';
 
@@ -7,12 +7,12 @@ import type { TOKEN_GENERATIONS } from './event-contract-values';
  * Only `token` is required once bootstrapped; a secret without it means "not bootstrapped yet".
  */
 export const tokenSecretSchema = z.object({
-  token: z.string().min(1).optional(),
-  previousToken: z.string().min(1).optional(),
-  previousTokenValidUntil: z.iso.datetime({ offset: true }).optional(),
-  rotatedAt: z.iso.datetime({ offset: true }).optional(),
+  token: z.optional(z.string().check(z.minLength(1))),
+  previousToken: z.optional(z.string().check(z.minLength(1))),
+  previousTokenValidUntil: z.optional(z.iso.datetime({ offset: true })),
+  rotatedAt: z.optional(z.iso.datetime({ offset: true })),
   /** When a reconcile last found at Amani a token this stack had never stored (see rotation.ts). */
-  tokenChangedElsewhereAt: z.iso.datetime({ offset: true }).optional(),
+  tokenChangedElsewhereAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 export type TokenSecret = z.infer<typeof tokenSecretSchema>;

@@ -5,8 +5,12 @@
  *
  * Values arrive as JSON types from cdk.json and as strings from `-c key=value` or the process
  * environment, so numbers, booleans and lists accept both spellings. A blank value counts as unset.
+ *
+ * Built with `zod/mini` (the same validation core as `zod`, as functions instead of methods): the
+ * receiver loads only these at cold start, and classic zod's import took a fifth of it
+ * (docs/benchmarks.md, "Cold start"). Classic schemas compose with these (infra/config.ts).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AMANI_EVENTS } from './amani-events';
 
 // ---------------------------------------------------------------------------------------------
@@ -18,13 +22,18 @@ function blankToUndefined(value: unknown): unknown {
 }
 
 /** Blank or absent is `undefined`; anything else must pass `schema`. */
-export function optional<T extends z.ZodType>(schema: T) {
-  return z.preprocess(blankToUndefined, schema.optional());
+export function optional<T extends z.ZodMiniType>(schema: T) {
+  return preprocess(blankToUndefined, z.optional(schema));
 }
 
 /** Blank or absent is `fallback`; anything else must pass `schema`. */
-export function withDefault<T extends z.ZodType>(schema: T, fallback: z.input<T>) {
-  return z.preprocess((value) => blankToUndefined(typeof value === 'string' ? value.trim() : value) ?? fallback, schema);
+export function withDefault<T extends z.ZodMiniType>(schema: T, fallback: z.input<T>) {
+  return preprocess((value) => blankToUndefined(typeof value === 'string' ? value.trim() : value) ?? fallback, schema);
+}
+
+/** `fn` applied before `schema` (classic zod's `z.preprocess`, which zod/mini spells as a pipe). */
+export function preprocess<T extends z.ZodMiniType>(fn: (value: unknown) => unknown, schema: T) {
+  return z.pipe(z.transform(fn), schema);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -34,26 +43,26 @@ export function withDefault<T extends z.ZodType>(schema: T, fallback: z.input<T>
 /** A non-blank string (trimmed); `what` says what it names. */
 export function required(what: string) {
   const message = `is required (${what})`;
-  return z.string({ error: message }).trim().min(1, message);
+  return z.string({ error: message }).check(z.trim(), z.minLength(1, message));
 }
 
 /** A string matching `pattern`; the message is the "what is allowed" half of the error. */
 export function matching(allowed: string, pattern: RegExp) {
-  return z.string({ error: `must be a string: ${allowed}` }).regex(pattern, allowed);
+  return z.string({ error: `must be a string: ${allowed}` }).check(z.regex(pattern, allowed));
 }
 
 /** A whole number within [min, max]; numeric strings are read as numbers. */
 export function wholeNumber(min: number, max: number, allowed = `from ${min} to ${max}`) {
   const message = `must be a whole number ${allowed}`;
-  return z.preprocess(
+  return preprocess(
     (value) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value.trim()) : value),
-    z.number({ error: message }).int(message).min(min, message).max(max, message),
+    z.int({ error: message }).check(z.gte(min, message), z.lte(max, message)),
   );
 }
 
 /** `true` / `false`, as booleans or strings. */
 export function booleanFlag() {
-  return z.preprocess(
+  return preprocess(
     (value) => (value === 'true' ? true : value === 'false' ? false : value),
     z.boolean({ error: 'must be true or false' }),
   );
@@ -63,8 +72,8 @@ export function booleanFlag() {
  * A list: an array (cdk.json), a JSON array in a string, or a comma-separated string (`-c`, the
  * process environment). Items are trimmed and empty items dropped, so an empty string is [].
  */
-export function list<T extends z.ZodType>(item: T, allowed: string) {
-  return z.preprocess(
+export function list<T extends z.ZodMiniType>(item: T, allowed: string) {
+  return preprocess(
     (value) => {
       if (typeof value !== 'string') return value;
       const raw = value.trim();
@@ -125,17 +134,17 @@ export function amaniBaseUrlProblem(value: string): string | undefined {
 
 /** An Amani base URL (see `amaniBaseUrlProblem`), normalised to its origin (`https://eu.amani.ai`). */
 export function amaniBaseUrl() {
-  return z
-    .string({ error: `must be ${AMANI_BASE_URL_ALLOWED}` })
-    .trim()
-    .transform((value, ctx) => {
+  return z.pipe(
+    z.string({ error: `must be ${AMANI_BASE_URL_ALLOWED}` }).check(z.trim()),
+    z.transform((value: string, ctx) => {
       const problem = amaniBaseUrlProblem(value);
       if (problem) {
-        ctx.addIssue({ code: 'custom', message: problem });
+        ctx.issues.push({ code: 'custom', message: problem, input: value });
         return z.NEVER;
       }
       return new URL(value).origin;
-    });
+    }),
+  );
 }
 
 /** An HTTP header name (RFC 9110 token). */
@@ -161,18 +170,23 @@ export function eventSource() {
 export function amaniEventNames() {
   const allowed = AMANI_EVENTS.join(', ');
   const eventName = z.enum(AMANI_EVENTS, { error: `must name Amani events only: ${allowed}` });
-  return list(eventName, allowed)
-    .pipe(z.array(eventName).min(1, `must enable at least one event: ${allowed}`))
-    .transform((names) => [...new Set(names)]);
+  const atLeastOne = z.pipe(
+    list(eventName, allowed),
+    z.array(eventName).check(z.minLength(1, `must enable at least one event: ${allowed}`)),
+  );
+  return z.pipe(
+    atLeastOne,
+    z.transform((names: z.output<typeof atLeastOne>) => [...new Set(names)]),
+  );
 }
 
 /** A list of dotted field paths into a delivery (`event`, `data.event_type`). */
 export function fieldPaths(options: { readonly atLeastOne: boolean }) {
   const path = z
     .string()
-    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'each entry must be a dotted field path such as event or data.event_type');
+    .check(z.regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'each entry must be a dotted field path such as event or data.event_type'));
   const paths = list(path, 'dotted field paths');
-  return options.atLeastOne ? paths.pipe(z.array(z.string()).min(1, 'must name at least one field path')) : paths;
+  return options.atLeastOne ? z.pipe(paths, z.array(z.string()).check(z.minLength(1, 'must name at least one field path'))) : paths;
 }
 
 /** The log levels Powertools' Logger knows. */
@@ -181,7 +195,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** A Powertools log level, in any case. */
 export function logLevel() {
-  return z.preprocess(
+  return preprocess(
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() : value),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }),
   );

@@ -4,7 +4,7 @@
  * mode), the function parses it with `loadReceiverConfig` at cold start. Documented in README.md,
  * "Configuration".
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_DEDUP_WINDOW_HOURS } from '../core/delivery-ledger';
 import { parseEnvironment } from '../core/env-config';
 import {
@@ -19,6 +19,7 @@ import {
   observabilityVariables,
   matching,
   optional,
+  preprocess,
   required,
   toObservabilityConfig,
   wholeNumber,
@@ -77,7 +78,7 @@ export const receiverVariables = z.object({
   EVENT_SOURCE: withDefault(eventSource(), D.eventSource),
   EVENT_NAME_PATHS: withDefault(fieldPaths({ atLeastOne: true }), [...D.eventNamePaths]),
   // An empty list is allowed: no delivery id, deduplication falls back to the body's hash.
-  DELIVERY_ID_PATHS: z.preprocess((value) => value ?? [...D.deliveryIdPaths], fieldPaths({ atLeastOne: false })),
+  DELIVERY_ID_PATHS: preprocess((value) => value ?? [...D.deliveryIdPaths], fieldPaths({ atLeastOne: false })),
   MAX_BODY_BYTES: withDefault(wholeNumber(1024, 10 * 1024 * 1024), D.maxBodyBytes),
   MAX_EVENT_BYTES: withDefault(wholeNumber(1024, 1024 * 1024), D.maxEventBytes),
   SECRET_CACHE_TTL_SECONDS: withDefault(wholeNumber(0, 3600), D.secretCacheTtlSeconds),
@@ -95,27 +96,30 @@ export const receiverVariables = z.object({
 });
 
 /** The environment schema: parses the variables and yields the receiver's configuration. */
-export const receiverEnvironment = receiverVariables.transform((e) => ({
-  tokenSecretId: e.TOKEN_SECRET_ID,
-  eventBusName: e.EVENT_BUS_NAME,
-  fallbackQueueUrl: e.FALLBACK_QUEUE_URL,
-  authMode: e.AUTH_MODE,
-  signatureHeader: e.SIGNATURE_HEADER,
-  tokenHeader: e.TOKEN_HEADER,
-  eventSource: e.EVENT_SOURCE,
-  eventNamePaths: e.EVENT_NAME_PATHS,
-  deliveryIdPaths: e.DELIVERY_ID_PATHS,
-  maxBodyBytes: e.MAX_BODY_BYTES,
-  maxEventBytes: e.MAX_EVENT_BYTES,
-  secretCacheTtlMs: e.SECRET_CACHE_TTL_SECONDS * 1000,
-  secretRefreshMinIntervalMs: e.SECRET_REFRESH_MIN_INTERVAL_MS,
-  publishBudgetMs: e.PUBLISH_BUDGET_MS,
-  fallbackBudgetMs: e.FALLBACK_BUDGET_MS,
-  ...(e.DEDUP_TABLE_NAME ? { dedupTableName: e.DEDUP_TABLE_NAME } : {}),
-  dedupWindowHours: e.DEDUP_WINDOW_HOURS,
-  dedupBudgetMs: e.DEDUP_BUDGET_MS,
-  observability: toObservabilityConfig(e),
-}));
+export const receiverEnvironment = z.pipe(
+  receiverVariables,
+  z.transform((e: z.output<typeof receiverVariables>) => ({
+    tokenSecretId: e.TOKEN_SECRET_ID,
+    eventBusName: e.EVENT_BUS_NAME,
+    fallbackQueueUrl: e.FALLBACK_QUEUE_URL,
+    authMode: e.AUTH_MODE,
+    signatureHeader: e.SIGNATURE_HEADER,
+    tokenHeader: e.TOKEN_HEADER,
+    eventSource: e.EVENT_SOURCE,
+    eventNamePaths: e.EVENT_NAME_PATHS,
+    deliveryIdPaths: e.DELIVERY_ID_PATHS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxEventBytes: e.MAX_EVENT_BYTES,
+    secretCacheTtlMs: e.SECRET_CACHE_TTL_SECONDS * 1000,
+    secretRefreshMinIntervalMs: e.SECRET_REFRESH_MIN_INTERVAL_MS,
+    publishBudgetMs: e.PUBLISH_BUDGET_MS,
+    fallbackBudgetMs: e.FALLBACK_BUDGET_MS,
+    ...(e.DEDUP_TABLE_NAME ? { dedupTableName: e.DEDUP_TABLE_NAME } : {}),
+    dedupWindowHours: e.DEDUP_WINDOW_HOURS,
+    dedupBudgetMs: e.DEDUP_BUDGET_MS,
+    observability: toObservabilityConfig(e),
+  })),
+);
 
 /** The receiver's configuration, as its loader yields it. */
 export type ReceiverConfig = z.output<typeof receiverEnvironment>;

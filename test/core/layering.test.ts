@@ -9,7 +9,7 @@ import { join } from 'node:path';
  */
 const ROOT = join(__dirname, '..', '..');
 // node:buffer is pure computation (and `Buffer` is a global anyway).
-const CORE_MAY_IMPORT = new Set(['zod', 'node:crypto', 'node:buffer']);
+const CORE_MAY_IMPORT = new Set(['zod', 'zod/mini', 'node:crypto', 'node:buffer']);
 
 function sources(dir: string): string[] {
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) =>

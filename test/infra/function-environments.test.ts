@@ -5,7 +5,6 @@
  * configuration it yields is the one the context asked for.
  */
 import { describe, expect, test } from '@jest/globals';
-import type * as z from 'zod';
 import { ROTATOR_SERVICE, RECEIVER_SERVICE } from '../../infra/constructs/monitoring';
 import { loadReceiverConfig, receiverVariables } from '../../lambda/receiver/env';
 import { loadRegistrationConfig, REGISTRATION_DEFAULTS, registrationVariables } from '../../lambda/registration/env';
@@ -16,12 +15,12 @@ import { logicalId, resolveIntrinsics, resolvedEnvironment, resources, synthesiz
 const PLATFORM_VARIABLES = ['NODE_OPTIONS'];
 
 const FUNCTIONS = [
-  { name: 'receiver', prefix: 'ReceiverFunction', variables: receiverVariables as z.ZodObject, load: loadReceiverConfig },
-  { name: 'rotator', prefix: 'RotationRotatorFunction', variables: rotatorVariables as z.ZodObject, load: loadRotatorConfig },
+  { name: 'receiver', prefix: 'ReceiverFunction', variables: receiverVariables as { shape: object }, load: loadReceiverConfig },
+  { name: 'rotator', prefix: 'RotationRotatorFunction', variables: rotatorVariables as { shape: object }, load: loadRotatorConfig },
   {
     name: 'registration',
     prefix: 'AmaniRegistrationHandlerFunction',
-    variables: registrationVariables as z.ZodObject,
+    variables: registrationVariables as { shape: object },
     load: loadRegistrationConfig,
   },
 ] as const;
