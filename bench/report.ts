@@ -370,7 +370,6 @@ export function renderBenchmarks(run: BenchRun): string {
   out.push(...dedupNotes(run), '');
 
   // What dominates.
-  const failed = bars.filter((bar) => !bar.ok);
   out.push(
     '### What dominates',
     '',
