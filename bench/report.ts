@@ -5,7 +5,8 @@ import { version as esbuildPackageVersion } from 'esbuild';
 import type { BreakdownRow, StepName } from './breakdown';
 import type { BundleResult, StackBundling } from './bundle';
 import { COLD_START_BASELINE, ROTATION_SCHEDULE_PAYLOAD, type ColdStartResult, type ColdStartRow } from './cold-start';
-import { PRICE_SOURCES, PRICES, type CostAssumptions, type CostRow } from './cost';
+import { PRICES, type CostReport } from './cost';
+import { renderCost as renderCostDocument } from './cost-report';
 import type { HotPathResult, SizeCase, VariantName } from './hot-path';
 import { VARIANT_LABELS } from './hot-path';
 import { ADVERSARIAL_BAR, type AdversarialResult } from './adversarial';
@@ -34,7 +35,7 @@ export interface BenchRun {
   readonly bundling: StackBundling;
   readonly bundles: readonly BundleResult[];
   readonly cold: ColdStartResult;
-  readonly cost: { readonly assumptions: CostAssumptions; readonly rows: readonly CostRow[]; readonly coldStartMs: number };
+  readonly cost: CostReport;
   readonly chartFile: string;
   readonly jestIsolation: { readonly ok: boolean; readonly detail: string };
   readonly timeLimitSeconds: number;
@@ -612,77 +613,7 @@ function recommendation(verdicts: readonly BundlingVerdict[], run: BenchRun): st
 }
 
 export function renderCost(run: BenchRun): string {
-  const a = run.cost.assumptions;
-  const out: string[] = [];
-  const date = run.startedAt.toISOString().slice(0, 10);
-  out.push(
-    '# Cost per million deliveries',
-    '',
-    `_Written by \`npm run bench -- --write\` (bench/run.ts, bench/cost.ts) from the run of ${date} in [benchmarks.md](benchmarks.md). Prices: ${PRICES.region}, public list prices checked on ${PRICES.checked}; other regions differ slightly. Free tiers, savings plans and taxes are ignored._`,
-    '',
-    '## Per million deliveries (USD)',
-    '',
-    table(
-      [
-        'delivery',
-        'body',
-        'Lambda billed ms',
-        'API Gateway',
-        'Lambda requests',
-        'Lambda duration',
-        'EventBridge (64 KB chunks)',
-        'DynamoDB (ledger)',
-        'Secrets Manager',
-        'CloudWatch Logs',
-        'cold starts (INIT)',
-        'total',
-      ],
-      run.cost.rows.map((row) => [
-        row.input.label,
-        formatBytes(row.input.bodyBytes),
-        String(row.billedMs),
-        dollars(row.apiGateway),
-        dollars(row.lambdaRequests),
-        dollars(row.lambdaDuration),
-        `${dollars(row.eventBridge)} (${row.eventBridgeChunks})`,
-        dollars(row.dynamoDb),
-        dollars(row.secretsManager),
-        dollars(row.logs),
-        dollars(row.coldStarts),
-        `**${dollars(row.total)}**`,
-      ]),
-      ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
-    ),
-    '',
-    "API Gateway and EventBridge are most of the bill, then the delivery ledger's writes; the receiver's own compute is a few percent of it, and the Secrets Manager cache makes its line negligible. Making the hot path faster (section 1 of benchmarks.md) changes the Lambda line by cents per million: it matters for latency and headroom, not for cost.",
-    '',
-    '## How each line is computed',
-    '',
-    `- **API Gateway**: one REST API request per delivery.`,
-    `- **Lambda requests**: one invocation per delivery.`,
-    `- **Lambda duration**: ${a.memoryMb} MB arm64 (RECEIVER_MEMORY_MB in infra/stack.ts), billed per started millisecond: PutEvents round trip (assumed ${a.putEventsRoundTripMs} ms, not measurable here) + ${a.ledgerCallsPerDelivery} DynamoDB round trips of the delivery ledger (assumed ${a.ledgerRoundTripMs} ms each) + the measured in-process median as deployed (INFO logs and metrics on; the canonical rows add the logging overhead measured on the raw rows) divided by the vCPU share of ${a.memoryMb} MB (${a.memoryMb}/${a.fullVcpuMb} = ${(a.memoryMb / a.fullVcpuMb).toFixed(2)} vCPU), assuming one core of this machine does the work of one Graviton vCPU. Each extra 10 ms of waiting adds ${dollars(1_000_000 * (a.memoryMb / 1024) * 0.01 * PRICES.lambdaArmPerGbSecond)} per million.`,
-    `- **EventBridge**: one PutEvents entry per delivery, billed per started 64 KB of event (entry size as the product computes it + about ${a.eventEnvelopeBytes} bytes of envelope). A 256 KiB delivery is several billed events; since 2026-01-29 events up to 1 MB are accepted.`,
-    `- **DynamoDB (the delivery ledger)**: on demand, ${a.ledgerWriteUnitsPerDelivery} write request units per delivery: the claim (a conditional \`PutItem\` of an item under 1 KB, plus its entry in the time index, which holds the keys and the event name only) and the settle (an \`UpdateItem\` of attributes the index does not hold, so no index write), at $${PRICES.dynamoDbWritePerMillionUnits.toFixed(3)} per million write request units. A suppressed copy costs a refused claim and the copy count (2 write units) instead of PutEvents. Storage (a few hundred bytes per delivery, kept \`dedupWindowHours\`) and point-in-time recovery (production) are monthly, not per delivery, and not included.`,
-    `- **Secrets Manager**: measured at most one GetSecretValue per TTL (${a.secretCacheTtlSeconds} s) per container plus the initial read of each new container; assumed ${a.warmContainers} warm container(s) all month, ${a.deliveriesPerMonth.toLocaleString('en')} deliveries per month and ${(a.coldStartRate * 100).toFixed(0)}% of deliveries on a new container. The fixed $${PRICES.secretsManagerPerSecretMonth.toFixed(2)} per secret per month (two secrets) is not per delivery and not included.`,
-    `- **CloudWatch Logs**: the product's INFO line and EMF metrics (measured: ${Object.entries(run.hot.loggedBytesPerDelivery)
-      .map(([label, bytes]) => `${bytes} B at ${label}`)
-      .join(
-        ', ',
-      )}) + Lambda's START/END/REPORT lines (assumed ${a.platformLogBytes} B) + one API Gateway access-log line (assumed ${a.accessLogBytes} B), at $${PRICES.cloudWatchLogsIngestPerGb.toFixed(2)}/GB ingested; storage (retention) not included.`,
-    `- **Cold starts**: INIT is billed since 2025-08-01; measured start -> answered for the bundled receiver ${formatMicros(run.cost.coldStartMs)} here, scaled by the vCPU share like the hot path, at ${(a.coldStartRate * 100).toFixed(0)}% of deliveries.`,
-    '- Not included: data transfer (the answers are a few bytes), KMS requests for the secret (one per secret read) and for the ledger (DynamoDB caches its table key: no KMS request per item), the rotator (a few invocations a month), alarms and the dashboard (fixed monthly).',
-    '',
-    '## Prices used',
-    '',
-    table(
-      ['item', 'price', 'source'],
-      PRICE_SOURCES.map((p) => [p.item, p.price, p.source]),
-    ),
-    '',
-    'The prices were read on the date above from the pages listed (AWS pages, or third-party pages quoting them when the AWS page itself was not reachable from here); check https://calculator.aws before relying on them.',
-    '',
-  );
-  return out.join('\n');
+  return renderCostDocument({ cost: run.cost, startedAt: run.startedAt, loggedBytesPerDelivery: run.hot.loggedBytesPerDelivery });
 }
 
 export function renderConsole(run: BenchRun): string {

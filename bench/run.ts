@@ -16,7 +16,8 @@ import { runBreakdown } from './breakdown';
 import { baselineSources, bundleFunction, readStackBundling, type BundleResult } from './bundle';
 import { renderChart, type ChartSeries } from './chart';
 import { COLD_START_BASELINE, runColdStarts, type BaselineBundle } from './cold-start';
-import { costPerMillion, DEFAULT_ASSUMPTIONS, type CostInput } from './cost';
+import { DEFAULT_ASSUMPTIONS, stageCosts, type CostInput } from './cost';
+import { costStages } from './fixed-cost';
 import { benchReceiverConfig, runHotPath, type Prepared } from './hot-path';
 import { tolerateClosedOutput } from '../local/closed-output';
 import { evaluateBars, HOT_PATH_BARS, renderBenchmarks, renderConsole, renderCost, type BenchRun } from './report';
@@ -196,7 +197,8 @@ async function main(): Promise<number> {
       productLogBytes,
     });
   }
-  const costRows = costInputs.map((input) => costPerMillion(input, assumptions, coldStartMs));
+  const stages = stageCosts(await phase('cost: synthesize the stages', async () => costStages()), costInputs, assumptions, coldStartMs);
+  const costRows = stages[0]?.rows ?? [];
 
   // Chart.
   const seriesOf = (variant: keyof (typeof hot.cases)[number]['results'], bytesOf: 'rawBodyBytes' | 'compactBodyBytes', factor = 1) =>
@@ -250,7 +252,7 @@ async function main(): Promise<number> {
     bundling,
     bundles,
     cold,
-    cost: { assumptions, rows: costRows, coldStartMs },
+    cost: { assumptions, rows: costRows, coldStartMs, stages },
     chartFile: CHART_FILE,
     jestIsolation: jestIsolation(),
     timeLimitSeconds: TIME_LIMIT_SECONDS,
