@@ -45,13 +45,19 @@ function git(args: string[]): string {
   }
 }
 
+/** Files under `dir`, relative to it, skipping dot-directories (bench/.out holds scratch copies and a node_modules link). */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) return entry.name.startsWith('.') ? [] : filesUnder(join(dir, entry.name), `${prefix}${entry.name}/`);
+    return entry.isFile() ? [`${prefix}${entry.name}`] : [];
+  });
+}
+
 function jestIsolation(): { ok: boolean; detail: string } {
   const config = readFileSync(join(REPO_ROOT, 'jest.config.cjs'), 'utf8');
   const roots = /roots:\s*\[([^\]]*)\]/.exec(config)?.[1] ?? '';
   const rootsOnlyTest = roots !== '' && !roots.includes('bench');
-  const benchTests = readdirSync(join(REPO_ROOT, 'bench'), { recursive: true })
-    .map(String)
-    .filter((file) => !file.startsWith('.out') && /\.test\.[cm]?[jt]sx?$/.test(file));
+  const benchTests = filesUnder(join(REPO_ROOT, 'bench')).filter((file) => /\.test\.[cm]?[jt]sx?$/.test(file));
   return {
     ok: rootsOnlyTest && benchTests.length === 0,
     detail: `jest roots ${rootsOnlyTest ? `[${roots.trim()}], not bench/` : 'include bench/'}; ${benchTests.length === 0 ? 'no *.test.* file under bench/' : `test files under bench/: ${benchTests.join(', ')}`}`,
@@ -223,6 +229,7 @@ async function main(): Promise<number> {
       points: seriesOf('full-canonical-no-dedup', 'compactBodyBytes'),
     },
   ];
+  log('rendering the chart...');
   const chart = renderChart({
     title: 'Receiver hot path: median time per delivery vs body size',
     subtitle: `${startedAt.toISOString().slice(0, 10)}, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node.js ${process.version}; in process, no network`,
@@ -258,6 +265,7 @@ async function main(): Promise<number> {
     timeLimitSeconds: TIME_LIMIT_SECONDS,
   };
 
+  log('rendering the tables...');
   process.stdout.write(`${renderConsole(run)}\n`);
   process.stdout.write(`${renderCost(run)}\n`);
   if (write) {
