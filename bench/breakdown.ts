@@ -35,6 +35,7 @@ export type StepName =
   | 'canonical form (pythonJsonDumpsBytes)'
   | 'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)'
   | 'exact UTF-8 entry size (busEntrySize, only near the limit)'
+  | 'entry text as the SDK reads it (a new metadata + body string, flattened)'
   | 'SDK PutEvents send (product client, no network)'
   | 'same, stock client (as the naive receiver)';
 
@@ -115,6 +116,21 @@ export async function runBreakdown(
             ),
         ],
         ['exact UTF-8 entry size (busEntrySize, only near the limit)', () => busEntrySize(entry)],
+        // The Detail is a new string each delivery (metadata + body); the SDK's first read copies
+        // it into one flat string, the second string of the body's size a delivery costs.
+        [
+          'entry text as the SDK reads it (a new metadata + body string, flattened)',
+          () => {
+            const { Detail } = buildBusEntry({
+              source: 'amani',
+              eventBusName: 'amani-webhooks-bench',
+              detailType: 'profile_update',
+              metadata,
+              bodyJson: parsed.json,
+            });
+            return Detail.charCodeAt(Detail.length - 1);
+          },
+        ],
         ['SDK PutEvents send (product client, no network)', () => eventBridge.send(new PutEventsCommand({ Entries: [entry] }))],
         ['same, stock client (as the naive receiver)', () => stock.send(new PutEventsCommand({ Entries: [entry] }))],
       ];
