@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { DeliveryMetadata } from './event-contract';
 import { DEFAULT_DETAIL_TYPE, EVENT_CONTRACT_VERSION, SAFE_NAME } from './event-contract-values';
@@ -20,16 +21,8 @@ export type ParsedBody = { readonly ok: true; readonly body: DeliveryBody; reado
  */
 export function parseDeliveryBody(text: string): ParsedBody {
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return { ok: false };
-  }
-  // A plain test, not a schema: a schema's parse would copy every member of up to a megabyte of JSON.
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? { ok: true, body: value as DeliveryBody, json: json.trim() }
-    : { ok: false };
+  const body = parseJsonObject(json);
+  return body ? { ok: true, body, json: json.trim() } : { ok: false };
 }
 
 /** Looks up `a.b.c` in nested objects; undefined when any step is missing or not an object. */
@@ -105,6 +98,65 @@ export function buildBusEntry(params: {
     Detail: `{"metadata":${JSON.stringify(params.metadata)},"data":${params.bodyJson}}`,
     EventBusName: params.eventBusName,
   };
+}
+
+/** Where the JSON value of a body lies: without a leading UTF-8 byte-order mark and JSON whitespace at either end. */
+export function jsonTextRange(bytes: Uint8Array): { readonly start: number; readonly end: number } {
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let end = bytes.length;
+  while (start < end && isJsonWhitespace(bytes[start] as number)) start++;
+  while (end > start && isJsonWhitespace(bytes[end - 1] as number)) end--;
+  return { start, end };
+}
+
+function isJsonWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+}
+
+/** Reused for every Detail: only written and read within one synchronous call. */
+let detailScratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The entry's Detail, `{"metadata":…,"data":<body>}`, made as ONE string from the bytes the
+ * signature covers (valid UTF-8), and the body's text as a view into it (a slice shares the
+ * string's memory). Every body-sized string costs a copy into V8's heap, and above 128 KiB a
+ * large-object allocation on fresh pages (docs/benchmarks.md, "What dominates"): decoding the
+ * body first and concatenating it into the Detail paid that twice, and the SDK's first read of a
+ * concatenation copies it once more.
+ */
+export function detailFromBytes(metadata: DeliveryMetadata, signed: Uint8Array): { readonly detail: string; readonly bodyText: string } {
+  const { start, end } = jsonTextRange(signed);
+  const prefix = `{"metadata":${JSON.stringify(metadata)},"data":`;
+  const prefixBytes = Buffer.byteLength(prefix);
+  const length = prefixBytes + (end - start) + 1;
+  if (detailScratch.length < length) detailScratch = Buffer.allocUnsafe(Math.max(length, 2 * detailScratch.length));
+  detailScratch.write(prefix, 0, 'utf8');
+  detailScratch.set(signed.subarray(start, end), prefixBytes);
+  detailScratch[length - 1] = 0x7d; // }
+  const detail = detailScratch.toString('utf8', 0, length);
+  return { detail, bodyText: detail.slice(prefix.length, detail.length - 1) };
+}
+
+/** The body text as a JSON object, or undefined when it is not one. */
+export function parseJsonObject(text: string): DeliveryBody | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  // A plain test, not a schema: a schema's parse would copy every member of up to a megabyte of JSON.
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as DeliveryBody) : undefined;
+}
+
+/** An entry whose Detail was made by `detailFromBytes`. */
+export function busEntryWithDetail(params: {
+  readonly source: string;
+  readonly eventBusName: string;
+  readonly detailType: string;
+  readonly detail: string;
+}): BusEntry {
+  return { Source: params.source, DetailType: params.detailType, Detail: params.detail, EventBusName: params.eventBusName };
 }
 
 /** Entry size as EventBridge counts it against its per-entry limit. */

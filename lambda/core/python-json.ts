@@ -464,7 +464,7 @@ class Transcoder {
     this.output = Buffer.allocUnsafe(text.length + (text.length >> 2) + 2 * MAX_TOKEN_OUTPUT);
   }
 
-  run(): string | undefined {
+  run(): Buffer | undefined {
     const { text, isObjectAtDepth } = this;
     const length = text.length;
     let depth = 0;
@@ -637,10 +637,10 @@ class Transcoder {
     this.pending.push({ start: (this.objectStartAtDepth[depth] as number) + 1, end: this.written, parts });
   }
 
-  /** The canonical text: the output as written, with every merged object laid out again. */
-  private finish(): string {
+  /** The canonical text's bytes: the output as written, with every merged object laid out again. */
+  private finish(): Buffer {
     const { output, pending, written } = this;
-    if (pending.length === 0) return output.toString('latin1', 0, written);
+    if (pending.length === 0) return output.subarray(0, written);
     const merged = Buffer.allocUnsafe(written);
     let length = 0;
     const copy = (start: number, end: number): void => {
@@ -666,7 +666,7 @@ class Transcoder {
     }
     copy(at, written);
     if (this.work) this.work.mergedBytes += length;
-    return merged.toString('latin1', 0, length);
+    return merged.subarray(0, length);
   }
 
   /** Transcodes the string whose opening quote is at the position. */
@@ -833,7 +833,7 @@ class Transcoder {
   }
 }
 
-function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork | undefined): string | undefined {
+function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork | undefined): Buffer | undefined {
   try {
     return new Transcoder(text, charsAreUtf8Bytes, work).run();
   } catch (error) {
@@ -849,7 +849,7 @@ function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork
  * {@link MAX_CANONICAL_DEPTH}. Lone surrogates in the text are kept, as Python keeps them.
  */
 export function pythonJsonDumps(text: string, work?: CanonicalWork): string | undefined {
-  return transcode(text, false, work);
+  return transcode(text, false, work)?.toString('latin1');
 }
 
 /**
@@ -857,6 +857,14 @@ export function pythonJsonDumps(text: string, work?: CanonicalWork): string | un
  * UTF-8 (including encoded surrogates, which CPython would pass through) gives undefined.
  */
 export function pythonJsonDumpsBytes(body: Uint8Array, work?: CanonicalWork): string | undefined {
+  return pythonJsonDumpsToBuffer(body, work)?.toString('latin1');
+}
+
+/**
+ * The same as bytes (ASCII): what the receiver hashes and publishes, without making a string of
+ * it (a body-sized string is a copy into V8's heap, see `detailFromBytes` in delivery-event.ts).
+ */
+export function pythonJsonDumpsToBuffer(body: Uint8Array, work?: CanonicalWork): Buffer | undefined {
   const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
   const content = hasBom ? body.subarray(3) : body;
   if (content.byteLength > bufferConstants.MAX_STRING_LENGTH || !isUtf8(content)) return undefined;

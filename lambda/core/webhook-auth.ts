@@ -55,7 +55,7 @@ export interface SignatureCheck {
   readonly body: Uint8Array;
   readonly tokens: readonly CandidateToken[];
   /** CPython's `json.dumps(json.loads(body))`, computed only if the raw body does not match. */
-  readonly canonicalForm: () => string | undefined;
+  readonly canonicalForm: () => Uint8Array | string | undefined;
   /** A previous token past its grace: never accepted, only used to label the rejection. */
   readonly expiredToken?: string;
 }
@@ -97,10 +97,15 @@ export function verifySignature(check: SignatureCheck, mac: Mac = hmacSha256): A
 }
 
 /** The canonical form, unless it is byte-identical to the raw body (then it was already tried). */
-function differentCanonicalForm(check: SignatureCheck): string | undefined {
+function differentCanonicalForm(check: SignatureCheck): Uint8Array | string | undefined {
   const canonical = check.canonicalForm();
   if (canonical === undefined) return undefined;
-  if (canonical.length === check.body.length && Buffer.from(canonical, 'latin1').equals(check.body)) return undefined;
+  if (canonical.length !== check.body.length) return canonical;
+  const bytes =
+    typeof canonical === 'string'
+      ? Buffer.from(canonical, 'latin1')
+      : Buffer.from(canonical.buffer, canonical.byteOffset, canonical.length);
+  if (bytes.equals(check.body)) return undefined;
   return canonical;
 }
 

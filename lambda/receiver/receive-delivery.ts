@@ -10,7 +10,9 @@ import {
   deliveryIdOf,
   deliveryMetadata,
   eventNameOf,
-  parseDeliveryBody,
+  busEntryWithDetail,
+  detailFromBytes,
+  parseJsonObject,
   sha256Hex,
   type BusEntry,
   type DeliveryBody,
@@ -19,7 +21,7 @@ import {
 import { type ClaimDecision, claimDelivery, claimRecord, type DeliveryFacts, type LedgerRecord } from '../core/delivery-ledger';
 import { safeMessage } from '../core/errors';
 import type { DeliveryLedger, EventPublisher, FallbackQueue, PublishResult, Settlement, TokenProvider } from '../core/ports';
-import { pythonJsonDumpsBytes } from '../core/python-json';
+import { pythonJsonDumpsToBuffer } from '../core/python-json';
 import { acceptedTokens, expiredPreviousToken, type TokenSecret } from '../core/token-secret';
 import { verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
 import type { WebhookRequest, WebhookResponse } from './api-gateway';
@@ -81,8 +83,22 @@ type StepResult<T> = ({ readonly ok: true } & T) | { readonly ok: false; readonl
 /** An authenticated delivery: which token and form matched, and the signed text when it was not the raw body. */
 interface Authenticated {
   readonly auth: Extract<AuthResult, { ok: true }>;
-  /** CPython's `json.dumps` form when only that matched: exactly what the signature covered. */
-  readonly signedCanonical: string | undefined;
+  /** CPython's `json.dumps` form (ASCII bytes) when only that matched: exactly what the signature covered. */
+  readonly signedCanonical: Buffer | undefined;
+}
+
+/** The authenticated body as the event will carry it: its value, its text, and the Detail made around it. */
+interface Decoded {
+  readonly value: DeliveryBody;
+  /** The body's JSON text (a view into `detail`). */
+  readonly bodyText: string;
+  /** The entry's Detail, with `metadata` naming the delivery by the hash of what was signed. */
+  readonly detail: string;
+  readonly metadata: DeliveryMetadata;
+  readonly bodySha256: string;
+  readonly signedSha256: string;
+  /** Bytes of what was signed (the raw body or its canonical form). */
+  readonly signedBytes: number;
 }
 
 /** A delivery ready to hand on: its bus entry, and the fields every log line about it carries. */
@@ -106,9 +122,9 @@ export async function receiveDelivery(request: WebhookRequest, deps: ReceiverDep
   if (!body.ok) return answer.stopped(body.stop);
   const authenticated = await authenticate(request, body.bytes, deps);
   if (!authenticated.ok) return answer.stopped(authenticated.stop);
-  const decoded = decode(body.bytes, authenticated);
+  const decoded = decode(request, body.bytes, authenticated, deps);
   if (!decoded.ok) return answer.stopped(decoded.stop);
-  const identified = identify(request, body.bytes, authenticated, decoded.body, deps);
+  const identified = identify(authenticated, decoded.body, deps);
   if (!identified.ok) return answer.stopped(identified.stop);
   const claimed = await claim(identified, deps);
   if (claimed.kind === 'duplicate') return answer.duplicate(identified, claimed.record, await countCopy(identified, deps));
@@ -149,7 +165,7 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
   const presented = [...new Set(request.headerValues(header))];
   if (presented.length > 1) return unauthorized(metrics, 'ambiguous-credential');
 
-  let canonical: { value: string | undefined } | undefined;
+  let canonical: { value: Buffer | undefined } | undefined;
   const verify = (secret: TokenSecret): AuthResult => {
     const at = (deps.now ?? (() => new Date()))();
     const tokens = acceptedTokens(secret, at);
@@ -162,7 +178,7 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
           expiredToken,
           // Computed at most once per delivery, and only when the raw body did not match.
           canonicalForm: () => {
-            canonical ??= { value: pythonJsonDumpsBytes(body) };
+            canonical ??= { value: pythonJsonDumpsToBuffer(body) };
             return canonical.value;
           },
         })
@@ -189,20 +205,32 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
  * consumers (which may keep the first of two duplicate keys) would otherwise read the attacker's
  * bytes. The canonical text is ASCII JSON without duplicate keys, numbers as Python wrote them.
  */
-function decode(body: Buffer, { signedCanonical }: Authenticated): StepResult<{ body: { value: DeliveryBody; json: string } }> {
-  let text: string;
-  if (signedCanonical !== undefined) {
-    text = signedCanonical;
-  } else {
-    // Validated, then decoded: both native and vectorised, where a fatal TextDecoder took about
-    // 5 ns per byte of non-ASCII text (docs/benchmarks.md, "What dominates").
-    if (!isUtf8(body)) return rejected(400, 'invalid-encoding', 'Body is not valid UTF-8');
-    text = body.toString('utf8');
-  }
-  const parsed = parseDeliveryBody(text);
-  return parsed.ok
-    ? { ok: true, body: { value: parsed.body, json: parsed.json } }
-    : rejected(400, 'not-json-object', 'Body must be a JSON object');
+function decode(
+  request: WebhookRequest,
+  body: Buffer,
+  { auth, signedCanonical }: Authenticated,
+  { config, now = () => new Date() }: ReceiverDependencies,
+): StepResult<{ body: Decoded }> {
+  // Both native and vectorised, where a fatal TextDecoder took about 5 ns per byte of non-ASCII text.
+  if (signedCanonical === undefined && !isUtf8(body)) return rejected(400, 'invalid-encoding', 'Body is not valid UTF-8');
+  const signed = signedCanonical ?? body;
+  const bodySha256 = sha256Hex(body);
+  const signedSha256 = signedCanonical !== undefined ? sha256Hex(signedCanonical) : bodySha256;
+  // Named by that hash until the body says otherwise (identify): usually the Detail is made once.
+  const metadata: DeliveryMetadata = deliveryMetadata({
+    deliveryId: signedSha256,
+    receivedAt: now().toISOString(),
+    authMode: config.authMode,
+    ...(auth.form ? { signatureForm: auth.form } : {}),
+    tokenGeneration: auth.generation,
+    bodySha256,
+    ...(request.requestId ? { requestId: request.requestId } : {}),
+  });
+  const { detail, bodyText } = detailFromBytes(metadata, signed);
+  // The body on its own must be one JSON object: its text is parsed alone, never the Detail around it.
+  const value = parseJsonObject(bodyText);
+  if (value === undefined) return rejected(400, 'not-json-object', 'Body must be a JSON object');
+  return { ok: true, body: { value, bodyText, detail, metadata, bodySha256, signedSha256, signedBytes: signed.length } };
 }
 
 /**
@@ -211,40 +239,21 @@ function decode(body: Buffer, { signedCanonical }: Authenticated): StepResult<{ 
  * Amani's retries keep their id, and so does a re-serialised copy of a genuine delivery (it
  * verifies through the same canonical form), which consumers' deduplication would otherwise miss.
  */
-function identify(
-  request: WebhookRequest,
-  body: Buffer,
-  { auth, signedCanonical }: Authenticated,
-  parsed: { value: DeliveryBody; json: string },
-  { config, metrics, now = () => new Date() }: ReceiverDependencies,
-): StepResult<Delivery> {
-  const bodySha256 = sha256Hex(body);
-  const signedSha256 = signedCanonical !== undefined ? sha256Hex(Buffer.from(signedCanonical, 'latin1')) : bodySha256;
-  const deliveryId = deliveryIdOf(parsed.value, config.deliveryIdPaths, signedSha256);
-  const eventName = eventNameOf(parsed.value, config.eventNamePaths);
-  const metadata: DeliveryMetadata = deliveryMetadata({
-    deliveryId,
-    receivedAt: now().toISOString(),
-    authMode: config.authMode,
-    ...(auth.form ? { signatureForm: auth.form } : {}),
-    tokenGeneration: auth.generation,
-    bodySha256,
-    ...(request.requestId ? { requestId: request.requestId } : {}),
-  });
-  const entry = buildBusEntry({
-    source: config.eventSource,
-    eventBusName: config.eventBusName,
-    detailType: eventName,
-    metadata,
-    bodyJson: parsed.json,
-  });
+function identify({ auth }: Authenticated, decoded: Decoded, { config, metrics }: ReceiverDependencies): StepResult<Delivery> {
+  const deliveryId = deliveryIdOf(decoded.value, config.deliveryIdPaths, decoded.signedSha256);
+  const eventName = eventNameOf(decoded.value, config.eventNamePaths);
+  const route = { source: config.eventSource, eventBusName: config.eventBusName, detailType: eventName };
+  const named = deliveryId === decoded.metadata.deliveryId;
+  const metadata: DeliveryMetadata = named ? decoded.metadata : { ...decoded.metadata, deliveryId };
+  const entry = named
+    ? busEntryWithDetail({ ...route, detail: decoded.detail })
+    : buildBusEntry({ ...route, metadata, bodyJson: decoded.bodyText });
   const fields = { deliveryId, eventName, signatureForm: auth.form, tokenGeneration: auth.generation };
   if (auth.generation === 'previous') metrics.addMetric('PreviousTokenUsed', MetricUnit.Count, 1);
 
   // Room for the `dedup: unchecked` mark: whether a delivery fits must not depend on the store's health.
   const mark = config.dedupTableName ? DEDUP_UNCHECKED_MARK_BYTES : 0;
-  const signedBytes = signedCanonical !== undefined ? signedCanonical.length : body.length;
-  const entryBytesAtMost = busEntrySizeAtMost(entry, parsed.json, signedBytes) + mark;
+  const entryBytesAtMost = busEntrySizeAtMost(entry, decoded.bodyText, decoded.signedBytes) + mark;
   const entryBytes = entryBytesAtMost > config.maxEventBytes ? busEntrySize(entry) + mark : entryBytesAtMost;
   if (entryBytes > config.maxEventBytes)
     return rejected(413, 'event-too-large', 'Payload too large for an event', { ...fields, entryBytes });
@@ -255,9 +264,9 @@ function identify(
     authMode: config.authMode,
     ...(auth.form ? { signatureForm: auth.form } : {}),
     tokenGeneration: auth.generation,
-    bodySha256,
+    bodySha256: decoded.bodySha256,
   };
-  return { ok: true, deliveryId, entry, fields, facts, metadata, bodyJson: parsed.json };
+  return { ok: true, deliveryId, entry, fields, facts, metadata, bodyJson: decoded.bodyText };
 }
 
 /**
