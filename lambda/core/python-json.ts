@@ -133,9 +133,23 @@ function hexDigitValue(code: number): number {
   return -1;
 }
 
-function skipWhitespace(text: string, position: number): number {
+/**
+ * The input as code units: the body's bytes (UTF-8, decoded inside strings by the transcoder) or a
+ * JS string's UTF-16 units. Indexing past the end gives undefined, which, like the NaN of
+ * `charCodeAt`, matches no comparison below: every scan stops there and fails.
+ */
+type CodeUnits = Uint8Array | Uint16Array;
+
+const UTF16 = new TextDecoder('utf-16le');
+
+function startsWithAscii(text: CodeUnits, position: number, ascii: string): boolean {
+  for (let index = 0; index < ascii.length; index++) if (text[position + index] !== ascii.charCodeAt(index)) return false;
+  return true;
+}
+
+function skipWhitespace(text: CodeUnits, position: number): number {
   for (;;) {
-    const code = text.charCodeAt(position);
+    const code = text[position] as number;
     if (code === SPACE || code === LINE_FEED || code === CARRIAGE_RETURN || code === TAB) position++;
     else return position;
   }
@@ -455,13 +469,23 @@ class Transcoder {
   private readonly pending: MergedObject[] = [];
   private readonly pendingFromAtDepth: number[] = [];
 
+  /** The text is UTF-8 bytes (validated), else UTF-16 code units. */
+  private readonly charsAreUtf8Bytes: boolean;
+  /** The bytes as a Buffer (byte mode), to read number literals out of. */
+  private readonly bytes: Buffer | undefined;
+
   constructor(
-    private readonly text: string,
-    /** The text is UTF-8 bytes, one per char (a `latin1` decode of valid UTF-8). */
-    private readonly charsAreUtf8Bytes: boolean,
+    private readonly text: CodeUnits,
     private readonly work: CanonicalWork | undefined,
   ) {
+    this.charsAreUtf8Bytes = text instanceof Uint8Array;
+    this.bytes = text instanceof Uint8Array ? Buffer.from(text.buffer, text.byteOffset, text.byteLength) : undefined;
     this.output = Buffer.allocUnsafe(text.length + (text.length >> 2) + 2 * MAX_TOKEN_OUTPUT);
+  }
+
+  /** Input code units [start, end) as a string (number literals: ASCII). */
+  private textOf(start: number, end: number): string {
+    return this.bytes ? this.bytes.toString('latin1', start, end) : UTF16.decode(this.text.subarray(start, end));
   }
 
   run(): Buffer | undefined {
@@ -473,7 +497,7 @@ class Transcoder {
     for (;;) {
       // A value starts at this.position.
       this.reserve(MAX_TOKEN_OUTPUT);
-      const code = text.charCodeAt(this.position);
+      const code = text[this.position] as number;
       if (code === QUOTE) {
         if (!this.writeString()) return undefined;
       } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
@@ -483,7 +507,7 @@ class Transcoder {
         const afterOpen = skipWhitespace(text, this.position + 1);
         const openedAt = this.written;
         this.output[this.written++] = code;
-        if (text.charCodeAt(afterOpen) === closing) {
+        if ((text[afterOpen] as number) === closing) {
           this.output[this.written++] = closing;
           this.position = afterOpen + 1;
         } else {
@@ -512,7 +536,7 @@ class Transcoder {
           return this.finish();
         }
         this.reserve(MAX_TOKEN_OUTPUT);
-        const separator = text.charCodeAt(next);
+        const separator = text[next] as number;
         const inObject = isObjectAtDepth[depth] === 1;
         if (separator === COMMA) {
           this.position = skipWhitespace(text, next + 1);
@@ -562,7 +586,7 @@ class Transcoder {
    */
   private writeMemberKey(depth: number): boolean {
     const { text } = this;
-    if (text.charCodeAt(this.position) !== QUOTE) return false;
+    if ((text[this.position] as number) !== QUOTE) return false;
     const keyStart = this.written;
     if (!this.writeString()) return false;
     // The key's canonical text, quotes excluded: equal keys give equal text, split pairs aside.
@@ -570,7 +594,7 @@ class Transcoder {
     const textEnd = this.written - 1;
 
     const colon = skipWhitespace(text, this.position);
-    if (text.charCodeAt(colon) !== COLON) return false;
+    if ((text[colon] as number) !== COLON) return false;
     this.position = skipWhitespace(text, colon + 1);
     const output = this.reserve(2);
     output[this.written++] = COLON;
@@ -685,10 +709,14 @@ class Transcoder {
         this.written = written;
         output = this.reserve(MAX_STRING_STEP_OUTPUT);
       }
-      const code = text.charCodeAt(position);
+      let code = text[position] as number;
       if (isPlainAscii(code)) {
-        output[written++] = code;
-        position++;
+        // A run of plain ASCII, the bulk of most strings: one room check for the whole run.
+        const stop = Math.min(text.length, position + output.length - MAX_STRING_STEP_OUTPUT - written);
+        do {
+          output[written++] = code;
+          code = text[++position] as number;
+        } while (position < stop && isPlainAscii(code));
         continue;
       }
       if (code === QUOTE) {
@@ -698,17 +726,17 @@ class Transcoder {
         return true;
       }
       if (code === BACKSLASH) {
-        const escaped = text.charCodeAt(position + 1);
+        const escaped = text[position + 1] as number;
         if (escaped === LOWER_U) {
           let codeUnit = 0;
           for (let digit = 2; digit < 6; digit++) {
-            const value = hexDigitValue(text.charCodeAt(position + digit));
+            const value = hexDigitValue(text[position + digit] as number);
             if (value < 0) return false;
             codeUnit = (codeUnit << 4) | value;
           }
           if (isHighSurrogate(codeUnit)) {
             escapedHighSurrogateEnd = position + 6;
-          } else if (isLowSurrogate(codeUnit) && position !== escapedHighSurrogateEnd && isHighSurrogate(text.charCodeAt(position - 1))) {
+          } else if (isLowSurrogate(codeUnit) && position !== escapedHighSurrogateEnd && isHighSurrogate(text[position - 1] as number)) {
             // A raw high surrogate, then an escaped low one.
             this.splitPairs += `${written - stringStart},`;
           }
@@ -730,17 +758,17 @@ class Transcoder {
           position++;
         } else {
           // A UTF-8 sequence (already validated): decode it to one or two UTF-16 code units.
-          const second = text.charCodeAt(position + 1) & 0x3f;
+          const second = (text[position + 1] as number) & 0x3f;
           if (code < 0xe0) {
             written = writeUnicodeEscape(output, written, ((code & 0x1f) << 6) | second);
             position += 2;
           } else if (code < 0xf0) {
-            const third = text.charCodeAt(position + 2) & 0x3f;
+            const third = (text[position + 2] as number) & 0x3f;
             written = writeUnicodeEscape(output, written, ((code & 0x0f) << 12) | (second << 6) | third);
             position += 3;
           } else {
-            const third = text.charCodeAt(position + 2) & 0x3f;
-            const fourth = text.charCodeAt(position + 3) & 0x3f;
+            const third = (text[position + 2] as number) & 0x3f;
+            const fourth = (text[position + 3] as number) & 0x3f;
             const astral = (((code & 0x07) << 18) | (second << 12) | (third << 6) | fourth) - 0x10000;
             written = writeUnicodeEscape(output, written, HIGH_SURROGATE_FIRST + (astral >> 10));
             written = writeUnicodeEscape(output, written, LOW_SURROGATE_FIRST + (astral & 0x3ff));
@@ -759,52 +787,52 @@ class Transcoder {
     const { text } = this;
     const start = this.position;
     let position = start;
-    if (text.charCodeAt(position) === MINUS) {
-      if (text.startsWith('-Infinity', position)) {
+    if ((text[position] as number) === MINUS) {
+      if (startsWithAscii(text, position, '-Infinity')) {
         this.position += 9;
         this.writeAscii('-Infinity');
         return true;
       }
       position++;
     }
-    const firstDigit = text.charCodeAt(position);
+    const firstDigit = text[position] as number;
     if (firstDigit === DIGIT_0) {
       position++;
     } else if (firstDigit >= DIGIT_1 && firstDigit <= DIGIT_9) {
       position++;
-      while (isDigit(text.charCodeAt(position))) position++;
+      while (isDigit(text[position] as number)) position++;
     } else {
       return false;
     }
     const integerEnd = position;
     let isFloat = false;
-    if (text.charCodeAt(position) === PERIOD) {
+    if ((text[position] as number) === PERIOD) {
       position++;
-      if (!isDigit(text.charCodeAt(position))) return false;
-      while (isDigit(text.charCodeAt(position))) position++;
+      if (!isDigit(text[position] as number)) return false;
+      while (isDigit(text[position] as number)) position++;
       isFloat = true;
     }
-    const exponentMarker = text.charCodeAt(position);
+    const exponentMarker = text[position] as number;
     if (exponentMarker === LOWER_E || exponentMarker === UPPER_E) {
       position++;
-      const exponentSign = text.charCodeAt(position);
+      const exponentSign = text[position] as number;
       if (exponentSign === MINUS || exponentSign === PLUS) position++;
-      if (!isDigit(text.charCodeAt(position))) return false;
-      while (isDigit(text.charCodeAt(position))) position++;
+      if (!isDigit(text[position] as number)) return false;
+      while (isDigit(text[position] as number)) position++;
       isFloat = true;
     }
     this.position = position;
     if (isFloat) {
-      this.writeAscii(pythonFloatRepr(Number(text.slice(start, position))));
+      this.writeAscii(pythonFloatRepr(Number(this.textOf(start, position))));
       return true;
     }
-    const isNegative = text.charCodeAt(start) === MINUS;
+    const isNegative = (text[start] as number) === MINUS;
     if (integerEnd - start - (isNegative ? 1 : 0) > MAX_INT_DIGITS) return false;
     // An int is printed as its digits; only "-0" changes (Python ints have no negative zero).
-    const from = isNegative && text.charCodeAt(start + 1) === DIGIT_0 ? start + 1 : start;
+    const from = isNegative && (text[start + 1] as number) === DIGIT_0 ? start + 1 : start;
     const output = this.reserve(position - from);
     let written = this.written;
-    for (let index = from; index < position; index++) output[written++] = text.charCodeAt(index);
+    for (let index = from; index < position; index++) output[written++] = text[index] as number;
     this.written = written;
     return true;
   }
@@ -818,7 +846,7 @@ class Transcoder {
     else if (code === UPPER_N) literal = 'NaN';
     else if (code === UPPER_I) literal = 'Infinity';
     else return false;
-    if (!this.text.startsWith(literal, this.position)) return false;
+    if (!startsWithAscii(this.text, this.position, literal)) return false;
     this.position += literal.length;
     this.writeAscii(literal);
     return true;
@@ -833,9 +861,9 @@ class Transcoder {
   }
 }
 
-function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork | undefined): Buffer | undefined {
+function transcode(text: CodeUnits, work: CanonicalWork | undefined): Buffer | undefined {
   try {
-    return new Transcoder(text, charsAreUtf8Bytes, work).run();
+    return new Transcoder(text, work).run();
   } catch (error) {
     // Only a failed allocation of the output buffer can throw here (hundreds of MiB).
     if (error instanceof RangeError) return undefined;
@@ -849,7 +877,9 @@ function transcode(text: string, charsAreUtf8Bytes: boolean, work: CanonicalWork
  * {@link MAX_CANONICAL_DEPTH}. Lone surrogates in the text are kept, as Python keeps them.
  */
 export function pythonJsonDumps(text: string, work?: CanonicalWork): string | undefined {
-  return transcode(text, false, work)?.toString('latin1');
+  const units = new Uint16Array(text.length);
+  for (let index = 0; index < text.length; index++) units[index] = text.charCodeAt(index);
+  return transcode(units, work)?.toString('latin1');
 }
 
 /**
@@ -868,8 +898,7 @@ export function pythonJsonDumpsToBuffer(body: Uint8Array, work?: CanonicalWork):
   const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
   const content = hasBom ? body.subarray(3) : body;
   if (content.byteLength > bufferConstants.MAX_STRING_LENGTH || !isUtf8(content)) return undefined;
-  // One char per byte is far cheaper to make than a UTF-16 decode, and the transcoder decodes
-  // the (already validated) multi-byte sequences itself, inside strings.
-  const bytesAsChars = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
-  return transcode(bytesAsChars, true, work);
+  // Read as bytes: the transcoder decodes the (already validated) multi-byte sequences itself,
+  // inside strings, and no string of the body is made (above 128 KiB one is a V8 large object).
+  return transcode(content, work);
 }
