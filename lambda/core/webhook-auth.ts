@@ -28,7 +28,13 @@ export type AuthFailureReason =
   | 'no-token-configured';
 
 export type AuthResult =
-  | { readonly ok: true; readonly generation: TokenGeneration; readonly form?: SignatureForm }
+  | {
+      readonly ok: true;
+      readonly generation: TokenGeneration;
+      readonly form?: SignatureForm;
+      /** With `form: python-json`: the canonical bytes the signature matched. */
+      readonly signed?: Uint8Array | string;
+    }
   | { readonly ok: false; readonly reason: AuthFailureReason };
 
 const SHA256_BYTES = 32;
@@ -56,6 +62,11 @@ export interface SignatureCheck {
   readonly tokens: readonly CandidateToken[];
   /** CPython's `json.dumps(json.loads(body))`, computed only if the raw body does not match. */
   readonly canonicalForm: () => Uint8Array | string | undefined;
+  /**
+   * Tried before `canonicalForm` when given: the canonical form with floats as written
+   * (`pythonJsonDumpsQuick`), and whether it is exact (then `canonicalForm` is not needed).
+   */
+  readonly quickCanonicalForm?: () => { readonly bytes: Uint8Array; readonly exact: boolean } | undefined;
   /** A previous token past its grace: never accepted, only used to label the rejection. */
   readonly expiredToken?: string;
 }
@@ -78,35 +89,47 @@ export function verifySignature(check: SignatureCheck, mac: Mac = hmacSha256): A
       return { ok: true, generation: token.generation, form: 'raw' };
     }
   }
-  const canonical = differentCanonicalForm(check);
-  if (canonical !== undefined) {
-    for (const token of check.tokens) {
-      if (timingSafeEqual(mac(token.value, canonical), expected)) {
-        return { ok: true, generation: token.generation, form: 'python-json' };
-      }
-    }
+  const candidates: (Uint8Array | string)[] = [];
+  const quick = check.quickCanonicalForm?.();
+  if (quick !== undefined && !sameBytes(quick.bytes, check.body)) {
+    candidates.push(quick.bytes);
+    const matched = matchingToken(check.tokens, quick.bytes, expected, mac);
+    if (matched) return { ok: true, generation: matched.generation, form: 'python-json', signed: quick.bytes };
+  }
+  const canonical = quick?.exact ? undefined : differentCanonicalForm(check);
+  if (canonical !== undefined && !(quick !== undefined && sameBytes(canonical, quick.bytes))) {
+    candidates.push(canonical);
+    const matched = matchingToken(check.tokens, canonical, expected, mac);
+    if (matched) return { ok: true, generation: matched.generation, form: 'python-json', signed: canonical };
   }
   if (check.expiredToken !== undefined) {
     const expired = check.expiredToken;
-    const matchesExpired =
-      timingSafeEqual(mac(expired, check.body), expected) ||
-      (canonical !== undefined && timingSafeEqual(mac(expired, canonical), expected));
+    const matchesExpired = [check.body, ...candidates].some((message) => timingSafeEqual(mac(expired, message), expected));
     if (matchesExpired) return { ok: false, reason: 'expired-token' };
   }
   return { ok: false, reason: 'bad-credential' };
 }
 
+function matchingToken(
+  tokens: readonly CandidateToken[],
+  message: Uint8Array | string,
+  expected: Buffer,
+  mac: Mac,
+): CandidateToken | undefined {
+  return tokens.find((token) => timingSafeEqual(mac(token.value, message), expected));
+}
+
 /** The canonical form, unless it is byte-identical to the raw body (then it was already tried). */
 function differentCanonicalForm(check: SignatureCheck): Uint8Array | string | undefined {
   const canonical = check.canonicalForm();
-  if (canonical === undefined) return undefined;
-  if (canonical.length !== check.body.length) return canonical;
-  const bytes =
-    typeof canonical === 'string'
-      ? Buffer.from(canonical, 'latin1')
-      : Buffer.from(canonical.buffer, canonical.byteOffset, canonical.length);
-  if (bytes.equals(check.body)) return undefined;
-  return canonical;
+  return canonical === undefined || sameBytes(canonical, check.body) ? undefined : canonical;
+}
+
+/** Whether an ASCII text (bytes, or a string of them) is these bytes. */
+function sameBytes(text: Uint8Array | string, bytes: Uint8Array): boolean {
+  if (text.length !== bytes.length) return false;
+  const view = typeof text === 'string' ? Buffer.from(text, 'latin1') : Buffer.from(text.buffer, text.byteOffset, text.length);
+  return view.equals(bytes);
 }
 
 export interface TokenCheck {

@@ -21,7 +21,7 @@ import {
 import { type ClaimDecision, claimDelivery, claimRecord, type DeliveryFacts, type LedgerRecord } from '../core/delivery-ledger';
 import { safeMessage } from '../core/errors';
 import type { DeliveryLedger, EventPublisher, FallbackQueue, PublishResult, Settlement, TokenProvider } from '../core/ports';
-import { pythonJsonDumpsToBuffer } from '../core/python-json';
+import { pythonJsonDumpsQuick, pythonJsonDumpsToBuffer } from '../core/python-json';
 import { acceptedTokens, expiredPreviousToken, type TokenSecret } from '../core/token-secret';
 import { verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
 import type { WebhookRequest, WebhookResponse } from './api-gateway';
@@ -166,6 +166,7 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
   if (presented.length > 1) return unauthorized(metrics, 'ambiguous-credential');
 
   let canonical: { value: Buffer | undefined } | undefined;
+  let quick: { value: ReturnType<typeof pythonJsonDumpsQuick> } | undefined;
   const verify = (secret: TokenSecret): AuthResult => {
     const at = (deps.now ?? (() => new Date()))();
     const tokens = acceptedTokens(secret, at);
@@ -176,7 +177,12 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
           body,
           tokens,
           expiredToken,
-          // Computed at most once per delivery, and only when the raw body did not match.
+          // Each computed at most once per delivery, and only when the raw body did not match: the
+          // quick form first (floats as written: the exact form unless they are not as Python prints them).
+          quickCanonicalForm: () => {
+            quick ??= { value: pythonJsonDumpsQuick(body) };
+            return quick.value;
+          },
           canonicalForm: () => {
             canonical ??= { value: pythonJsonDumpsToBuffer(body) };
             return canonical.value;
@@ -195,7 +201,13 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
     if (fresh.value !== secret.value) auth = verify(fresh.value);
   }
   if (!auth.ok) return auth.reason === 'no-token-configured' ? failed('token-secret-not-bootstrapped') : unauthorized(metrics, auth.reason);
-  return { ok: true, auth, signedCanonical: auth.form === 'python-json' ? canonical?.value : undefined };
+  return { ok: true, auth, signedCanonical: auth.form === 'python-json' ? asBuffer(auth.signed) : undefined };
+}
+
+/** The signed canonical bytes as a Buffer (a view, not a copy). */
+function asBuffer(signed: Uint8Array | string | undefined): Buffer | undefined {
+  if (signed === undefined) return undefined;
+  return typeof signed === 'string' ? Buffer.from(signed, 'latin1') : Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength);
 }
 
 /**

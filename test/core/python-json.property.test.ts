@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { pythonJsonDumps, pythonJsonDumpsBytes } from '../../lambda/core/python-json';
+import { pythonJsonDumps, pythonJsonDumpsBytes, pythonJsonDumpsQuick } from '../../lambda/core/python-json';
 import { askCPython, type CPythonAnswer } from '../helpers/cpython';
 
 /**
@@ -243,6 +243,21 @@ function pythonWouldDecodeAsUtf16Or32(bytes: Uint8Array): boolean {
   return (bytes.length >= 4 || bytes.length === 2) && (bytes[0] === 0 || bytes[1] === 0);
 }
 
+/**
+ * The quick form (floats as written) fails exactly when the canonical form does, is the canonical
+ * form when it says it is exact, and is the canonical form of any canonical text (whose floats are
+ * as Python prints them: how Amani's deliveries arrive).
+ */
+function checkQuickForm(bytes: Buffer, canonical: string | null): void {
+  const quick = pythonJsonDumpsQuick(bytes);
+  if ((quick === undefined) !== (canonical === null)) throw new Error(`quick form ${quick ? 'made' : 'refused'}, canonical form not`);
+  if (quick?.exact && quick.bytes.toString('latin1') !== canonical) throw new Error(`exact quick form ${quick.bytes.toString('latin1')}`);
+  if (canonical === null) return;
+  const again = pythonJsonDumpsQuick(Buffer.from(canonical, 'latin1'));
+  if (again?.bytes.toString('latin1') !== canonical)
+    throw new Error(`quick form of a canonical text changed it: ${again?.bytes.toString('latin1')}`);
+}
+
 describe('pythonJsonDumps against python3', () => {
   it(
     `matches CPython on ${RUNS} random JSON texts`,
@@ -272,6 +287,7 @@ describe('pythonJsonDumps against python3', () => {
           if (fromBytes !== expectedFromBytes) {
             throw new Error(`pythonJsonDumpsBytes gave ${JSON.stringify(fromBytes)}, CPython ${JSON.stringify(expectedFromBytes)}`);
           }
+          checkQuickForm(bytes, fromBytes);
         };
 
         // Two runs with one seed draw the same texts: collect them, ask CPython about all at once,

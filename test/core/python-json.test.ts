@@ -2,7 +2,13 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { MAX_CANONICAL_DEPTH, pythonFloatRepr, pythonJsonDumps, pythonJsonDumpsBytes } from '../../lambda/core/python-json';
+import {
+  MAX_CANONICAL_DEPTH,
+  pythonFloatRepr,
+  pythonJsonDumps,
+  pythonJsonDumpsBytes,
+  pythonJsonDumpsQuick,
+} from '../../lambda/core/python-json';
 
 /** See test/vectors/generate.py for what each field means. */
 interface DumpsVector {
@@ -348,5 +354,32 @@ describe('Amani signatures (test/vectors/amani-signatures.json)', () => {
       // The raw body alone would not verify: the canonical form is what makes it pass.
       expect(hmacBase64(vector.token, vector.wireBody, 'utf8')).not.toBe(vector.signature);
     }
+  });
+});
+
+describe('pythonJsonDumpsQuick (floats as written)', () => {
+  const quick = (text: string) => {
+    const result = pythonJsonDumpsQuick(Buffer.from(text, 'utf8'));
+    return result && { text: result.bytes.toString('latin1'), exact: result.exact };
+  };
+
+  it('is the canonical form, exact, for a body without floats', () => {
+    const text = '{"b":[1,true,null,"é"],"a":{"x":-0},"a":2}';
+    expect(quick(text)).toEqual({ text: pythonJsonDumps(text), exact: true });
+  });
+
+  it('copies floats as written and says it is not exact', () => {
+    expect(quick('{"score":0.50,"tiny":1E-7,"big":1e21,"ok":0.5}')).toEqual({
+      text: '{"score": 0.50, "tiny": 1E-7, "big": 1e21, "ok": 0.5}',
+      exact: false,
+    });
+    expect(pythonJsonDumps('{"score":0.50,"tiny":1E-7,"big":1e21,"ok":0.5}')).toBe(
+      '{"score": 0.5, "tiny": 1e-07, "big": 1e+21, "ok": 0.5}',
+    );
+  });
+
+  it('refuses what the canonical form refuses', () => {
+    for (const text of ['{"a":1,}', '[01]', '{"a":"\u0001"}', '1.']) expect(quick(text)).toBeUndefined();
+    expect(pythonJsonDumpsQuick(Buffer.from([0x7b, 0xff, 0x7d]))).toBeUndefined();
   });
 });

@@ -70,8 +70,18 @@ describe('verifySignature', () => {
   });
 
   it('matches the canonical form with either token', () => {
-    expect(check(sign('tok-current', canonical)).result).toEqual({ ok: true, generation: 'current', form: 'python-json' });
-    expect(check(sign('tok-previous', canonical)).result).toEqual({ ok: true, generation: 'previous', form: 'python-json' });
+    expect(check(sign('tok-current', canonical)).result).toEqual({
+      ok: true,
+      generation: 'current',
+      form: 'python-json',
+      signed: canonical,
+    });
+    expect(check(sign('tok-previous', canonical)).result).toEqual({
+      ok: true,
+      generation: 'previous',
+      form: 'python-json',
+      signed: canonical,
+    });
     expect(check(sign('tok-previous', body)).result).toEqual({ ok: true, generation: 'previous', form: 'raw' });
   });
 
@@ -116,6 +126,72 @@ describe('verifySignature', () => {
     const { macs, countingMac } = countMacs();
     verifySignature({ signature: sign('x', body), body, tokens: [current, previous], canonicalForm: () => canonical }, countingMac);
     expect(macs).toEqual(['tok-current over raw', 'tok-previous over raw', 'tok-current over canonical', 'tok-previous over canonical']);
+  });
+
+  describe('the quick canonical form (floats as written)', () => {
+    const quickBytes = Buffer.from(canonical, 'latin1');
+    const otherCanonical = '{"event": "profile_update", "name": "Zo\\u00eb", "score": 0.1}';
+    const run = (signature: string, quick: { bytes: Buffer; exact: boolean } | undefined, expiredToken?: string) => {
+      const calls = { quick: 0, canonical: 0 };
+      const { macs, countingMac } = countMacs();
+      const result = verifySignature(
+        {
+          signature,
+          body,
+          tokens: [current],
+          expiredToken,
+          quickCanonicalForm: () => {
+            calls.quick++;
+            return quick;
+          },
+          canonicalForm: () => {
+            calls.canonical++;
+            return otherCanonical;
+          },
+        },
+        countingMac,
+      );
+      return { result, calls, macs };
+    };
+
+    it('is tried first, and an exact one spares the canonical form', () => {
+      const exact = run(sign('tok-current', quickBytes), { bytes: quickBytes, exact: true });
+      expect(exact.result).toEqual({ ok: true, generation: 'current', form: 'python-json', signed: quickBytes });
+      expect(exact.calls).toEqual({ quick: 1, canonical: 0 });
+      const refused = run(sign('tok-other', quickBytes), { bytes: quickBytes, exact: true });
+      expect(refused.result).toEqual({ ok: false, reason: 'bad-credential' });
+      expect(refused.calls).toEqual({ quick: 1, canonical: 0 });
+    });
+
+    it('publishes exactly the bytes it matched, exact or not', () => {
+      const inexact = run(sign('tok-current', quickBytes), { bytes: quickBytes, exact: false });
+      expect(inexact.result).toEqual({ ok: true, generation: 'current', form: 'python-json', signed: quickBytes });
+      expect(inexact.calls.canonical).toBe(0);
+    });
+
+    it('falls back to the canonical form when an inexact quick form does not match', () => {
+      const fallback = run(sign('tok-current', otherCanonical), { bytes: quickBytes, exact: false });
+      expect(fallback.result).toEqual({ ok: true, generation: 'current', form: 'python-json', signed: otherCanonical });
+      expect(fallback.calls).toEqual({ quick: 1, canonical: 1 });
+      expect(fallback.macs).toEqual(['tok-current over raw', 'tok-current over raw', 'tok-current over canonical']);
+    });
+
+    it('labels an expired token over either form', () => {
+      expect(run(sign('tok-old', quickBytes), { bytes: quickBytes, exact: false }, 'tok-old').result).toEqual({
+        ok: false,
+        reason: 'expired-token',
+      });
+      expect(run(sign('tok-old', otherCanonical), { bytes: quickBytes, exact: false }, 'tok-old').result).toEqual({
+        ok: false,
+        reason: 'expired-token',
+      });
+    });
+
+    it('is not verified again when it equals the raw body', () => {
+      const same = run(sign('tok-other', body), { bytes: Buffer.from(body), exact: true });
+      expect(same.result).toEqual({ ok: false, reason: 'bad-credential' });
+      expect(same.macs).toEqual(['tok-current over raw']);
+    });
   });
 
   it('accepts only signatures made with an accepted token, over random bodies', () => {
