@@ -91,6 +91,8 @@ export async function bundleFunction(
   settings: StackBundling,
 ): Promise<BundleResult> {
   const outfile = join(outRoot, `${fn.name}-sdk-${sdk}`, 'index.mjs');
+  // A map left by an earlier build with source maps would be counted as this one's.
+  rmSync(`${outfile}.map`, { force: true });
   const started = performance.now();
   await build({
     absWorkingDir: repoRoot,

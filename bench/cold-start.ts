@@ -72,6 +72,7 @@ export interface ColdStartResult {
   readonly rounds: number;
   /** The commit the baseline receiver bundle was built from; undefined when it could not be built. */
   readonly baselineCommit?: string;
+  readonly baselineBundle?: BundleResult;
 }
 
 /** The receiver bundle of COLD_START_BASELINE, with the NODE_OPTIONS that commit's stack set. */
@@ -257,7 +258,7 @@ export async function runColdStarts(options: {
         outcomes: [...new Set(list.map((s) => s.outcome))],
       };
     });
-    return { rows, rounds: options.rounds, baselineCommit: options.baseline?.commit };
+    return { rows, rounds: options.rounds, baselineCommit: options.baseline?.commit, baselineBundle: options.baseline?.bundle };
   } finally {
     await dynamodb.close();
     await aws.close();

@@ -153,8 +153,21 @@ export function publishedCopyFailure(): Record<string, { status: number; body: s
  * the product's deadline transport (`withCallDeadlines`) as they would the real one.
  */
 export function withoutNetwork<T extends object>(clients: T, handler: NoNetworkHandler): T {
-  for (const client of Object.values(clients) as Array<{ config: { requestHandler: unknown } }>) client.config.requestHandler = handler;
-  return clients;
+  const swapped: Record<string, unknown> = {};
+  for (const [name, client] of Object.entries(clients)) {
+    if (typeof client === 'function') {
+      // A client made on first use (lazyClient): swapped when it is made.
+      const make = client as () => Promise<{ config: { requestHandler: unknown } }>;
+      swapped[name] = async () => {
+        const made = await make();
+        made.config.requestHandler = handler;
+        return made;
+      };
+    } else {
+      (client as { config: { requestHandler: unknown } }).config.requestHandler = handler;
+    }
+  }
+  return Object.assign(clients, swapped);
 }
 
 /** Counts commands by name at the client (initialize step: once per `send`, before any retry). */

@@ -271,7 +271,7 @@ function breakdownTable(rows: readonly BreakdownRow[]): string {
 }
 
 function coldRow(row: ColdStartRow, baseline: ColdStartRow | undefined, sizeOf: (id: string) => BundleResult | undefined): string[] {
-  const bundle = sizeOf(row.variant.id.replace(/-nosm$/, ''));
+  const bundle = sizeOf(row.variant.id.replace(/-no-ledger$/, ''));
   const isBaseline = row.variant.fn === 'baseline';
   return [
     row.variant.label,
@@ -384,6 +384,7 @@ export function renderBenchmarks(run: BenchRun): string {
 
   // 2. Cold start.
   const byId = new Map(run.bundles.map((bundle) => [`${bundle.fn}-sdk-${bundle.sdk}`, bundle]));
+  if (run.cold.baselineBundle) byId.set('receiver-baseline', run.cold.baselineBundle);
   const baseline = run.cold.rows.find((row) => row.variant.id === 'node');
   const verdicts = bundlingVerdicts(run.cold);
   out.push(
@@ -606,7 +607,7 @@ function coldStartNotes(run: BenchRun): string[] {
   return [
     `**Cold-start bar.** The receiver bundle of commit ${run.cold.baselineCommit} (the code of the last run recorded before this bar, built with that commit's settings: source maps and NODE_OPTIONS=--enable-source-maps) against today's, in the same rounds. Like for like (the baseline had no delivery ledger, so today's bundle runs with DEDUP_TABLE_NAME unset): ${formatMicros(likeForLike.total)} against ${formatMicros(baseline.total)}, ${formatRatio(likeForLike.total / baseline.total)} (bar ${COLD_START_BAR}x); import ${formatMicros(likeForLike.import)} against ${formatMicros(baseline.import)}, first request ${formatMicros(likeForLike.firstRequest)} against ${formatMicros(baseline.firstRequest)}. An empty node process takes ${node ? formatMicros(node.total) : '?'} of each (no bundle can cut it).`,
     '',
-    `What was cut: the source map (Node read and parsed the ${formatBytes(1.11 * 1024 * 1024)} index.mjs.map at every cold start; the functions log errors by name and safe message, never stack traces, so nothing reads it), classic zod from the receiver (its environment and the token secret are declared with \`zod/mini\`, the same validation core without the method-chaining layer: about 30 ms of import here), zod's locales and the event contract's schemas (the receiver imports only their plain values). The receiver bundle is ${bundle ? formatBytes(bundle.bytes) : '?'} today against 846.5 KiB at ${run.cold.baselineCommit}; compiling the module is still about a third of its import, the SDK clients' own module code most of the rest.`,
+    `What was cut: the source map (Node read and parsed the ${run.cold.baselineBundle ? formatBytes(run.cold.baselineBundle.mapBytes) : 'index.mjs.map'} index.mjs.map at every cold start; the functions log errors by name and safe message, never stack traces, so nothing reads it), classic zod from the receiver (its environment and the token secret are declared with \`zod/mini\`, the same validation core without the method-chaining layer: about 30 ms of import here), zod's locales and the event contract's schemas (the receiver imports only their plain values), the SQS client until a delivery has to be parked (\`lazyClient\`: its module is initialised then), and SDK clients that cache their middleware stack. The receiver bundle is ${bundle ? formatBytes(bundle.bytes) : '?'} today against ${run.cold.baselineBundle ? formatBytes(run.cold.baselineBundle.bytes) : '846.5 KiB'} at ${run.cold.baselineCommit}; compiling the module is still about a third of its import, the SDK clients' own module code most of the rest.`,
     '',
     `As deployed (reported, not the bar: the baseline could not deduplicate): ${formatMicros(deployed.total)}, ${formatRatio(deployed.total / baseline.total)} the baseline. The delivery ledger adds a fourth SDK client and two round trips to the first request (claim and settle; here to dynalite in the bench's parent process): first request ${formatMicros(deployed.firstRequest)} with it, ${formatMicros(likeForLike.firstRequest)} without.`,
   ];

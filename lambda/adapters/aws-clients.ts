@@ -108,6 +108,15 @@ export class CallDeadlineError extends Error {
   }
 }
 
+/** A client made on first use, once: for clients only a rare path needs (their module is loaded then). */
+export function lazyClient<Client>(make: () => Promise<Client>): () => Promise<Client> {
+  let made: Promise<Client> | undefined;
+  return () => {
+    made ??= make();
+    return made;
+  };
+}
+
 /**
  * `send(command)` bounded as a whole by `budgetMs` (the SDK's own attempts and backoff included),
  * on a client set up by `withCallDeadlines`: past the deadline the call rejects with

@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SafeError } from '../core/errors';
 import type { FallbackQueue, ParkedDelivery } from '../core/ports';
 import { classifyAwsError, describeAwsError, sendWithin, withCallDeadlines } from './aws-clients';
@@ -20,17 +20,20 @@ export function encodeParkedDelivery(delivery: ParkedDelivery): string {
 }
 
 export class SqsFallbackQueue implements FallbackQueue {
-  private readonly client: SQSClient;
+  private client: SQSClient | undefined;
 
+  /** `client` may be made on first use (see `lazyClient`): parking is the rare path. */
   constructor(
-    client: SQSClient,
+    private readonly makeClient: SQSClient | (() => Promise<SQSClient>),
     private readonly queueUrl: string,
-  ) {
-    this.client = withCallDeadlines(client);
-  }
+  ) {}
 
   async park(delivery: ParkedDelivery, budgetMs: number): Promise<void> {
     try {
+      // Loaded with the client: the SQS module is not part of a cold start.
+      const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+      this.client ??= withCallDeadlines(typeof this.makeClient === 'function' ? await this.makeClient() : this.makeClient);
+      const client = this.client;
       await sendWithin(
         new SendMessageCommand({
           QueueUrl: this.queueUrl,
@@ -41,7 +44,7 @@ export class SqsFallbackQueue implements FallbackQueue {
           },
         }),
         budgetMs,
-        (command) => this.client.send(command),
+        (command) => client.send(command),
       );
     } catch (error) {
       throw new FallbackUnavailableError(error);

@@ -6,9 +6,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { clientOptions } from '../adapters/aws-clients';
+import { clientOptions, lazyClient } from '../adapters/aws-clients';
 import { DynamoDbDeliveryLedger } from '../adapters/delivery-ledger';
 import { EventBridgePublisher } from '../adapters/event-bus';
 import { SqsFallbackQueue } from '../adapters/fallback-queue';
@@ -22,7 +22,8 @@ import { createReceiverHandler } from './handler';
 export interface ReceiverClients {
   readonly secretsManager: SecretsManagerClient;
   readonly eventBridge: EventBridgeClient;
-  readonly sqs: SQSClient;
+  /** Made on first use: only a delivery the bus refused needs it, and loading it cost every cold start. */
+  readonly sqs: () => Promise<SQSClient>;
   readonly dynamodb: DynamoDBClient;
 }
 
@@ -31,7 +32,10 @@ export function createReceiverClients(): ReceiverClients {
     secretsManager: new SecretsManagerClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 2000, maxAttempts: 2 })),
     // One attempt per call: the publisher runs its own retry loop within the publish budget.
     eventBridge: new EventBridgeClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 1 })),
-    sqs: new SQSClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 3 })),
+    sqs: lazyClient(async () => {
+      const { SQSClient } = await import('@aws-sdk/client-sqs');
+      return new SQSClient(clientOptions({ connectionTimeoutMs: 1000, requestTimeoutMs: 1500, maxAttempts: 3 }));
+    }),
     // Each ledger call is also bounded as a whole by DEDUP_BUDGET_MS (an abort signal over these attempts).
     dynamodb: new DynamoDBClient(clientOptions({ connectionTimeoutMs: 500, requestTimeoutMs: 800, maxAttempts: 3 })),
   };
