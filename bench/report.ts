@@ -72,8 +72,14 @@ export interface BarRow {
  * commit (COLD_START_BASELINE in bench/cold-start.ts), both measured in this run.
  */
 export const HOT_PATH_BARS = { raw: 1.25, canonical: 1.6 } as const;
-export const PLUMBING_BEFORE_MICROS = 138;
-export const PLUMBING_BAR_MICROS = PLUMBING_BEFORE_MICROS / 2;
+/**
+ * The plumbing before these bars: 138 µs over a naive receiver's 222 µs at 1 KiB (run of
+ * 2026-12-01 18:54 UTC, commit a4abbb3). Halving it is judged as a share of the naive receiver
+ * measured in the same run (138/222 = 0.62, so at most 0.31): an absolute number of microseconds
+ * moves with this shared machine's speed from run to run, the share much less.
+ */
+export const PLUMBING_BEFORE = { micros: 138, naiveMicros: 222 } as const;
+export const PLUMBING_BAR_SHARE = PLUMBING_BEFORE.micros / PLUMBING_BEFORE.naiveMicros / 2;
 export const COLD_START_BAR = 0.75;
 
 /** The pairs each hot-path bar compares: the handler without the ledger vs the plain naive receiver, and as deployed vs the naive receiver making the same ledger calls. */
@@ -97,12 +103,19 @@ export const BAR_PAIRS = [
 ] as const satisfies readonly { full: VariantName; naive: VariantName; [key: string]: unknown }[];
 
 /** Full minus naive at 1 KiB (raw match): what the handler's plumbing costs per invocation, without and with the ledger. */
-export function plumbingMicros(run: BenchRun): { withoutLedger: number; asDeployed: number } {
+export interface Plumbing {
+  /** Full minus naive, µs. */
+  readonly micros: number;
+  /** The naive receiver it is measured against, µs. */
+  readonly naiveMicros: number;
+}
+
+export function plumbing(run: BenchRun): { withoutLedger: Plumbing; asDeployed: Plumbing } {
   const small = run.hot.cases.find((c) => c.targetBytes === 1024);
   const median = (name: VariantName) => (small?.results[name]?.median ?? Number.NaN) * 1000;
   return {
-    withoutLedger: median('full-raw-no-dedup') - median('naive-raw'),
-    asDeployed: median('full-raw') - median('naive-raw-ledger'),
+    withoutLedger: { micros: median('full-raw-no-dedup') - median('naive-raw'), naiveMicros: median('naive-raw') },
+    asDeployed: { micros: median('full-raw') - median('naive-raw-ledger'), naiveMicros: median('naive-raw-ledger') },
   };
 }
 
@@ -126,16 +139,17 @@ export function evaluateBars(run: BenchRun): BarRow[] {
       });
     }
   }
-  const plumbing = plumbingMicros(run);
+  const measured = plumbing(run);
   for (const [what, value, naive] of [
-    ['without the delivery ledger', plumbing.withoutLedger, 'naive receiver'],
-    ['as deployed (delivery ledger)', plumbing.asDeployed, 'naive receiver + the same two ledger calls'],
+    ['without the delivery ledger', measured.withoutLedger, 'naive receiver'],
+    ['as deployed (delivery ledger)', measured.asDeployed, 'naive receiver + the same two ledger calls'],
   ] as const) {
+    const share = value.micros / value.naiveMicros;
     rows.push({
-      bar: `fixed per-invocation cost of the plumbing, 1 KiB raw match: full handler ${what} minus ${naive} (median)`,
-      limit: `<= ${PLUMBING_BAR_MICROS} µs (half of ${PLUMBING_BEFORE_MICROS} µs)`,
-      measured: formatMicros(value / 1000),
-      ok: value <= PLUMBING_BAR_MICROS,
+      bar: `fixed per-invocation cost of the plumbing, 1 KiB raw match: full handler ${what} minus ${naive}, as a share of the latter (medians)`,
+      limit: `<= ${PLUMBING_BAR_SHARE.toFixed(2)} (half of ${PLUMBING_BEFORE.micros} µs / ${PLUMBING_BEFORE.naiveMicros} µs)`,
+      measured: `${share.toFixed(2)} (${formatMicros(value.micros / 1000)} / ${formatMicros(value.naiveMicros / 1000)})`,
+      ok: share <= PLUMBING_BAR_SHARE,
     });
   }
   const cold = coldStartRatio(run);
@@ -521,13 +535,13 @@ function barsSummary(run: BenchRun, bars: readonly BarRow[]): string[] {
     ? (small.results['naive-raw-ledger']?.median ?? Number.NaN) - (small.results['naive-raw']?.median ?? Number.NaN)
     : Number.NaN;
   return [
-    `The hot-path bars compare the full handler with a naive receiver making the same AWS calls, medians in the same rounds: at most **${HOT_PATH_BARS.raw}x** when the raw body matches the signature and **${HOT_PATH_BARS.canonical}x** when the receiver has to rebuild the canonical \`json.dumps\` form, at 16 and 256 KiB. Each is measured twice: the handler without the delivery ledger against the plain naive receiver (floor + one SDK PutEvents), and the handler as deployed (claim, publish, settle) against the naive receiver that makes the same two DynamoDB calls around its PutEvents. The plumbing bar halves the fixed per-invocation cost (full minus naive at 1 KiB) of ${PLUMBING_BEFORE_MICROS} µs recorded at commit ${COLD_START_BASELINE.commit}; the cold-start bar asks for the receiver 25% below the bundle of that commit, rebuilt and timed in the same rounds.`,
+    `The hot-path bars compare the full handler with a naive receiver making the same AWS calls, medians in the same rounds: at most **${HOT_PATH_BARS.raw}x** when the raw body matches the signature and **${HOT_PATH_BARS.canonical}x** when the receiver has to rebuild the canonical \`json.dumps\` form, at 16 and 256 KiB. Each is measured twice: the handler without the delivery ledger against the plain naive receiver (floor + one SDK PutEvents), and the handler as deployed (claim, publish, settle) against the naive receiver that makes the same two DynamoDB calls around its PutEvents. The plumbing bar halves the fixed per-invocation cost (full minus naive at 1 KiB) recorded at commit ${COLD_START_BASELINE.commit}, ${PLUMBING_BEFORE.micros} µs over a naive ${PLUMBING_BEFORE.naiveMicros} µs, judged as a share of the naive receiver of the same run (at most ${PLUMBING_BAR_SHARE.toFixed(2)}: microseconds move with the machine's speed from run to run, the share much less); the cold-start bar asks for the receiver 25% below the bundle of that commit, rebuilt and timed in the same rounds.`,
     '',
     `As deployed against the plain naive receiver (three SDK calls against one; the comparison is not a bar): ${literal}. The two DynamoDB calls alone cost ${formatMicros(ledgerCalls)} in process at 1 KiB (naive receiver with them minus without), more than the whole headroom a 1.25x bar leaves over one PutEvents.`,
-    ...(plumbingMicros(run).asDeployed < 0
+    ...(plumbing(run).asDeployed.micros < 0
       ? [
           '',
-          `The plumbing as deployed comes out below the naive receiver's (${formatMicros(plumbingMicros(run).asDeployed / 1000)}): the product's clients keep a cached middleware stack (\`cacheMiddleware\`, deadlines by \`sendWithin\` instead of per-call options), which a stock client does not, and with three SDK calls per delivery that saves more than middy, Powertools and the secret cache cost.`,
+          `The plumbing as deployed comes out below the naive receiver's (${formatMicros(plumbing(run).asDeployed.micros / 1000)}): the product's clients keep a cached middleware stack (\`cacheMiddleware\`, deadlines by \`sendWithin\` instead of per-call options), which a stock client does not, and with three SDK calls per delivery that saves more than middy, Powertools and the secret cache cost.`,
         ]
       : []),
     '',
