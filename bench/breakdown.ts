@@ -11,12 +11,14 @@ import {
   buildBusEntry,
   busEntrySize,
   busEntrySizeAtMost,
+  detailFromBytes,
   parseDeliveryBody,
+  parseJsonObject,
   sha256Hex,
   deliveryMetadata,
   type DeliveryMetadata,
 } from '../lambda/core/delivery-event';
-import { pythonJsonDumpsBytes } from '../lambda/core/python-json';
+import { pythonJsonDumpsQuick, pythonJsonDumpsToBuffer } from '../lambda/core/python-json';
 import { hmacSha256 } from '../lambda/core/webhook-auth';
 import { BENCH_TOKEN, cannedAnswers, naiveEventBridgeClient, noNetworkHandler, withoutNetwork } from './no-network';
 import type { Prepared } from './hot-path';
@@ -30,12 +32,15 @@ export type StepName =
   | 'canonical base64 check alone (isCanonicalBase64)'
   | 'HMAC-SHA256 of the body'
   | 'SHA-256 of the body (bodySha256)'
-  | 'UTF-8 check + decode (isUtf8, toString)'
-  | 'JSON.parse + schema (parseDeliveryBody)'
-  | 'canonical form (pythonJsonDumpsBytes)'
+  | 'UTF-8 check (isUtf8)'
+  | 'a string of the body (toString): what the naive receiver parses and publishes'
+  | 'JSON.parse of the body (parseJsonObject)'
+  | 'canonical form, quick: floats as written (pythonJsonDumpsQuick, tried first)'
+  | 'canonical form, full (pythonJsonDumpsToBuffer, when the quick one does not match)'
   | 'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)'
   | 'exact UTF-8 entry size (busEntrySize, only near the limit)'
-  | 'entry text as the SDK reads it (a new metadata + body string, flattened)'
+  | 'the Detail made once from the signed bytes (detailFromBytes)'
+  | 'the Detail by concatenation, as before (body string + metadata, flattened on first read)'
   | 'SDK PutEvents send (product client, no network)'
   | 'same, stock client (as the naive receiver)';
 
@@ -96,8 +101,9 @@ export async function runBreakdown(
         ['canonical base64 check alone (isCanonicalBase64)', () => isCanonicalBase64(base64, decoded)],
         ['HMAC-SHA256 of the body', () => hmacSha256(BENCH_TOKEN, body)],
         ['SHA-256 of the body (bodySha256)', () => sha256Hex(body)],
-        ['UTF-8 check + decode (isUtf8, toString)', () => isUtf8(body) && body.toString('utf8')],
-        ['JSON.parse + schema (parseDeliveryBody)', () => parseDeliveryBody(text)],
+        ['UTF-8 check (isUtf8)', () => isUtf8(body)],
+        ['a string of the body (toString): what the naive receiver parses and publishes', () => body.toString('utf8')],
+        ['JSON.parse of the body (parseJsonObject)', () => parseJsonObject(text)],
         // What the receiver does (receive-delivery.ts): the entry, then a bound on its size from
         // lengths alone; the exact UTF-8 count runs only when the bound comes near the limit.
         [
@@ -116,17 +122,18 @@ export async function runBreakdown(
             ),
         ],
         ['exact UTF-8 entry size (busEntrySize, only near the limit)', () => busEntrySize(entry)],
-        // The Detail is a new string each delivery (metadata + body); the SDK's first read copies
-        // it into one flat string, the second string of the body's size a delivery costs.
+        // The receiver's one body-sized string (receive-delivery.ts, decode), and what it replaced:
+        // the body's text, then a Detail concatenated around it, which the SDK's first read copies.
+        ['the Detail made once from the signed bytes (detailFromBytes)', () => detailFromBytes(metadata, body).detail.length],
         [
-          'entry text as the SDK reads it (a new metadata + body string, flattened)',
+          'the Detail by concatenation, as before (body string + metadata, flattened on first read)',
           () => {
             const { Detail } = buildBusEntry({
               source: 'amani',
               eventBusName: 'amani-webhooks-bench',
               detailType: 'profile_update',
               metadata,
-              bodyJson: parsed.json,
+              bodyJson: body.toString('utf8'),
             });
             return Detail.charCodeAt(Detail.length - 1);
           },
@@ -134,7 +141,13 @@ export async function runBreakdown(
         ['SDK PutEvents send (product client, no network)', () => eventBridge.send(new PutEventsCommand({ Entries: [entry] }))],
         ['same, stock client (as the naive receiver)', () => stock.send(new PutEventsCommand({ Entries: [entry] }))],
       ];
-      if (wire === 'compact body') steps.push(['canonical form (pythonJsonDumpsBytes)', () => pythonJsonDumpsBytes(body)]);
+      if (wire === 'compact body') {
+        steps.push(['canonical form, quick: floats as written (pythonJsonDumpsQuick, tried first)', () => pythonJsonDumpsQuick(body)]);
+        steps.push([
+          'canonical form, full (pythonJsonDumpsToBuffer, when the quick one does not match)',
+          () => pythonJsonDumpsToBuffer(body),
+        ]);
+      }
       const times = new Map<StepName, number[]>(steps.map(([name]) => [name, []]));
       const count = samples(body.length);
       const batch = Math.max(1, Math.round(count / 20));

@@ -265,12 +265,15 @@ const STEP_ORDER: StepName[] = [
   'canonical base64 check alone (isCanonicalBase64)',
   'HMAC-SHA256 of the body',
   'SHA-256 of the body (bodySha256)',
-  'UTF-8 check + decode (isUtf8, toString)',
-  'JSON.parse + schema (parseDeliveryBody)',
-  'canonical form (pythonJsonDumpsBytes)',
+  'UTF-8 check (isUtf8)',
+  'a string of the body (toString): what the naive receiver parses and publishes',
+  'JSON.parse of the body (parseJsonObject)',
+  'canonical form, quick: floats as written (pythonJsonDumpsQuick, tried first)',
+  'canonical form, full (pythonJsonDumpsToBuffer, when the quick one does not match)',
   'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)',
   'exact UTF-8 entry size (busEntrySize, only near the limit)',
-  'entry text as the SDK reads it (a new metadata + body string, flattened)',
+  'the Detail made once from the signed bytes (detailFromBytes)',
+  'the Detail by concatenation, as before (body string + metadata, flattened on first read)',
   'SDK PutEvents send (product client, no network)',
   'same, stock client (as the naive receiver)',
 ];
@@ -515,7 +518,8 @@ function esbuildVersion(): string {
   return esbuildPackageVersion;
 }
 
-const TRANSCODER_STEP: StepName = 'canonical form (pythonJsonDumpsBytes)';
+const QUICK_STEP: StepName = 'canonical form, quick: floats as written (pythonJsonDumpsQuick, tried first)';
+const FULL_CANONICAL_STEP: StepName = 'canonical form, full (pythonJsonDumpsToBuffer, when the quick one does not match)';
 
 function hotBarCases(run: BenchRun): SizeCase[] {
   return run.hot.cases.filter((c) => c.targetBytes >= 16 * 1024);
@@ -560,16 +564,13 @@ function dominanceNotes(run: BenchRun): string[] {
     const compact = pick(sizeCase.label, 'compact body');
     if (!raw || !compact) continue;
     const median = (name: VariantName) => sizeCase.results[name]?.median ?? Number.NaN;
-    const step = (row: BreakdownRow, name: StepName) => row.steps[name] ?? Number.NaN;
+    const step = (row: BreakdownRow, name: StepName) => formatMicros(row.steps[name] ?? Number.NaN);
     const rawGap = median('full-raw-no-dedup') - median('naive-raw');
     notes.push(
-      `- **${sizeCase.label}, raw match**: full handler without the ledger ${formatMicros(median('full-raw-no-dedup'))} against naive ${formatMicros(median('naive-raw'))} (${formatRatio(median('full-raw-no-dedup') / median('naive-raw'))}; ${formatMicros(rawGap)} more). The product's steps a naive receiver skips: the SHA-256 of the body for \`bodySha256\` ${formatMicros(step(raw, 'SHA-256 of the body (bodySha256)'))}, the canonical base64 check ${formatMicros(step(raw, 'canonical base64 check alone (isCanonicalBase64)'))}, the UTF-8 validation (isUtf8, with the decode every receiver does: ${formatMicros(step(raw, 'UTF-8 check + decode (isUtf8, toString)'))}), the bus entry and its size bound ${formatMicros(step(raw, 'bus entry + its size bound (buildBusEntry, busEntrySizeAtMost)'))}; the rest is the per-invocation plumbing (middy, Powertools, the secret cache, the publish budget). One SDK PutEvents costs ${formatMicros(step(raw, 'SDK PutEvents send (product client, no network)'))} through the product's client and ${formatMicros(step(raw, 'same, stock client (as the naive receiver)'))} through a stock one.`,
+      `- **${sizeCase.label}, raw match**: full handler without the ledger ${formatMicros(median('full-raw-no-dedup'))} against naive ${formatMicros(median('naive-raw'))} (${formatRatio(median('full-raw-no-dedup') / median('naive-raw'))}; ${formatMicros(Math.abs(rawGap))} ${rawGap >= 0 ? 'more' : 'less'}). The product's own steps: the SHA-256 of the body for \`bodySha256\` ${step(raw, 'SHA-256 of the body (bodySha256)')}, the canonical base64 check ${step(raw, 'canonical base64 check alone (isCanonicalBase64)')}, the UTF-8 check ${step(raw, 'UTF-8 check (isUtf8)')}, and the Detail made once from the bytes ${step(raw, 'the Detail made once from the signed bytes (detailFromBytes)')} where the naive receiver makes the body's string (${step(raw, 'a string of the body (toString): what the naive receiver parses and publishes')}); then the per-invocation plumbing (middy, Powertools, the secret cache, the publish budget). One SDK PutEvents costs ${step(raw, 'SDK PutEvents send (product client, no network)')} through the product's client and ${step(raw, 'same, stock client (as the naive receiver)')} through a stock one.`,
     );
-    const transcoder = step(compact, TRANSCODER_STEP);
-    const naiveCanonical = median('naive-canonical');
-    const least = (naiveCanonical + transcoder) / naiveCanonical;
     notes.push(
-      `- **${sizeCase.label}, canonical form**: full handler without the ledger ${formatMicros(median('full-canonical-no-dedup'))} against naive ${formatMicros(naiveCanonical)} (${formatRatio(median('full-canonical-no-dedup') / naiveCanonical)}). The \`json.dumps\` transcoder alone takes ${formatMicros(transcoder)}: naive + transcoder is already ${formatRatio(least)} the naive receiver, ${least > HOT_PATH_BARS.canonical ? `above the ${HOT_PATH_BARS.canonical}x bar before anything else runs` : `leaving ${formatRatio(HOT_PATH_BARS.canonical - least)} for everything else`}. Then the event carries the canonical text (issue "publish only what was signed"), ASCII with every non-ASCII character escaped as \`\\uXXXX\`, so the JSON.parse and the SDK's serialisation of the entry work on a longer text than the naive receiver's compact body.`,
+      `- **${sizeCase.label}, canonical form**: full handler without the ledger ${formatMicros(median('full-canonical-no-dedup'))} against naive ${formatMicros(median('naive-canonical'))} (${formatRatio(median('full-canonical-no-dedup') / median('naive-canonical'))}). The \`json.dumps\` form is made first with floats as written (${step(compact, QUICK_STEP)}); its signature matches whenever the body's floats are as Python prints them, as here. The full form, every float through \`repr(float())\`, takes ${step(compact, FULL_CANONICAL_STEP)} and is made only when the quick one does not match (a body re-serialised with other float spellings). The event carries the canonical text (issue "publish only what was signed"), ASCII with every non-ASCII character escaped as \`\\uXXXX\`, so the JSON.parse and the SDK's serialisation work on a longer text than the naive receiver's compact body.`,
     );
   }
   notes.push('', ...largeStringNotes(run));
@@ -581,12 +582,13 @@ function largeStringNotes(run: BenchRun): string[] {
   const pick = (label: string) => run.breakdown.find((row) => row.label === label && row.wire === 'raw-match body');
   const small = pick('16 KiB');
   const large = pick('256 KiB');
-  const decode: StepName = 'UTF-8 check + decode (isUtf8, toString)';
-  const flatten: StepName = 'entry text as the SDK reads it (a new metadata + body string, flattened)';
-  if (!small || !large || small.steps[decode] === undefined || large.steps[decode] === undefined) return [];
-  const perByte = (row: BreakdownRow) => ((row.steps[decode] as number) * 1e6) / row.bodyBytes;
+  const string: StepName = 'a string of the body (toString): what the naive receiver parses and publishes';
+  const once: StepName = 'the Detail made once from the signed bytes (detailFromBytes)';
+  const concatenated: StepName = 'the Detail by concatenation, as before (body string + metadata, flattened on first read)';
+  if (!small || !large || small.steps[string] === undefined || large.steps[string] === undefined) return [];
+  const perByte = (row: BreakdownRow) => ((row.steps[string] as number) * 1e6) / row.bodyBytes;
   return [
-    `**Reading (256 KiB).** Any string over 128 KiB is a large object for V8, allocated on fresh pages: on this machine one costs about ${perByte(large).toFixed(1)} ns per byte (the body's UTF-8 decode, ${formatMicros(large.steps[decode] as number)} for ${formatBytes(large.bodyBytes)}), against ${perByte(small).toFixed(2)} ns per byte at ${formatBytes(small.bodyBytes)}. The naive receiver makes one string of the body's size and hands it to the SDK as is. The product makes two on the raw path: the body text it parses, and the event's Detail (metadata + body), which the SDK copies into one flat string on its first read (${formatMicros(large.steps[flatten] ?? Number.NaN)} here: about the whole raw 256 KiB gap). The canonical path adds the transcoder's input and output. Below 128 KiB these copies cost microseconds; the payloads documented for Amani's events (profile and document fields and statuses) are a few KiB.`,
+    `**Reading (256 KiB).** Any string over 128 KiB is a large object for V8, allocated on fresh pages: on this machine one costs about ${perByte(large).toFixed(1)} ns per byte (${formatMicros(large.steps[string] as number)} for ${formatBytes(large.bodyBytes)}), against ${perByte(small).toFixed(2)} ns per byte at ${formatBytes(small.bodyBytes)}. The naive receiver makes one string of the body's size and hands it to the SDK as is. The receiver makes one too: the Detail, built once from the signed bytes with the body parsed from a slice of it (${formatMicros(large.steps[once] ?? Number.NaN)}); making the body's string and then a Detail around it, as it did before, cost two (${formatMicros(large.steps[concatenated] ?? Number.NaN)}). The canonical path reads and writes bytes (the transcoder's input and output are Buffers), so its only large string is the Detail too. Below 128 KiB these copies cost microseconds; the payloads documented for Amani's events (profile and document fields and statuses) are a few KiB.`,
   ];
 }
 
