@@ -13,6 +13,7 @@ import { createAmaniClient } from '../../lambda/adapters/amani-client';
 import { readAmaniCredentials } from '../../lambda/adapters/amani-credentials';
 import { prepareDelivery, samplePayload, sendDelivery } from '../../local/amani-sender';
 import type { BusEvent } from '../../local/aws-emulator';
+import { localModeArguments } from '../helpers/local-mode';
 import type { LocalRuntime } from '../../local/local-stack';
 
 const ROOT = resolve(__dirname, '../..');
@@ -76,24 +77,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'amani-local-'));
   child = spawn(
     process.execPath,
-    [
-      '--import',
-      'tsx',
-      'local/start.ts',
-      '--port',
-      '0',
-      '--amani-port',
-      '0',
-      '--aws-port',
-      '0',
-      '--dynamodb-port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--fresh',
-      '--grace',
-      String(GRACE_SECONDS / 60),
-    ],
+    ['--import', 'tsx', 'local/start.ts', ...localModeArguments(dataDir), '--fresh', '--grace', String(GRACE_SECONDS / 60)],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { localModeArguments } from '../helpers/local-mode';
 import type { LocalRuntime } from '../../local/runtime';
 
 const REPO = resolve(__dirname, '../..');
@@ -18,29 +19,10 @@ const nodePids: number[] = [];
 
 /** `npm start` without its prestart build (another suite may be building dist/ at the same time). */
 function npmStart(dataDir: string): ChildProcessWithoutNullStreams {
-  const child = spawn(
-    'npm',
-    [
-      'start',
-      '--ignore-scripts',
-      '--silent',
-      '--',
-      '--port',
-      '0',
-      '--amani-port',
-      '0',
-      '--aws-port',
-      '0',
-      '--dynamodb-port',
-      '0',
-      '--data-dir',
-      dataDir,
-    ],
-    {
-      cwd: REPO,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
-    },
-  );
+  const child = spawn('npm', ['start', '--ignore-scripts', '--silent', '--', ...localModeArguments(dataDir)], {
+    cwd: REPO,
+    env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' },
+  });
   started.push(child);
   return child;
 }

@@ -114,6 +114,8 @@ function summary(outcome: Outcome) {
   const { result, deliveries } = outcome;
   const ok = result.answers.filter((a) => a.status >= 200 && a.status < 300);
   const refused = result.answers.filter((a) => a.status === 401);
+  const okMs = ok.map((a) => a.ms);
+  const refusedMs = refused.map((a) => a.ms);
   const statuses: Record<number, number> = {};
   for (const answer of result.answers) statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
   const copies = storedCopies(outcome.stack.emulator, { bus: LOCAL_NAMES.eventBus, queue: LOCAL_NAMES.fallbackQueue });
@@ -128,33 +130,15 @@ function summary(outcome: Outcome) {
     elapsedMs: result.elapsedMs,
     deliveriesPerSecond: Math.round((deliveries.length / result.elapsedMs) * 1000 * 10) / 10,
     latencyMs2xx: {
-      p50: percentile(
-        ok.map((a) => a.ms),
-        50,
-      ),
-      p95: percentile(
-        ok.map((a) => a.ms),
-        95,
-      ),
-      p99: percentile(
-        ok.map((a) => a.ms),
-        99,
-      ),
-      max: percentile(
-        ok.map((a) => a.ms),
-        100,
-      ),
+      p50: percentile(okMs, 50),
+      p95: percentile(okMs, 95),
+      p99: percentile(okMs, 99),
+      max: percentile(okMs, 100),
     },
     // Forged deliveries wait for the next allowed secret refresh (1 s in the local mode) before their 401.
     latencyMs401: {
-      p50: percentile(
-        refused.map((a) => a.ms),
-        50,
-      ),
-      max: percentile(
-        refused.map((a) => a.ms),
-        100,
-      ),
+      p50: percentile(refusedMs, 50),
+      max: percentile(refusedMs, 100),
     },
     onBus: copies.filter((c) => c.where === 'bus').length,
     parked: copies.filter((c) => c.where === 'queue').length,
