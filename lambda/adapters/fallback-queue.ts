@@ -22,9 +22,9 @@ export function encodeParkedDelivery(delivery: ParkedDelivery): string {
 export class SqsFallbackQueue implements FallbackQueue {
   private client: SQSClient | undefined;
 
-  /** `client` may be made on first use (see `lazyClient`): parking is the rare path. */
+  /** The client is made on first use (`lazyClient`): parking is the rare path. */
   constructor(
-    private readonly makeClient: SQSClient | (() => Promise<SQSClient>),
+    private readonly makeClient: () => Promise<SQSClient>,
     private readonly queueUrl: string,
   ) {}
 
@@ -32,7 +32,7 @@ export class SqsFallbackQueue implements FallbackQueue {
     try {
       // Loaded with the client: the SQS module is not part of a cold start.
       const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
-      this.client ??= withCallDeadlines(typeof this.makeClient === 'function' ? await this.makeClient() : this.makeClient);
+      this.client ??= withCallDeadlines(await this.makeClient());
       const client = this.client;
       await sendWithin(
         new SendMessageCommand({

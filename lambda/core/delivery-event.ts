@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { DeliveryMetadata } from './event-contract';
+import { utf8BomLength } from './python-json';
 import { DEFAULT_DETAIL_TYPE, EVENT_CONTRACT_VERSION, SAFE_NAME } from './event-contract-values';
 
 /**
@@ -12,18 +13,6 @@ export { DEFAULT_DETAIL_TYPE, type DeliveryMetadata };
 
 /** A delivery's body: any JSON object. */
 export type DeliveryBody = Record<string, unknown>;
-
-export type ParsedBody = { readonly ok: true; readonly body: DeliveryBody; readonly json: string } | { readonly ok: false };
-
-/**
- * The body must be a JSON object. `json` is the body text to embed as `data`: valid JSON by
- * construction (it just parsed), without a byte-order mark, so it never needs re-serialising.
- */
-export function parseDeliveryBody(text: string): ParsedBody {
-  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const body = parseJsonObject(json);
-  return body ? { ok: true, body, json: json.trim() } : { ok: false };
-}
 
 /** Looks up `a.b.c` in nested objects; undefined when any step is missing or not an object. */
 export function valueAtPath(body: unknown, path: string): unknown {
@@ -90,19 +79,19 @@ export function buildBusEntry(params: {
   readonly metadata: DeliveryMetadata;
   readonly bodyJson: string;
 }): BusEntry {
-  return {
-    Source: params.source,
-    DetailType: params.detailType,
-    // The body text is embedded as is: it is already valid JSON, keeps numbers exactly as sent,
-    // and avoids re-serialising up to a megabyte on the hot path.
-    Detail: `{"metadata":${JSON.stringify(params.metadata)},"data":${params.bodyJson}}`,
-    EventBusName: params.eventBusName,
-  };
+  // The body text is embedded as is: it is already valid JSON, keeps numbers exactly as sent,
+  // and avoids re-serialising up to a megabyte on the hot path.
+  return busEntryWithDetail({ ...params, detail: `${detailPrefix(params.metadata)}${params.bodyJson}}` });
+}
+
+/** The Detail up to its body: `{"metadata":…,"data":` (the body and a closing brace follow). */
+function detailPrefix(metadata: DeliveryMetadata): string {
+  return `{"metadata":${JSON.stringify(metadata)},"data":`;
 }
 
 /** Where the JSON value of a body lies: without a leading UTF-8 byte-order mark and JSON whitespace at either end. */
 export function jsonTextRange(bytes: Uint8Array): { readonly start: number; readonly end: number } {
-  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let start = utf8BomLength(bytes);
   let end = bytes.length;
   while (start < end && isJsonWhitespace(bytes[start] as number)) start++;
   while (end > start && isJsonWhitespace(bytes[end - 1] as number)) end--;
@@ -126,7 +115,7 @@ let detailScratch = Buffer.allocUnsafe(64 * 1024);
  */
 export function detailFromBytes(metadata: DeliveryMetadata, signed: Uint8Array): { readonly detail: string; readonly bodyText: string } {
   const { start, end } = jsonTextRange(signed);
-  const prefix = `{"metadata":${JSON.stringify(metadata)},"data":`;
+  const prefix = detailPrefix(metadata);
   const prefixBytes = Buffer.byteLength(prefix);
   const length = prefixBytes + (end - start) + 1;
   if (detailScratch.length < length) detailScratch = Buffer.allocUnsafe(Math.max(length, 2 * detailScratch.length));

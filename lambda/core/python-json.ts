@@ -892,10 +892,14 @@ function transcode(
   }
 }
 
+/** 3 when the bytes start with a UTF-8 byte-order mark (which `json.loads(bytes)` skips), else 0. */
+export function utf8BomLength(bytes: Uint8Array): number {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+}
+
 /** Valid UTF-8 content of a body (its leading BOM stripped), or undefined. */
 function utf8Content(body: Uint8Array): Uint8Array | undefined {
-  const hasBom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
-  const content = hasBom ? body.subarray(3) : body;
+  const content = body.subarray(utf8BomLength(body));
   return content.byteLength > bufferConstants.MAX_STRING_LENGTH || !isUtf8(content) ? undefined : content;
 }
 

@@ -84,11 +84,8 @@ export function verifySignature(check: SignatureCheck, mac: Mac = hmacSha256): A
   if (!expected) return { ok: false, reason: 'malformed-credential' };
   if (check.tokens.length === 0) return { ok: false, reason: 'no-token-configured' };
 
-  for (const token of check.tokens) {
-    if (timingSafeEqual(mac(token.value, check.body), expected)) {
-      return { ok: true, generation: token.generation, form: 'raw' };
-    }
-  }
+  const raw = matchingToken(check.tokens, check.body, expected, mac);
+  if (raw) return { ok: true, generation: raw.generation, form: 'raw' };
   const candidates: (Uint8Array | string)[] = [];
   const quick = check.quickCanonicalForm?.();
   if (quick !== undefined && !sameBytes(quick.bytes, check.body)) {
@@ -127,9 +124,12 @@ function differentCanonicalForm(check: SignatureCheck): Uint8Array | string | un
 
 /** Whether an ASCII text (bytes, or a string of them) is these bytes. */
 function sameBytes(text: Uint8Array | string, bytes: Uint8Array): boolean {
-  if (text.length !== bytes.length) return false;
-  const view = typeof text === 'string' ? Buffer.from(text, 'latin1') : Buffer.from(text.buffer, text.byteOffset, text.length);
-  return view.equals(bytes);
+  return text.length === bytes.length && asciiBytes(text).equals(bytes);
+}
+
+/** An ASCII text, given as bytes or as a string of them, as a Buffer (a view of the bytes, not a copy). */
+export function asciiBytes(text: Uint8Array | string): Buffer {
+  return typeof text === 'string' ? Buffer.from(text, 'latin1') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
 }
 
 export interface TokenCheck {

@@ -23,7 +23,7 @@ import { safeMessage } from '../core/errors';
 import type { DeliveryLedger, EventPublisher, FallbackQueue, PublishResult, Settlement, TokenProvider } from '../core/ports';
 import { pythonJsonDumpsQuick, pythonJsonDumpsToBuffer } from '../core/python-json';
 import { acceptedTokens, expiredPreviousToken, type TokenSecret } from '../core/token-secret';
-import { verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
+import { asciiBytes, verifySignature, verifyToken, type AuthFailureReason, type AuthResult } from '../core/webhook-auth';
 import type { WebhookRequest, WebhookResponse } from './api-gateway';
 import type { ReceiverConfig } from './env';
 
@@ -201,13 +201,11 @@ async function authenticate(request: WebhookRequest, body: Buffer, deps: Receive
     if (fresh.value !== secret.value) auth = verify(fresh.value);
   }
   if (!auth.ok) return auth.reason === 'no-token-configured' ? failed('token-secret-not-bootstrapped') : unauthorized(metrics, auth.reason);
-  return { ok: true, auth, signedCanonical: auth.form === 'python-json' ? asBuffer(auth.signed) : undefined };
-}
-
-/** The signed canonical bytes as a Buffer (a view, not a copy). */
-function asBuffer(signed: Uint8Array | string | undefined): Buffer | undefined {
-  if (signed === undefined) return undefined;
-  return typeof signed === 'string' ? Buffer.from(signed, 'latin1') : Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength);
+  return {
+    ok: true,
+    auth,
+    signedCanonical: auth.form === 'python-json' && auth.signed !== undefined ? asciiBytes(auth.signed) : undefined,
+  };
 }
 
 /**

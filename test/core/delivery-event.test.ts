@@ -6,25 +6,46 @@ import {
   busEntrySizeAtMost,
   deliveryIdOf,
   deliveryMetadata,
+  detailFromBytes,
   eventNameOf,
-  parseDeliveryBody,
+  parseJsonObject,
   valueAtPath,
 } from '../../lambda/core/delivery-event';
 
 const HASH = 'a'.repeat(64);
 
-describe('parseDeliveryBody', () => {
+describe('the body as the event carries it (detailFromBytes, parseJsonObject)', () => {
+  const metadata = deliveryMetadata({
+    deliveryId: HASH,
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    authMode: 'signature',
+    tokenGeneration: 'current',
+    bodySha256: HASH,
+  });
+  const bodyText = (text: string) => detailFromBytes(metadata, Buffer.from(text, 'utf8')).bodyText;
+
   it('accepts JSON objects only', () => {
-    expect(parseDeliveryBody('{"a":1}')).toMatchObject({ ok: true, json: '{"a":1}' });
-    expect(parseDeliveryBody('\ufeff {"a":1}\n')).toMatchObject({ ok: true, json: '{"a":1}' });
+    expect(bodyText('{"a":1}')).toBe('{"a":1}');
+    expect(parseJsonObject(bodyText('{"a":1}'))).toEqual({ a: 1 });
+    expect(bodyText('\ufeff {"a":1}\n')).toBe('{"a":1}');
+    expect(parseJsonObject(bodyText('\ufeff {"a":1}\n'))).toEqual({ a: 1 });
     for (const text of ['[]', '1', '"x"', 'null', 'true', '', '{', '{"a":NaN}', "{'a':1}"]) {
-      expect(parseDeliveryBody(text).ok).toBe(false);
+      expect(parseJsonObject(bodyText(text))).toBeUndefined();
     }
+  });
+
+  it('makes the Detail around exactly that text, with the metadata first', () => {
+    const { detail } = detailFromBytes(metadata, Buffer.from(' {"a":"é"} ', 'utf8'));
+    expect(detail).toBe(`{"metadata":${JSON.stringify(metadata)},"data":{"a":"é"}}`);
+    expect(JSON.parse(detail)).toEqual({ metadata, data: { a: 'é' } });
   });
 
   it('never throws, whatever the text', () => {
     fc.assert(
-      fc.property(fc.string(), (text) => typeof parseDeliveryBody(text).ok === 'boolean'),
+      fc.property(fc.string(), (text) => {
+        const value = parseJsonObject(bodyText(text));
+        return value === undefined || typeof value === 'object';
+      }),
       { numRuns: 2000 },
     );
   });
