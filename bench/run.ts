@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildBusEntry, busEntrySize, deliveryMetadata, parseDeliveryBody, sha256Hex } from '../lambda/core/delivery-event';
+import { busEntrySize, busEntryWithDetail, deliveryMetadata, detailFromBytes, sha256Hex } from '../lambda/core/delivery-event';
+import { pythonJsonDumpsToBuffer } from '../lambda/core/python-json';
 import { runAdversarial } from './adversarial';
 import { runBreakdown } from './breakdown';
 import { baselineSources, bundleFunction, readStackBundling, type BundleResult } from './bundle';
@@ -73,28 +74,22 @@ function receiverMemoryMb(): number {
   }
 }
 
-/** PutEvents entry size as the product computes it, for one of the timed bodies. */
+/** PutEvents entry size as the product computes it, for one of the timed bodies: its Detail carries what was signed. */
 function entryBytes(prepared: Prepared, form: 'raw' | 'python-json'): number {
-  const parsed = parseDeliveryBody(prepared.body.toString('utf8'));
-  if (!parsed.ok) throw new Error('entry size: the body does not parse');
-  const digest = sha256Hex(prepared.body);
-  return busEntrySize(
-    buildBusEntry({
-      source: 'amani',
-      eventBusName: 'amani-webhooks-bench',
-      detailType: 'profile_update',
-      metadata: deliveryMetadata({
-        deliveryId: digest,
-        receivedAt: new Date().toISOString(),
-        authMode: 'signature',
-        signatureForm: form,
-        tokenGeneration: 'current',
-        bodySha256: digest,
-        requestId: '2f8b1d0e-5c1a-4e0b-9a57-0d6b1d7a9e21',
-      }),
-      bodyJson: parsed.json,
-    }),
-  );
+  const signed = form === 'raw' ? prepared.body : pythonJsonDumpsToBuffer(prepared.body);
+  if (!signed) throw new Error('entry size: the body has no canonical form');
+  const digest = sha256Hex(signed);
+  const metadata = deliveryMetadata({
+    deliveryId: digest,
+    receivedAt: new Date().toISOString(),
+    authMode: 'signature',
+    signatureForm: form,
+    tokenGeneration: 'current',
+    bodySha256: sha256Hex(prepared.body),
+    requestId: '2f8b1d0e-5c1a-4e0b-9a57-0d6b1d7a9e21',
+  });
+  const { detail } = detailFromBytes(metadata, signed);
+  return busEntrySize(busEntryWithDetail({ source: 'amani', eventBusName: 'amani-webhooks-bench', detailType: 'profile_update', detail }));
 }
 
 /** The receiver bundle of COLD_START_BASELINE.commit, built with that commit's settings; undefined (bar fails) without its sources. */
